@@ -1,0 +1,322 @@
+"""Smart albums: zero-shot classifiers built from prompts by prompt ensembling, with user feedback.
+
+How an album decides (also in the README):
+  1. Each prompt becomes a class embedding: it is written into every template of the album's template set
+     ("a photo of {}.", ...), each text is encoded and normalised, the results are averaged and normalised
+     again (the CLIP paper's prompt ensembling; identical to open_clip's build_zero_shot_classifier).
+  2. A photo's score is the probability, under CLIP's own softmax (the model's logit scale), that it shows
+     one of the album's prompts rather than one of its negative prompts or a generic background prompt
+     ("a photo", "a picture of something", ...).  It is a number in [0, 1] shown with every member.
+  3. Feedback moves the score: photos marked "belongs"/"doesn't belong" act as a cache of labelled examples
+     (Tip-Adapter's idea) that pull look-alike photos up or push them down; marked photos themselves are
+     always in / always out, whatever the classifier says.
+  4. The default threshold is calibrated per album from the library's own score distribution (Otsu's
+     split of the scores, kept within [0.3, 0.9]), because no single number works for every prompt.
+     A threshold the user sets replaces it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from importlib import resources
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .catalog import Catalog
+from .encoder import Encoder
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_WEIGHT = 4.0  # how far one marked photo moves a look-alike's log-odds
+FEEDBACK_SHARPNESS = 8.0  # how fast that pull fades with image-image distance
+THRESHOLD_RANGE = (0.3, 0.9)
+
+
+def _data() -> dict:
+    return json.loads(resources.files("photoclip.data").joinpath("albums.json").read_text())
+
+
+def template_set(name: str) -> Sequence:
+    if name == "imagenet":
+        from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
+
+        return OPENAI_IMAGENET_TEMPLATES
+    sets = _data()["templates"]
+    if name not in sets:
+        raise AlbumError(f"Unknown template set {name!r}; use one of: {', '.join([*sets, 'imagenet'])}.")
+    return sets[name]
+
+
+def starter_albums() -> list[dict]:
+    return _data()["starter_albums"]
+
+
+def ensemble(encoder: Encoder, names: Sequence[str], templates: Sequence) -> np.ndarray:
+    """One class embedding per name: normalised mean of the normalised template embeddings."""
+    texts = [t(n) if callable(t) else t.format(n) for n in names for t in templates]
+    emb = encoder.encode_texts(texts).reshape(len(names), len(templates), -1).mean(axis=1)
+    return emb / np.linalg.norm(emb, axis=1, keepdims=True)
+
+
+class AlbumError(Exception):
+    """str(e) is one sentence for the user."""
+
+
+@dataclass
+class Album:
+    id: int
+    name: str
+    prompts: list[str]
+    negatives: list[str]
+    threshold: float | None  # set by the user, or None
+    calibrated: float | None  # the automatic threshold from the last full pass
+    templates: str
+
+    @property
+    def effective_threshold(self) -> float:
+        if self.threshold is not None:
+            return self.threshold
+        return self.calibrated if self.calibrated is not None else 0.5
+
+
+def otsu_threshold(scores: np.ndarray, bins: int = 100) -> float:
+    """The split of [0, 1] that best separates the scores into two groups (Otsu, 1979)."""
+    if len(scores) < 2:
+        return 0.5
+    hist, edges = np.histogram(scores, bins=bins, range=(0.0, 1.0))
+    centers = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(hist)
+    w1 = w0[-1] - w0
+    m0 = np.cumsum(hist * centers)
+    mu0 = np.divide(m0, w0, out=np.zeros_like(m0, dtype=float), where=w0 > 0)
+    mu1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0, dtype=float), where=w1 > 0)
+    between = w0 * w1 * (mu0 - mu1) ** 2
+    return float(edges[1:][int(np.argmax(between))])
+
+
+class Albums:
+    def __init__(self, catalog: Catalog, encoder: Encoder, clock: Callable[[], float] = time.time):
+        self.catalog = catalog
+        self.encoder = encoder
+        self.clock = clock
+        self._background = _data()["background"]
+
+    @property
+    def model(self) -> str:
+        return self.encoder.model_id
+
+    # -- text embeddings, cached per model, prompt and template set ---------------------------------
+    def class_embeddings(self, prompts: Sequence[str], templates: str) -> np.ndarray:
+        out: dict[str, np.ndarray] = {}
+        c = self.catalog.conn
+        for p in prompts:
+            row = c.execute("SELECT vec FROM text_cache WHERE model=? AND templates=? AND prompt=?",
+                            (self.model, templates, p)).fetchone()
+            if row:
+                out[p] = np.frombuffer(row[0], dtype=np.float32)
+        missing = [p for p in dict.fromkeys(prompts) if p not in out]
+        if missing:
+            emb = ensemble(self.encoder, missing, template_set(templates))
+            with self.catalog.write() as w:
+                w.executemany("INSERT OR REPLACE INTO text_cache(model, templates, prompt, vec) VALUES(?, ?, ?, ?)",
+                              [(self.model, templates, p, e.astype(np.float32).tobytes()) for p, e in zip(missing, emb)])
+            out.update(zip(missing, emb))
+        return np.stack([out[p] for p in prompts]).astype(np.float32)
+
+    # -- albums -------------------------------------------------------------------------------------
+    def _row_to_album(self, r) -> Album:
+        return Album(r["id"], r["name"], json.loads(r["prompts"]), json.loads(r["negatives"]), r["threshold"],
+                     r["calibrated"], r["templates"])
+
+    def all(self) -> list[Album]:
+        return [self._row_to_album(r) for r in self.catalog.conn.execute("SELECT * FROM albums ORDER BY name")]
+
+    def get(self, name: str) -> Album:
+        r = self.catalog.conn.execute("SELECT * FROM albums WHERE name=?", (name,)).fetchone()
+        if r is None:
+            raise AlbumError(f"There is no album named {name!r}; see photoclip albums list.")
+        return self._row_to_album(r)
+
+    def create(self, name: str, prompts: Sequence[str], negatives: Sequence[str] = (),
+               threshold: float | None = None, templates: str = "personal") -> Album:
+        name = name.strip()
+        prompts = [p.strip() for p in prompts if p.strip()]
+        if not name:
+            raise AlbumError("An album needs a name.")
+        if not prompts:
+            raise AlbumError("An album needs at least one prompt (--prompt TEXT).")
+        _check_threshold(threshold)
+        template_set(templates)
+        if self.catalog.conn.execute("SELECT 1 FROM albums WHERE name=?", (name,)).fetchone():
+            raise AlbumError(f"An album named {name!r} already exists; use photoclip albums edit.")
+        with self.catalog.write() as c:
+            c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created) "
+                      "VALUES(?, ?, ?, ?, ?, ?)", (name, json.dumps(prompts), json.dumps(list(negatives)),
+                                                   threshold, templates, self.clock()))
+        return self.retag(self.get(name))
+
+    def edit(self, name: str, prompts: Sequence[str] | None = None, negatives: Sequence[str] | None = None,
+             threshold: float | None | str = "keep") -> Album:
+        album = self.get(name)
+        if prompts is not None:
+            album.prompts = [p.strip() for p in prompts if p.strip()] or album.prompts
+        if negatives is not None:
+            album.negatives = [n.strip() for n in negatives if n.strip()]
+        if threshold != "keep":
+            _check_threshold(threshold)
+            album.threshold = threshold
+        with self.catalog.write() as c:
+            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=? WHERE id=?",
+                      (json.dumps(album.prompts), json.dumps(album.negatives), album.threshold, album.id))
+        return self.retag(album)
+
+    def remove(self, name: str) -> None:
+        album = self.get(name)
+        with self.catalog.write() as c:
+            c.execute("DELETE FROM albums WHERE id=?", (album.id,))
+
+    # -- scoring ------------------------------------------------------------------------------------
+    def _classes(self, album: Album) -> tuple[np.ndarray, int]:
+        texts = [*album.prompts, *album.negatives, *self._background]
+        return self.class_embeddings(texts, album.templates), len(album.prompts)
+
+    def _feedback(self, album: Album) -> tuple[dict[int, bool], np.ndarray, np.ndarray]:
+        rows = self.catalog.conn.execute("SELECT photo_id, belongs FROM album_feedback WHERE album_id=?",
+                                         (album.id,)).fetchall()
+        marks = {r[0]: bool(r[1]) for r in rows}
+        ids, vecs = self.catalog.vectors_for(self.model, list(marks))
+        signs = np.array([1.0 if marks[int(i)] else -1.0 for i in ids], dtype=np.float32)
+        return marks, vecs, signs
+
+    def score(self, album: Album, vectors: np.ndarray, feedback=None) -> np.ndarray:
+        """Membership probability in [0, 1] for each row of `vectors` (one vectorised pass)."""
+        if len(vectors) == 0:
+            return np.zeros(0, dtype=np.float32)
+        classes, n_pos = self._classes(album)
+        logits = self.encoder.logit_scale * (vectors @ classes.T)
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        p = e[:, :n_pos].sum(axis=1) / e.sum(axis=1)
+        _, fb_vecs, signs = feedback if feedback is not None else self._feedback(album)
+        if len(signs):
+            p = np.clip(p, 1e-6, 1 - 1e-6)
+            log_odds = np.log(p / (1 - p))
+            affinity = np.exp(-FEEDBACK_SHARPNESS * (1.0 - vectors @ fb_vecs.T))
+            p = 1.0 / (1.0 + np.exp(-(log_odds + FEEDBACK_WEIGHT * affinity @ signs)))
+        return p.astype(np.float32)
+
+    def library_scores(self, album: Album) -> tuple[np.ndarray, np.ndarray]:
+        """(photo ids, scores) over every searchable photo: what the threshold slider previews."""
+        ids, vecs = self.catalog.vectors_for(self.model)
+        return ids, self.score(album, vecs)
+
+    def retag(self, album: Album) -> Album:
+        """Re-decide membership for the whole library and rewrite the album's tags in one transaction."""
+        marks, fb_vecs, signs = self._feedback(album)
+        ids, vecs = self.catalog.vectors_for(self.model)
+        scores = self.score(album, vecs, (marks, fb_vecs, signs))
+        if len(scores):
+            lo, hi = THRESHOLD_RANGE
+            album.calibrated = min(hi, max(lo, otsu_threshold(scores)))
+        members = self._decide(album, ids, scores, marks)
+        with self.catalog.write() as c:
+            c.execute("UPDATE albums SET calibrated=? WHERE id=?", (album.calibrated, album.id))
+            c.execute("DELETE FROM album_members WHERE album_id=?", (album.id,))
+            c.executemany("INSERT INTO album_members(album_id, photo_id, score) VALUES(?, ?, ?)",
+                          [(album.id, i, s) for i, s in members])
+        return album
+
+    def _decide(self, album: Album, ids: np.ndarray, scores: np.ndarray, marks: dict[int, bool]):
+        keep = scores >= album.effective_threshold
+        out = []
+        for i, s, k in zip(ids.tolist(), scores.tolist(), keep.tolist()):
+            if marks.get(i, k):  # feedback wins over the classifier
+                out.append((i, round(s, 6)))
+        return out
+
+    def tag_photos(self, photo_ids: Sequence[int]) -> None:
+        """Tag newly indexed (or re-encoded) photos in every album, as they arrive."""
+        albums = self.all()
+        if not albums or not photo_ids:
+            return
+        ids, vecs = self.catalog.vectors_for(self.model, photo_ids)
+        if not len(ids):
+            return
+        writes = []
+        for album in albums:
+            marks, fb_vecs, signs = self._feedback(album)
+            members = self._decide(album, ids, self.score(album, vecs, (marks, fb_vecs, signs)), marks)
+            writes.append((album.id, members))
+        with self.catalog.write() as c:
+            for album_id, members in writes:
+                c.executemany("DELETE FROM album_members WHERE album_id=? AND photo_id=?",
+                              [(album_id, int(i)) for i in ids])
+                c.executemany("INSERT INTO album_members(album_id, photo_id, score) VALUES(?, ?, ?)",
+                              [(album_id, i, s) for i, s in members])
+
+    # -- feedback, listing, export ------------------------------------------------------------------
+    def mark(self, name: str, path: str, belongs: bool) -> Album:
+        album = self.get(name)
+        photo = self.catalog.photo_by_path(os.path.abspath(path))
+        if photo is None or self.catalog.vector(photo.id, self.model) is None:
+            raise AlbumError(f"{path} is not an indexed photo of the library.")
+        with self.catalog.write() as c:
+            c.execute("INSERT OR REPLACE INTO album_feedback(album_id, photo_id, belongs) VALUES(?, ?, ?)",
+                      (album.id, photo.id, int(belongs)))
+        return self.retag(album)
+
+    def count(self, album: Album) -> int:
+        return self.catalog.conn.execute(
+            "SELECT count(*) FROM album_members m JOIN photos p ON p.id=m.photo_id "
+            "WHERE m.album_id=? AND p.offline=0 AND p.status IN ('indexed', 'pending')", (album.id,)).fetchone()[0]
+
+    def members(self, name: str) -> list[tuple[str, float]]:
+        album = self.get(name)
+        return [(r[0], r[1]) for r in self.catalog.conn.execute(
+            "SELECT p.path, m.score FROM album_members m JOIN photos p ON p.id=m.photo_id "
+            "WHERE m.album_id=? AND p.offline=0 AND p.status IN ('indexed', 'pending') "
+            "ORDER BY m.score DESC, p.path", (album.id,))]
+
+    def albums_of(self, photo_id: int) -> list[tuple[str, float]]:
+        return [(r[0], r[1]) for r in self.catalog.conn.execute(
+            "SELECT a.name, m.score FROM album_members m JOIN albums a ON a.id=m.album_id WHERE m.photo_id=? "
+            "ORDER BY a.name", (photo_id,))]
+
+    def export(self, name: str, dest: str, mode: str = "copy") -> list[str]:
+        """Copy (or symlink) the album's photos into `dest`; the originals are only read."""
+        if mode not in ("copy", "symlink"):
+            raise AlbumError("Export needs --copy or --symlink.")
+        members = self.members(name)
+        os.makedirs(dest, exist_ok=True)
+        written = []
+        for path, _score in members:
+            target = _free_name(dest, os.path.basename(path))
+            try:
+                if mode == "copy":
+                    shutil.copy2(path, target)
+                else:
+                    os.symlink(path, target)
+            except OSError as e:
+                log.warning("could not export %s: %s", path, e)
+                continue
+            written.append(target)
+        return written
+
+
+def _free_name(folder: str, name: str) -> str:
+    """A path in `folder` that does not exist yet: photo.jpg, photo (2).jpg, ..."""
+    stem, ext = os.path.splitext(name)
+    candidate, n = os.path.join(folder, name), 2
+    while os.path.lexists(candidate):
+        candidate, n = os.path.join(folder, f"{stem} ({n}){ext}"), n + 1
+    return candidate
+
+
+def _check_threshold(threshold) -> None:
+    if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
+        raise AlbumError("A threshold is a score between 0 and 1.")

@@ -1,0 +1,194 @@
+"""The on-device CLIP encoder: open_clip models on CUDA, MPS or the CPU, loaded lazily.
+
+torch and open_clip are imported only when a model is loaded, so the CLI's cheap commands and the GUI's
+first paint never pay for them.  Embeddings come back as L2-normalised float32 numpy arrays.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "ViT-B-32-256:datacomp_s34b_b86k"
+MODEL_ENV = "PHOTOCLIP_MODEL"
+DEVICES = ("auto", "cpu", "cuda", "mps")
+OFFLINE_HINT = ("To work offline, put a model folder (open_clip_config.json and open_clip_model.safetensors) "
+                "on this machine and run with --model local-dir:/path/to/folder.")
+
+
+class ModelLoadError(Exception):
+    """The model could not be loaded; str(e) is one sentence for the user."""
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """'ARCH:TAG' -> (ARCH, TAG); 'hf-hub:org/repo' and 'local-dir:PATH' pass through whole."""
+    if spec.startswith(("hf-hub:", "local-dir:")):
+        return spec, None
+    arch, _, tag = spec.partition(":")
+    return arch, tag or None
+
+
+def normalize_spec(spec: str) -> str:
+    """The model's identity in the catalog: local folders by absolute path, so cwd does not matter."""
+    if spec.startswith("local-dir:"):
+        return "local-dir:" + str(Path(spec[len("local-dir:"):]).expanduser().resolve())
+    return spec
+
+
+def pick_device(requested: str = "auto") -> str:
+    import torch
+
+    if requested not in DEVICES:
+        raise ModelLoadError(f"Unknown device {requested!r}; use one of {', '.join(DEVICES)}.")
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("--device cuda was asked for, but PyTorch sees no CUDA GPU on this machine.")
+    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ModelLoadError("--device mps was asked for, but this machine has no Apple GPU available to PyTorch.")
+    return requested
+
+
+def _explain(spec: str, err: BaseException) -> str:
+    text = f"{type(err).__name__}: {err}".lower()
+    if spec.startswith("local-dir:"):
+        folder = spec[len("local-dir:"):]
+        if "not found" in text or isinstance(err, FileNotFoundError):
+            cause = f"the folder {folder} does not exist or holds no open_clip_config.json"
+        else:
+            cause = f"the folder {folder} does not hold a valid open_clip model ({str(err).splitlines()[0][:160]})"
+        return f"Could not load the model {spec}: {cause}."
+    if any(k in text for k in ("connect", "network", "resolve", "offline", "timed out", "download",
+                               "max retries", "ssl", "hub", "http", "localentrynotfound")):
+        cause = "its weights are not on this machine and could not be downloaded"
+    elif "not found in built-ins" in text or "unknown model" in text or "pretrained" in text and "tag" in text:
+        cause = "open_clip knows no such model or pretrained tag"
+    else:
+        cause = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    return f"Could not load the model {spec}: {cause}. {OFFLINE_HINT}"
+
+
+class Encoder:
+    """Loads an open_clip model once and encodes batches of images and texts."""
+
+    def __init__(self, spec: str = DEFAULT_MODEL, device: str = "auto", cache_dir: str | os.PathLike | None = None,
+                 threads: int | None = None):
+        self.spec = normalize_spec(spec)
+        self.requested_device = device
+        self.cache_dir = str(cache_dir) if cache_dir else None
+        self.threads = threads
+        self.device: str | None = None
+        self._model = None
+        self._tokenizer = None
+        self._preprocess = None
+        self._dtype = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.spec
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> "Encoder":
+        with self._lock:
+            if self._model is not None:
+                return self
+            try:
+                import open_clip
+                import torch
+            except ImportError as e:  # pragma: no cover - a broken install
+                raise ModelLoadError(f"PyTorch or open_clip is not installed ({e}).") from None
+            if self.threads:
+                torch.set_num_threads(self.threads)
+            device = pick_device(self.requested_device)
+            name, tag = parse_spec(self.spec)
+            precision = "fp16" if device == "cuda" else "fp32"
+            try:
+                model, _, preprocess = open_clip.create_model_and_transforms(
+                    name, pretrained=tag, device=device, precision=precision, cache_dir=self.cache_dir)
+                tokenizer = open_clip.get_tokenizer(name, cache_dir=self.cache_dir)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as e:
+                log.debug("model load failed", exc_info=True)
+                raise ModelLoadError(_explain(self.spec, e)) from None
+            model.eval()
+            self._model, self._tokenizer, self._preprocess = model, tokenizer, preprocess
+            self._dtype = torch.float16 if precision == "fp16" else torch.float32
+            self.device = device
+            log.info("loaded %s on %s", self.spec, device)
+            return self
+
+    @property
+    def input_size(self) -> int:
+        """The short side the model sees; decoders aim a little above it."""
+        self.load()
+        size = getattr(self._model.visual, "image_size", 224)
+        return int(size[0] if isinstance(size, (tuple, list)) else size)
+
+    @property
+    def dim(self) -> int:
+        self.load()
+        return int(self._model.text_projection.shape[1] if hasattr(self._model, "text_projection")
+                   and self._model.text_projection is not None else self.encode_texts(["x"]).shape[1])
+
+    @property
+    def logit_scale(self) -> float:
+        """The temperature CLIP was trained with (100 for OpenAI's models): turns similarities into logits."""
+        self.load()
+        scale = getattr(self._model, "logit_scale", None)
+        return float(scale.exp().item()) if scale is not None else 100.0
+
+    def preprocess(self, image):
+        """PIL image -> model input tensor; thread-safe, so decode workers call it."""
+        self.load()
+        return self._preprocess(image)
+
+    def encode_images(self, tensors: Sequence) -> np.ndarray:
+        import torch
+
+        self.load()
+        if len(tensors) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        batch = torch.stack(list(tensors)).to(self.device, dtype=self._dtype)
+        with torch.inference_mode():
+            feats = self._model.encode_image(batch)
+        return _normalize(feats.float().cpu().numpy())
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        self.load()
+        tokens = self._tokenizer(list(texts)).to(self.device)
+        with torch.inference_mode():
+            feats = self._model.encode_text(tokens)
+        return _normalize(feats.float().cpu().numpy())
+
+    @property
+    def torch_model(self):
+        """The open_clip model itself (for callers that build classifiers with open_clip's helpers)."""
+        self.load()
+        return self._model
+
+    @property
+    def tokenizer(self):
+        self.load()
+        return self._tokenizer
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,34 @@
+"""User settings remembered between runs (model, device, CPU threads, excluded folders), as JSON."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from .fsutil import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Settings:
+    model: str | None = None  # None: PHOTOCLIP_MODEL or the built-in default
+    device: str = "auto"
+    threads: int | None = None  # CPU threads for encoding; None: PyTorch's default
+    excluded: list[str] = field(default_factory=list)  # folders inside library folders to leave out
+
+    @classmethod
+    def load(cls, path: Path) -> "Settings":
+        try:
+            raw = json.loads(path.read_text())
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as e:
+            log.warning("ignoring unreadable settings file %s: %s", path, e)
+            return cls()
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    def save(self, path: Path) -> None:
+        atomic_write_bytes(path, json.dumps(asdict(self), indent=2).encode())

@@ -1,0 +1,106 @@
+"""File-system watching with watchdog: raw events go into a thread-safe queue, nothing else happens here.
+
+Each library folder gets its own observer.  When the OS refuses more watches (inotify's limit) the folder
+falls back to a polling observer and the caller is told, so watching never silently stops.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import queue
+from dataclasses import dataclass
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+log = logging.getLogger(__name__)
+
+LIMIT_ERRNOS = {errno.ENOSPC, errno.EMFILE, errno.ENFILE}
+
+
+@dataclass
+class RawEvent:
+    kind: str  # created | modified | deleted | moved | closed
+    path: str
+    dest: str | None
+    is_dir: bool
+
+
+class _Forward(FileSystemEventHandler):
+    def __init__(self, q: "queue.Queue[RawEvent]"):
+        self.q = q
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        kind = event.event_type
+        if kind in ("opened", "closed_no_write"):
+            return
+        if kind == "closed":
+            kind = "modified"  # a file finished writing: worth a settle check
+        dest = getattr(event, "dest_path", None) or None
+        self.q.put(RawEvent(kind, _s(event.src_path), _s(dest) if dest else None, event.is_directory))
+
+
+def _s(p) -> str:
+    return p.decode() if isinstance(p, bytes) else str(p)
+
+
+class FolderWatcher:
+    """Watches a set of folders; events are put on `events`."""
+
+    def __init__(self, events: "queue.Queue[RawEvent]", on_notice: Callable[[str], None] = lambda m: None,
+                 force_polling: bool = False, poll_interval: float = 2.0):
+        self.events = events
+        self.on_notice = on_notice
+        self.force_polling = force_polling
+        self.poll_interval = poll_interval
+        self._observers: dict[str, Observer] = {}
+        self.polling: set[str] = set()
+
+    def watch(self, folder: str) -> None:
+        if folder in self._observers:
+            return
+        handler = _Forward(self.events)
+        if not self.force_polling:
+            obs = Observer()
+            try:
+                obs.schedule(handler, folder, recursive=True)
+                obs.start()
+                self._observers[folder] = obs
+                return
+            except OSError as e:
+                _stop(obs)
+                if e.errno not in LIMIT_ERRNOS:
+                    log.warning("cannot watch %s: %s", folder, e)
+                    return
+                self.on_notice(f"The system refused more file watches for {folder} (inotify limit); "
+                               f"photoclip checks that folder by polling every {self.poll_interval:g}s instead. "
+                               "Raise fs.inotify.max_user_watches for instant updates.")
+        obs = PollingObserver(timeout=self.poll_interval)
+        obs.schedule(handler, folder, recursive=True)
+        obs.start()
+        self._observers[folder] = obs
+        self.polling.add(folder)
+
+    def unwatch(self, folder: str) -> None:
+        obs = self._observers.pop(folder, None)
+        self.polling.discard(folder)
+        if obs is not None:
+            _stop(obs)
+
+    def watching(self) -> list[str]:
+        return list(self._observers)
+
+    def stop(self) -> None:
+        for folder in list(self._observers):
+            self.unwatch(folder)
+
+
+def _stop(obs) -> None:
+    try:
+        obs.stop()
+        if obs.is_alive():
+            obs.join(timeout=5)
+    except Exception:  # pragma: no cover - best effort at shutdown
+        pass

@@ -1,0 +1,46 @@
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["HF_HUB_OFFLINE"] = "1"  # tests never touch the network, even by accident
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+TOY_MODEL = ROOT / "tests" / "fixtures" / "toyclip"
+TOY_SPEC = f"local-dir:{TOY_MODEL}"
+
+
+@pytest.fixture(scope="session")
+def toy_spec() -> str:
+    return TOY_SPEC
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    from photoclip.encoder import Encoder
+
+    return Encoder(TOY_SPEC, device="cpu").load()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    h = tmp_path / "home"
+    monkeypatch.setenv("PHOTOCLIP_HOME", str(h))
+    monkeypatch.setenv("PHOTOCLIP_MODEL", TOY_SPEC)
+    return h
+
+
+@pytest.fixture
+def library(home, encoder):
+    """A real Library in a temporary home, sharing the session's loaded toy model."""
+    from photoclip.library import Library
+
+    lib = Library(home=home, model=TOY_SPEC, device="cpu")
+    lib.encoder = encoder
+    yield lib
+    lib.close()

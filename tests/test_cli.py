@@ -1,0 +1,190 @@
+"""End-to-end: the real `photoclip` command on real files, SQLite, hnswlib and the toy model."""
+import os
+import shutil
+import stat
+
+import pytest
+from helpers import cli_json, draw_folder, run_cli
+
+from photoclip.cli import build_parser
+
+
+def _bad_files(folder):
+    """Every kind of bad input the core-engine issue lists; returns name -> expected reason fragment."""
+    good = next(p for p in folder.iterdir() if p.suffix == ".jpg")
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "truncated.jpg").write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    (folder / "random.jpg").write_bytes(os.urandom(5000))
+    (folder / "notes.jpg").write_text("just some text, not a photo\n")
+    (folder / "page.jpg").write_text("<!doctype html><html><body>404</body></html>")
+    from PIL import Image
+
+    Image.new("1", (15000, 15000)).save(folder / "bomb.png")  # 225 MP: over the pixel limit
+    os.mkfifo(folder / "pipe.jpg")
+    (folder / "folder.jpg").mkdir()
+    os.symlink(folder / "does-not-exist.jpg", folder / "dangling.jpg")
+    return {"empty.jpg": "empty", "truncated.jpg": "truncated", "random.jpg": "not an image",
+            "notes.jpg": "not an image", "page.jpg": "not an image", "bomb.png": "too large",
+            "pipe.jpg": "pipe", "folder.jpg": "folder", "dangling.jpg": "broken link"}
+
+
+def test_index_mixed_folder_search_similar_and_failures(tmp_path, toy_spec):
+    home, pics = tmp_path / "home", tmp_path / "Pictures"
+    truth = draw_folder(pics, seed=5001, count=48)
+    truth.update(draw_folder(pics / "sub" / "deeper", seed=5002, count=12, exts=("png",)))
+    (pics / ".hidden").mkdir()
+    shutil.copy(next(iter(truth)), pics / ".hidden" / "secret.jpg")
+    os.symlink(pics, pics / "sub" / "loop")  # a symlink loop must not hang the scan
+    expected = _bad_files(pics)
+    before = {p: (os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in truth}
+
+    out = cli_json("--model", toy_spec, "index", pics, home=home)
+    assert set(out) == {"indexed", "unchanged", "failed", "removed", "seconds"}
+    assert out["indexed"] == 60 and out["failed"] == len(expected) and out["removed"] == 0
+    assert isinstance(out["seconds"], float)
+
+    failures = cli_json("failures", home=home, env={"PHOTOCLIP_MODEL": toy_spec})["failures"]
+    by_name = {os.path.basename(f["path"]): f["reason"] for f in failures}
+    assert set(by_name) == set(expected)
+    for name, fragment in expected.items():
+        assert fragment in by_name[name], (name, by_name[name])
+    assert all(f["reason"].count("\n") == 0 for f in failures)
+
+    status = cli_json("--model", toy_spec, "status", home=home)
+    assert status["photos"] == 60 and status["failed"] == len(expected) and status["pending"] == 0
+    assert status["folders"] == [str(pics)] and status["model"] == f"local-dir:{os.path.realpath(toy_spec[10:])}"
+
+    res = cli_json("--model", toy_spec, "search", "the night sky", "--limit", "5", home=home)["results"]
+    assert len(res) == 5 and all(os.path.isabs(r["path"]) for r in res)
+    assert [r["score"] for r in res] == sorted((r["score"] for r in res), reverse=True)
+    night = [r for r in res if truth.get(r["path"]) and truth[r["path"]].scene == "night"]
+    assert len(night) >= 4, res
+
+    query = next(p for p, pic in truth.items() if pic and pic.scene == "receipt")
+    sim = cli_json("--model", toy_spec, "similar", query, "--limit", "5", home=home)["results"]
+    assert query not in [r["path"] for r in sim]
+    assert sum(truth[r["path"]].scene == "receipt" for r in sim) >= 4
+
+    # Nothing in the photo folder was written.
+    assert {p: (os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in truth} == before
+    assert not any(n.endswith((".tmp", ".sqlite3", ".hnsw")) for _, _, fs in os.walk(pics) for n in fs)
+
+    # Human-readable output too.
+    text = run_cli("--model", toy_spec, "search", "a receipt", "--limit", "3", home=home).stdout
+    assert len(text.strip().splitlines()) == 3 and "receipt" in text
+
+
+def test_reindex_only_changed_and_moves_keep_vectors(tmp_path, toy_spec):
+    from photoclip.catalog import Catalog
+
+    home, pics = tmp_path / "home", tmp_path / "pics"
+    truth = draw_folder(pics, seed=6001, count=20)
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    assert cli_json("index", pics, home=home, env=env)["indexed"] == 20
+
+    again = cli_json("index", home=home, env=env)
+    assert again["indexed"] == 0 and again["unchanged"] == 20
+
+    cat = Catalog(home / "data" / "catalog.sqlite3")
+    paths = sorted(truth)
+    moved_src = paths[0]
+    moved_dst = str(pics / "renamed" / "moved.jpg" if moved_src.endswith(".jpg") else pics / "renamed" / "m.png")
+    os.makedirs(os.path.dirname(moved_dst))
+    before = cat.photo_by_path(moved_src)
+    seq_before = cat.conn.execute("SELECT seq FROM vectors WHERE photo_id=?", (before.id,)).fetchone()[0]
+    os.rename(moved_src, moved_dst)
+    touched = paths[1]
+    os.utime(touched, None)  # mtime changes, content does not: no re-encode
+    deleted = paths[2]
+    os.unlink(deleted)
+    edited = paths[3]
+    from PIL import Image
+
+    Image.open(edited).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(edited + ".new.png")
+    os.replace(edited + ".new.png", edited)  # real content change
+
+    out = cli_json("index", home=home, env=env)
+    assert out["removed"] == 1 and out["failed"] == 0
+    assert out["indexed"] == 2  # the move (reused vector) + the edit (re-encoded)
+    after = cat.photo_by_path(moved_dst)
+    assert after is not None and after.id == before.id and cat.photo_by_path(moved_src) is None
+    seq_after = cat.conn.execute("SELECT seq FROM vectors WHERE photo_id=?", (after.id,)).fetchone()[0]
+    assert seq_after == seq_before, "a moved photo must keep its vector, not be re-encoded"
+    assert cat.photo_by_path(deleted) is None
+    sims = cli_json("similar", moved_dst, "--limit", "30", home=home, env=env)["results"]
+    assert deleted not in [r["path"] for r in sims]
+    assert cli_json("status", home=home, env=env)["photos"] == 19
+    cat.close()
+
+
+def test_folders_commands_and_usage_errors(tmp_path, toy_spec):
+    home = tmp_path / "home"
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    out = cli_json("folders", "add", a, b, home=home)
+    assert out["folders"] == sorted([str(a), str(b)])
+    listed = cli_json("folders", "list", home=home)["folders"]
+    assert [f["path"] for f in listed] == sorted([str(a), str(b)])
+    cli_json("folders", "remove", b, home=home)
+    assert [f["path"] for f in cli_json("folders", "list", home=home)["folders"]] == [str(a)]
+
+    missing = run_cli("folders", "add", tmp_path / "nope", home=home, check=False)
+    assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0 and "not a folder" in missing.stderr
+    usage = run_cli("search", home=home, check=False)
+    assert usage.returncode == 2
+    empty = run_cli("--model", toy_spec, "search", "   ", home=home, check=False)
+    assert empty.returncode == 1 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_missing_model_is_one_clear_sentence(tmp_path):
+    home = tmp_path / "home"
+    (tmp_path / "p").mkdir()
+    r = run_cli("--model", f"local-dir:{tmp_path / 'no-model'}", "index", tmp_path / "p", home=home, check=False)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "no-model" in r.stderr
+
+    # A named model whose weights are not on disk, with no network: name, cause and the offline way out.
+    r = run_cli("--model", "ViT-B-32-256:datacomp_s34b_b86k", "search", "dog", home=home, check=False,
+                env={"HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.strip().count("\n") == 0
+    assert "ViT-B-32-256:datacomp_s34b_b86k" in r.stderr and "local-dir:" in r.stderr
+
+
+def test_index_without_folders_says_how_to_add_one(tmp_path, toy_spec):
+    r = run_cli("--model", toy_spec, "index", home=tmp_path / "home", check=False)
+    assert r.returncode == 1 and "folders add" in r.stderr
+
+
+def _all_parsers(parser, prefix=()):
+    yield prefix, parser
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            for name, sub in action.choices.items():
+                yield from _all_parsers(sub, prefix + (name,))
+
+
+def test_every_command_has_help(tmp_path):
+    parsers = list(_all_parsers(build_parser()))
+    assert len(parsers) > 20
+    for prefix, parser in parsers:
+        assert parser.format_help().strip()
+        if prefix:
+            assert parser.description, f"photoclip {' '.join(prefix)} has no description"
+    r = run_cli("albums", "add", "--help", home=tmp_path / "h")
+    assert "--prompt" in r.stdout and "--negative" in r.stdout
+    assert run_cli("--version").stdout.startswith("photoclip ")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of permissions")
+def test_unreadable_file_is_recorded(tmp_path, toy_spec):
+    pics = tmp_path / "pics"
+    draw_folder(pics, seed=7001, count=2)
+    locked = next(pics.iterdir())
+    locked.chmod(0)
+    try:
+        out = cli_json("--model", toy_spec, "index", pics, home=tmp_path / "home")
+        assert out["failed"] == 1
+        fails = cli_json("failures", home=tmp_path / "home")["failures"]
+        assert "permission denied" in fails[0]["reason"]
+    finally:
+        locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
