@@ -11,7 +11,8 @@ How an album decides (also in the README):
      (Tip-Adapter's idea) that pull look-alike photos up or push them down; marked photos themselves are
      always in / always out, whatever the classifier says.
   4. The default threshold is calibrated per album from the library's own score distribution (Otsu's
-     split of the scores, kept within [0.3, 0.9]), because no single number works for every prompt.
+     split of the scores, cut in the middle of the
+     gap between the two groups and kept within [0.3, 0.9]), because no single number works for every prompt.
      A threshold the user sets replaces it.
 """
 from __future__ import annotations
@@ -96,7 +97,9 @@ def otsu_threshold(scores: np.ndarray, bins: int = 100) -> float:
     mu0 = np.divide(m0, w0, out=np.zeros_like(m0, dtype=float), where=w0 > 0)
     mu1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0, dtype=float), where=w1 > 0)
     between = w0 * w1 * (mu0 - mu1) ** 2
-    return float(edges[1:][int(np.argmax(between))])
+    # Every cut inside an empty gap scores the same: take the middle of the best plateau, the widest margin.
+    best = np.flatnonzero(between >= between.max() * (1 - 1e-9))
+    return float((edges[1:][best[0]] + edges[1:][best[-1]]) / 2)
 
 
 class Albums:
