@@ -1,0 +1,210 @@
+"""The live library: a real watcher and worker over real folders, in-process and as `photoclip watch`."""
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import cli_json, draw_folder, run_cli
+
+from photoclip.live import LibraryService
+
+TIMEOUT = 60  # generous for a slow CI machine; never used as a speed assertion
+
+
+def wait_for(cond, timeout=TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def searchable(lib):
+    return {r.path for r in lib.search("a photo", 10_000)}
+
+
+@pytest.fixture
+def counted(library):
+    """Count the images the model really encodes (the real encoder, wrapped)."""
+    real = library.encoder.encode_images
+    calls = []
+
+    def encode(tensors):
+        calls.append(len(tensors))
+        return real(tensors)
+
+    library.encoder.encode_images = encode
+    yield library, calls
+    library.encoder.encode_images = real
+
+
+def test_live_library_follows_every_change(counted, tmp_path):
+    lib, calls = counted
+    root = tmp_path / "Photos"
+    first = draw_folder(root / "2024", seed=9001, count=6, scenes=["beach", "forest", "room"])
+    lib.add_folders([str(root)])
+    svc = LibraryService(lib, settle_s=0.4, tick_s=0.05).start()
+    try:
+        assert svc.wait_idle(TIMEOUT)
+        assert searchable(lib) == set(first) and sum(calls) == 6
+
+        # Copied in from a phone: searchable once settled.
+        incoming = draw_folder(tmp_path / "phone", seed=9002, count=4, scenes=["night"])
+        for p in incoming:
+            shutil.copy(p, root / os.path.basename(p))
+        wait_for(lambda: {str(root / os.path.basename(p)) for p in incoming} <= searchable(lib), what="copied photos")
+        night = {r.path for r in lib.search("the night sky", 4)}
+        assert night == {str(root / os.path.basename(p)) for p in incoming}
+
+        # Written slowly in chunks: indexed once, after it is complete (never recorded as truncated).
+        slow_src = next(iter(draw_folder(tmp_path / "slow", seed=9003, count=1, exts=("jpg",))))
+        data = open(slow_src, "rb").read()
+        slow = root / "slow.jpg"
+        encoded_before = sum(calls)
+        with open(slow, "wb") as f:
+            for i in range(0, len(data), max(1, len(data) // 5)):
+                f.write(data[i:i + max(1, len(data) // 5)])
+                f.flush()
+                time.sleep(0.15)
+        wait_for(lambda: str(slow) in searchable(lib), what="slowly written photo")
+        assert svc.wait_idle(TIMEOUT)
+        assert sum(calls) == encoded_before + 1
+        assert lib.failures() == []
+
+        # Renamed, moved between subfolders, a whole folder moved: same ids, nothing re-encoded.
+        ids = {p: lib.catalog.photo_by_path(p).id for p in searchable(lib)}
+        encoded_before = sum(calls)
+        a = next(p for p in first)
+        os.rename(a, a.replace(".jpg", "-renamed.jpg").replace(".png", "-renamed.png"))
+        (root / "sorted").mkdir()
+        b = sorted(first)[1]
+        shutil.move(b, root / "sorted" / os.path.basename(b))
+        shutil.move(str(root / "2024"), str(root / "sorted" / "2024-trip"))
+        wait_for(lambda: not any(p.startswith(str(root / "2024") + os.sep) for p in searchable(lib)),
+                 what="moves applied")
+        assert svc.wait_idle(TIMEOUT)
+        now = {p: lib.catalog.photo_by_path(p).id for p in searchable(lib)}
+        assert sorted(now.values()) == sorted(ids.values()) and sum(calls) == encoded_before
+
+        # Deleted: leaves results at once (no re-index needed).
+        victim = next(p for p in now if "_night_" in p)
+        os.unlink(victim)
+        wait_for(lambda: victim not in searchable(lib), what="deleted photo gone")
+
+        # A vanished folder is not a mass deletion: hidden, then back without re-encoding.
+        count = len(searchable(lib))
+        encoded_before = sum(calls)
+        shutil.move(str(root), str(tmp_path / "unplugged"))
+        wait_for(lambda: searchable(lib) == set(), what="offline folder hidden")
+        assert lib.status()["offline"] == count
+        shutil.move(str(tmp_path / "unplugged"), str(root))
+        wait_for(lambda: len(searchable(lib)) == count, what="folder back online")
+        assert svc.wait_idle(TIMEOUT) and sum(calls) == encoded_before
+    finally:
+        svc.stop()
+
+
+def test_pause_resume_and_concurrent_search(library, tmp_path):
+    root = tmp_path / "p"
+    draw_folder(root, seed=9101, count=3)
+    library.add_folders([str(root)])
+    svc = LibraryService(library, settle_s=0.3, tick_s=0.05).start()
+    try:
+        assert svc.wait_idle(TIMEOUT)
+        svc.pause()
+        more = draw_folder(root / "more", seed=9102, count=5)
+        wait_for(lambda: library.catalog.count_pending(library.model_id) == 5, what="queued while paused")
+        assert not set(more) & searchable(library)  # answered from this thread while the worker holds work
+        svc.resume()
+        wait_for(lambda: set(more) <= searchable(library), what="indexed after resume")
+    finally:
+        svc.stop()
+
+
+def test_inotify_limit_falls_back_to_polling(library, tmp_path, monkeypatch):
+    import watchdog.observers
+
+    def refuse(self, *a, **kw):
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchdog.observers.Observer, "schedule", refuse)
+    root = tmp_path / "p"
+    root.mkdir()
+    library.add_folders([str(root)])
+    notices = []
+    svc = LibraryService(library, settle_s=0.3, tick_s=0.05, poll_interval=0.3,
+                         on_event=lambda e: notices.append(e.message) if e.kind == "notice" else None).start()
+    try:
+        wait_for(lambda: svc.polling_folders == {str(root)}, what="polling fallback")
+        assert any("inotify" in n and "polling" in n for n in notices)
+        new = draw_folder(root, seed=9201, count=2)
+        wait_for(lambda: set(new) <= searchable(library), what="photos found by polling")
+    finally:
+        svc.stop()
+
+
+def test_watch_command_in_a_subprocess(tmp_path, toy_spec):
+    home, root = tmp_path / "home", tmp_path / "pics"
+    env = {**os.environ, "PHOTOCLIP_HOME": str(home), "PHOTOCLIP_MODEL": toy_spec}
+    draw_folder(root, seed=9301, count=4)
+    cli_json("folders", "add", root, home=home)
+    proc = subprocess.Popen([sys.executable, "-m", "photoclip", "watch", "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: cli_json("status", home=home, env=env)["photos"] == 4, what="watch indexed the folder")
+        st = cli_json("status", home=home, env=env)
+        assert st["watching"] is True and st["pending"] == 0
+        added = draw_folder(root / "new", seed=9302, count=3, scenes=["receipt"])
+        wait_for(lambda: cli_json("status", home=home, env=env)["photos"] == 7, what="watch picked up new photos")
+        res = cli_json("search", "a receipt", "--limit", "3", home=home, env=env)["results"]  # a second process
+        assert {r["path"] for r in res} == set(added)
+        refused = run_cli("index", home=home, check=False, env=env)
+        assert refused.returncode == 1 and "already keeping this library current" in refused.stderr
+        assert cli_json("pause", home=home)["paused"] is True
+        wait_for(lambda: cli_json("status", home=home, env=env)["paused"] is True, what="paused")
+        cli_json("resume", home=home)
+        wait_for(lambda: cli_json("status", home=home, env=env)["paused"] is False, what="resumed")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, err
+    assert cli_json("status", home=home, env=env)["watching"] is False
+    nobody = run_cli("pause", home=home, check=False)
+    assert nobody.returncode == 1 and "No photoclip watch is running" in nobody.stderr
+
+
+def test_sigkill_at_any_moment_leaves_a_catalog_that_resumes(tmp_path, toy_spec):
+    from photoclip.catalog import Catalog
+    from photoclip.encoder import normalize_spec
+    from photoclip.index import VectorIndex
+
+    home, root = tmp_path / "home", tmp_path / "pics"
+    truth = draw_folder(root, seed=9401, count=150, sizes=((400, 300), (300, 400)))
+    env = {**os.environ, "PHOTOCLIP_HOME": str(home), "PHOTOCLIP_MODEL": toy_spec}
+    model = normalize_spec(toy_spec)
+    for delay in (2.0, 3.0, 4.0, 5.5):
+        proc = subprocess.Popen([sys.executable, "-m", "photoclip", "index", str(root), "--json"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        cat = Catalog(home / "data" / "catalog.sqlite3")
+        assert cat.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        dup = cat.conn.execute("SELECT path, count(*) FROM photos GROUP BY path HAVING count(*) > 1").fetchall()
+        assert dup == []
+        idx = VectorIndex.open(home / "data" / "index", model, 64, cat)
+        ids, _ = cat.searchable(model)
+        assert idx.alive == set(ids.tolist())
+        cat.close()
+    out = cli_json("index", home=home, env={"PHOTOCLIP_MODEL": toy_spec})
+    assert out["failed"] == 0
+    st = cli_json("status", home=home, env={"PHOTOCLIP_MODEL": toy_spec})
+    assert st["photos"] == len(truth) and st["pending"] == 0
+    state = json.loads(next((home / "data" / "index").glob("*.state.json")).read_text())
+    assert state["elements"] >= len(truth)
