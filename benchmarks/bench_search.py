@@ -1,0 +1,75 @@
+"""Search latency (p50/p95) and recall@10 of the shipped HNSW settings against exact search.
+
+    python benchmarks/bench_search.py [--sizes 100000 1000000] [--queries 500] [--threads N]
+
+Vectors are random but clustered (like photo embeddings: bursts of similar shots), 512-d, L2-normalised.
+The baseline in the same run is exact brute-force search (numpy matrix product) on the same data.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from photoclip import index as index_mod  # noqa: E402
+from photoclip.index import VectorIndex  # noqa: E402
+
+
+def clustered(n: int, dim: int, rng: np.random.Generator, clusters: int = 2000) -> np.ndarray:
+    centers = rng.standard_normal((clusters, dim)).astype(np.float32)
+    assign = rng.integers(0, clusters, n)
+    x = centers[assign] + 0.35 * rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def pct(values, q):
+    return float(np.percentile(np.asarray(values) * 1000, q))
+
+
+def run(n: int, queries: int, threads: int, dim: int = 512) -> None:
+    rng = np.random.default_rng(n)
+    both = clustered(n + queries, dim, rng)  # queries come from the same clusters, held out of the index
+    data, q = both[:n], both[n:]
+    t0 = time.perf_counter()
+    idx = VectorIndex(tempfile.mkdtemp(), "bench", dim, threads=threads)
+    for i in range(0, n, 100_000):
+        idx.add(np.arange(i, min(n, i + 100_000)), data[i:i + 100_000])
+    build = time.perf_counter() - t0
+
+    hnsw_lat, exact_lat, hits = [], [], 0
+    for v in q:
+        t = time.perf_counter()
+        got = [i for i, _ in idx.query(v, 10)]
+        hnsw_lat.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        scores = data @ v
+        truth = np.argpartition(-scores, 10)[:10]
+        exact_lat.append(time.perf_counter() - t)
+        hits += len(set(got) & set(truth.tolist()))
+    recall = hits / (10 * queries)
+    print(f"n={n:>9,}  build {build:7.1f}s  hnsw p50 {pct(hnsw_lat, 50):6.2f} ms  p95 {pct(hnsw_lat, 95):6.2f} ms  "
+          f"exact p50 {pct(exact_lat, 50):7.2f} ms  p95 {pct(exact_lat, 95):7.2f} ms  "
+          f"speed-up x{np.median(exact_lat) / np.median(hnsw_lat):.0f}  recall@10 {recall:.4f}", flush=True)
+    if recall < 0.99:
+        print(f"  FAIL: recall@10 {recall:.4f} is below 0.99 at the shipped settings", flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    p.add_argument("--queries", type=int, default=500)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    args = p.parse_args()
+    print(f"shipped settings: M={index_mod.M} ef_construction={index_mod.EF_CONSTRUCTION} "
+          f"ef_search={index_mod.EF_SEARCH}; build threads={args.threads}; queries one at a time, 1 thread")
+    for n in args.sizes:
+        run(n, args.queries, args.threads)
+
+
+if __name__ == "__main__":
+    main()
