@@ -278,12 +278,16 @@ class Albums:
             "SELECT count(*) FROM album_members m JOIN photos p ON p.id=m.photo_id "
             "WHERE m.album_id=? AND p.offline=0 AND p.status IN ('indexed', 'pending')", (album.id,)).fetchone()[0]
 
-    def members(self, name: str) -> list[tuple[str, float]]:
+    def member_rows(self, name: str) -> list[tuple[int, str, float]]:
+        """(photo id, path, score) of the album's visible members, best first."""
         album = self.get(name)
-        return [(r[0], r[1]) for r in self.catalog.conn.execute(
-            "SELECT p.path, m.score FROM album_members m JOIN photos p ON p.id=m.photo_id "
+        return [(r[0], r[1], r[2]) for r in self.catalog.conn.execute(
+            "SELECT p.id, p.path, m.score FROM album_members m JOIN photos p ON p.id=m.photo_id "
             "WHERE m.album_id=? AND p.offline=0 AND p.status IN ('indexed', 'pending') "
             "ORDER BY m.score DESC, p.path", (album.id,))]
+
+    def members(self, name: str) -> list[tuple[str, float]]:
+        return [(path, score) for _id, path, score in self.member_rows(name)]
 
     def albums_of(self, photo_id: int) -> list[tuple[str, float]]:
         return [(r[0], r[1]) for r in self.catalog.conn.execute(

@@ -74,7 +74,7 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: Encoder, index: VectorIndex, *, batch_size: int = 32,
                  workers: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 on_indexed: Callable[[list[int]], None] | None = None):
+                 on_indexed: Callable[[list[int]], None] | None = None, excluded: list[str] = ()):
         self.catalog = catalog
         self.encoder = encoder
         self.index = index
@@ -83,6 +83,7 @@ class Indexer:
         self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
         self.clock = clock
         self.on_indexed = on_indexed  # called with photo ids that gained (or changed) a vector
+        self.excluded = list(excluded)  # folders inside library folders that the user left out
         self._last_save = clock()
 
     # -- reconcile ----------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ class Indexer:
         seen: set[str] = set()
         c = self.catalog.conn
         with self.catalog.write():
-            for n, entry in enumerate(walk(root)):
+            for n, entry in enumerate(walk(root, self.excluded)):
                 seen.add(entry.path)
                 row = known.get(entry.path)
                 size = entry.stat.st_size if entry.stat else None

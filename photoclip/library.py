@@ -87,7 +87,8 @@ class Library:
 
     # -- indexing ---------------------------------------------------------------------------------
     def make_indexer(self, **kw) -> Indexer:
-        return Indexer(self.catalog, self.encoder, self.index, on_indexed=self.albums.tag_photos, **kw)
+        return Indexer(self.catalog, self.encoder, self.index, on_indexed=self.albums.tag_photos,
+                       excluded=self.settings.excluded, **kw)
 
     def index_now(self, on_progress: Callable[[Progress], None] | None = None,
                   should_stop: Callable[[], bool] = lambda: False) -> dict:

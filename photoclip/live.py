@@ -24,7 +24,7 @@ from .catalog import MISSING
 from .fsutil import atomic_write_bytes
 from .indexer import Progress
 from .paths import AppPaths
-from .scanner import has_hidden_part, stat_entry, walk
+from .scanner import has_hidden_part, is_excluded, stat_entry, walk
 from .watcher import FolderWatcher, RawEvent
 
 try:
@@ -176,10 +176,12 @@ class LibraryService:
     def wait_idle(self, timeout: float) -> bool:
         """For tests and scripts: block until the queue is empty and no event is settling."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._idle.wait(0.05) and self._raw.empty() and not self._settling:
+        while True:
+            if self._idle.is_set() and self._raw.empty() and not self._settling:
                 return True
-        return False
+            if time.monotonic() >= deadline:
+                return False
+            self._idle.wait(0.05)
 
     # -- the worker ---------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -269,7 +271,7 @@ class LibraryService:
         if ev.kind == "moved":
             return self._handle_move(ev, now)
         owner = self._folder_of(ev.path)
-        if owner is None or has_hidden_part(ev.path, owner[1]):
+        if owner is None or has_hidden_part(ev.path, owner[1]) or is_excluded(ev.path, self.lib.settings.excluded):
             return False
         if ev.kind == "deleted":
             if ev.path == owner[1]:
@@ -295,7 +297,8 @@ class LibraryService:
     def _handle_move(self, ev: RawEvent, now: float) -> bool:
         cat = self.lib.catalog
         src_owner, dst_owner = self._folder_of(ev.path), self._folder_of(ev.dest)
-        if dst_owner is None or has_hidden_part(ev.dest, dst_owner[1]):
+        if (dst_owner is None or has_hidden_part(ev.dest, dst_owner[1])
+                or is_excluded(ev.dest, self.lib.settings.excluded)):
             # Moved out of the library (or into a hidden place): like a deletion.
             return self._handle(RawEvent("deleted", ev.path, None, ev.is_dir), now) if src_owner else False
         if ev.is_dir:
@@ -317,7 +320,7 @@ class LibraryService:
         return True
 
     def _settle_tree(self, folder: str, now: float) -> None:
-        for entry in walk(folder):
+        for entry in walk(folder, self.lib.settings.excluded):
             self._settling[entry.path] = (now, None)
 
     def _apply_settled(self) -> bool:

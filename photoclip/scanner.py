@@ -31,7 +31,13 @@ def has_hidden_part(path: str, root: str) -> bool:
     return any(is_hidden(part) for part in rel.split(os.sep) if part not in (".", ".."))
 
 
-def walk(root: str) -> Iterator[Entry]:
+def is_excluded(path: str, excluded) -> bool:
+    return any(path == e or path.startswith(e.rstrip(os.sep) + os.sep) for e in excluded)
+
+
+def walk(root: str, excluded=()) -> Iterator[Entry]:
+    """Every image-named entry under root, skipping hidden entries and the `excluded` folders."""
+    excluded = [os.path.abspath(e) for e in excluded]
     try:
         st = os.stat(root)
     except OSError:
@@ -46,7 +52,7 @@ def walk(root: str) -> Iterator[Entry]:
             log.warning("cannot read folder %s: %s", folder, e.strerror or e)
             continue
         for entry in sorted(entries, key=lambda e: e.name):
-            if is_hidden(entry.name):
+            if is_hidden(entry.name) or (excluded and is_excluded(entry.path, excluded)):
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)

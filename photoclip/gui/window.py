@@ -1,0 +1,470 @@
+"""The main window: sidebar (library, folders, albums), search box, photo grid, status bar.
+
+It only drives the core: the Library for queries and albums, the LibraryService for watching and indexing.
+Everything slow runs through run_task or the service's own thread; core events arrive via a queued signal.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from ..encoder import ModelLoadError
+from ..live import LibraryService, LiveError, LiveEvent
+from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
+from .grid import Item, PhotoGrid, PhotoModel
+from .tasks import run_task
+from .thumbnails import ThumbnailLoader
+
+log = logging.getLogger(__name__)
+RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
+
+
+class Bridge(QObject):
+    """Carries LibraryService events from its worker thread to the GUI thread (queued connection)."""
+    event = Signal(object)
+
+
+class MainWindow(QMainWindow):
+    view_loaded = Signal()  # the grid shows the current view's photos
+    model_ready = Signal()
+    model_failed = Signal(str)
+
+    def __init__(self, library, start_service: bool = True, settle_s: float = 1.0):
+        super().__init__()
+        self.lib = library
+        self.start_service = start_service
+        self.settle_s = settle_s
+        self.service: LibraryService | None = None
+        self.mode: tuple[str, str | None] = ("all", None)
+        self._request = 0
+        self._last_refresh = 0.0
+        self.model_error: str | None = None
+        self.setWindowTitle("photoclip")
+        self.setWindowIcon(QIcon(os.path.join(RESOURCES, "photoclip.svg")))
+        self.resize(1200, 780)
+        self.setAcceptDrops(True)
+        self.bridge = Bridge()
+        self.bridge.event.connect(self._on_live_event)
+        self._build()
+        self._refresh_timer = QTimer(self, singleShot=True, interval=700, timeout=self.refresh)
+        self._search_timer = QTimer(self, singleShot=True, interval=300, timeout=self._search_now)
+        self.refresh_sidebar()
+        self.refresh()
+        QTimer.singleShot(0, self._load_model)
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QToolBar("main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textEdited.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+        bar.addWidget(self.search)
+        for text, slot in (("Add folder…", self.choose_folder), ("New album…", self.new_album),
+                           ("Settings…", self.open_settings)):
+            act = QAction(text, self)
+            act.triggered.connect(slot)
+            bar.addAction(act)
+        QShortcut(QKeySequence.Find, self, activated=lambda: (self.search.setFocus(), self.search.selectAll()))
+        QShortcut(QKeySequence(Qt.Key_Escape), self.search, activated=self.clear_search)
+
+        self.sidebar = QTreeWidget()
+        self.sidebar.setHeaderHidden(True)
+        self.sidebar.itemClicked.connect(self._sidebar_clicked)
+        self.sidebar.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
+
+        self.thumbs = ThumbnailLoader(str(self.lib.paths.thumbnails_dir))
+        self.model = PhotoModel(self.thumbs)
+        self.grid = PhotoGrid(self.model)
+        self.grid.customContextMenuRequested.connect(self._grid_menu)
+        self.grid.preview_requested.connect(self.preview)
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#fff3cd; padding:8px; border:1px solid #e0c36c")
+        self.banner_button = QPushButton("Use a model folder…")
+        self.banner_button.clicked.connect(self._choose_model_folder)
+        banner_box = QWidget()
+        bl = QHBoxLayout(banner_box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(self.banner, 1)
+        bl.addWidget(self.banner_button)
+        self.banner_box = banner_box
+        banner_box.hide()
+
+        self.welcome = QWidget()
+        wl = QVBoxLayout(self.welcome)
+        wl.addStretch()
+        title = QLabel("<h2>Welcome to photoclip</h2><p>Add the folders that hold your photos. photoclip "
+                       "indexes them on this computer — nothing leaves it — and keeps up as they change.</p>")
+        title.setAlignment(Qt.AlignCenter)
+        title.setWordWrap(True)
+        add = QPushButton("Add a photo folder…")
+        add.clicked.connect(self.choose_folder)
+        self.model_progress = QProgressBar()
+        self.model_progress.setRange(0, 0)
+        self.model_progress.setFormat("loading the model (downloaded once, on first use)…")
+        self.model_progress.setTextVisible(True)
+        self.cancel_load = QPushButton("Cancel")
+        self.cancel_load.clicked.connect(self._cancel_model_load)
+        wl.addWidget(title)
+        wl.addWidget(add, 0, Qt.AlignCenter)
+        row = QHBoxLayout()
+        row.addWidget(self.model_progress, 1)
+        row.addWidget(self.cancel_load)
+        wl.addLayout(row)
+        wl.addStretch()
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.grid)
+        center = QWidget()
+        cl = QVBoxLayout(center)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(banner_box)
+        self.heading = QLabel()
+        cl.addWidget(self.heading)
+        cl.addWidget(self.stack, 1)
+        split = QSplitter()
+        split.addWidget(self.sidebar)
+        split.addWidget(center)
+        split.setSizes([240, 960])
+        self.setCentralWidget(split)
+
+        sb = self.statusBar()
+        self.progress_label = QLabel("")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.toggled.connect(self._toggle_pause)
+        self.model_label = QLabel("model: loading…")
+        self.skipped_button = QPushButton("")
+        self.skipped_button.setFlat(True)
+        self.skipped_button.clicked.connect(self.show_failures)
+        sb.addWidget(self.progress_label, 1)
+        sb.addPermanentWidget(self.pause_button)
+        sb.addPermanentWidget(self.skipped_button)
+        sb.addPermanentWidget(self.model_label)
+
+    # -- model and service --------------------------------------------------------------------------
+    def _load_model(self) -> None:
+        self.model_progress.show()
+        self.cancel_load.show()
+        run_task(lambda: self.lib.encoder.load() and self.lib.index, self._model_loaded, self._model_load_failed,
+                 pool_name="model", threads=1)
+
+    def _model_loaded(self, _result) -> None:
+        if self.model_error:  # cancelled meanwhile
+            return
+        self.model_progress.hide()
+        self.cancel_load.hide()
+        self.model_label.setText(f"model: {self.lib.model_id} on {self.lib.encoder.device}")
+        if self.start_service:
+            try:
+                self.service = LibraryService(self.lib, on_event=self.bridge.event.emit, settle_s=self.settle_s)
+                self.service.start()
+            except LiveError as e:
+                self.show_error(str(e))
+        self.model_ready.emit()
+        if self.search.text().strip():
+            self._search_now()
+        else:
+            self.refresh()
+
+    def _model_load_failed(self, error: BaseException) -> None:
+        msg = str(error) if isinstance(error, ModelLoadError) else f"The model could not be loaded: {error}"
+        self.model_progress.hide()
+        self.cancel_load.hide()
+        self.model_label.setText("model: not loaded")
+        self.show_error(msg, model_button=True)
+        self.model_failed.emit(msg)
+
+    def _cancel_model_load(self) -> None:
+        self._model_load_failed(ModelLoadError(
+            f"Loading {self.lib.model_id} was cancelled. To work offline, choose a folder that holds "
+            "open_clip_config.json and open_clip_model.safetensors."))
+
+    def show_error(self, message: str, model_button: bool = False) -> None:
+        self.model_error = message
+        self.banner.setText(message)
+        self.banner_button.setVisible(model_button)
+        self.banner_box.show()
+
+    def _choose_model_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with open_clip_config.json")
+        if folder:
+            self.lib.settings.model = f"local-dir:{folder}"
+            self.lib.settings.save(self.lib.paths.settings)
+            QMessageBox.information(self, "photoclip", "The model folder is saved; restart photoclip to use it.")
+
+    def _on_live_event(self, ev: LiveEvent) -> None:
+        if ev.kind == "progress" and ev.progress:
+            p = ev.progress
+            eta = f" · about {p.eta:.0f}s left" if p.eta else ""
+            self.progress_label.setText(f"Indexing {p.done}/{p.total} · {p.rate:.1f} photos/s{eta}")
+        elif ev.kind == "notice":
+            self.statusBar().showMessage(ev.message, 8000)
+        elif ev.kind == "error":
+            self.show_error(ev.message)
+        elif ev.kind == "idle":
+            self.progress_label.setText("Library is current")
+            self.update_counts()
+        if ev.kind in ("changed", "idle", "progress") and self.mode[0] in ("all", "folder", "album"):
+            if not self._refresh_timer.isActive():
+                self._refresh_timer.start()
+        if ev.kind in ("changed", "idle"):
+            self.refresh_sidebar()
+
+    def _toggle_pause(self, paused: bool) -> None:
+        if self.service is None:
+            return
+        (self.service.pause if paused else self.service.resume)()
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.progress_label.setText("Indexing paused" if paused else self.progress_label.text())
+
+    # -- sidebar ------------------------------------------------------------------------------------
+    def refresh_sidebar(self) -> None:
+        sel = self.mode
+        self.sidebar.clear()
+        all_item = QTreeWidgetItem(["All photos"])
+        all_item.setData(0, Qt.UserRole, ("all", None))
+        self.sidebar.addTopLevelItem(all_item)
+        folders = QTreeWidgetItem(["Folders"])
+        folders.setFlags(Qt.ItemIsEnabled)
+        for row in self.lib.catalog.folders():
+            it = QTreeWidgetItem([row["path"] + ("" if row["online"] else "  (offline)")])
+            it.setData(0, Qt.UserRole, ("folder", row["path"]))
+            if not row["online"]:
+                it.setForeground(0, Qt.gray)
+            folders.addChild(it)
+        self.sidebar.addTopLevelItem(folders)
+        albums = QTreeWidgetItem(["Smart albums"])
+        albums.setFlags(Qt.ItemIsEnabled)
+        for a in self.lib.albums.all():
+            it = QTreeWidgetItem([f"{a.name} ({self.lib.albums.count(a)})"])
+            it.setData(0, Qt.UserRole, ("album", a.name))
+            albums.addChild(it)
+        self.sidebar.addTopLevelItem(albums)
+        self.sidebar.expandAll()
+        self.update_counts()
+        self.stack.setCurrentWidget(self.grid if self.lib.folder_paths() else self.welcome)
+        self.mode = sel
+
+    def sidebar_items(self) -> dict[str, QTreeWidgetItem]:
+        out = {}
+        for i in range(self.sidebar.topLevelItemCount()):
+            top = self.sidebar.topLevelItem(i)
+            out[top.text(0)] = top
+            for j in range(top.childCount()):
+                out[top.child(j).text(0)] = top.child(j)
+        return out
+
+    def update_counts(self) -> None:
+        n = self.lib.catalog.conn.execute("SELECT count(*) FROM photos WHERE status='failed'").fetchone()[0]
+        self.skipped_button.setText(f"{n} skipped" if n else "")
+        self.skipped_button.setVisible(bool(n))
+
+    def _sidebar_clicked(self, item: QTreeWidgetItem) -> None:
+        mode = item.data(0, Qt.UserRole)
+        if mode:
+            self.search.clear()
+            self.show_mode(tuple(mode))
+
+    def _sidebar_menu(self, pos) -> None:
+        item = self.sidebar.itemAt(pos)
+        mode = item.data(0, Qt.UserRole) if item else None
+        menu = QMenu(self)
+        if mode and mode[0] == "album":
+            menu.addAction("Edit…", lambda: self.edit_album(mode[1]))
+            menu.addAction("Export (copy)…", lambda: self.export_album(mode[1]))
+            menu.addAction("Delete album", lambda: self.remove_album(mode[1]))
+        elif mode and mode[0] == "folder":
+            menu.addAction("Remove from library", lambda: self.remove_folder(mode[1]))
+        else:
+            menu.addAction("Add folder…", self.choose_folder)
+            menu.addAction("New album…", self.new_album)
+        menu.exec(self.sidebar.viewport().mapToGlobal(pos))
+
+    # -- views --------------------------------------------------------------------------------------
+    def show_mode(self, mode: tuple[str, str | None]) -> None:
+        self.mode = mode
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._request += 1
+        req, mode = self._request, self.mode
+        self._last_refresh = time.monotonic()
+        names = {"all": "All photos", "folder": "Folder: {}", "album": "Album: {}", "search": "Search: {}",
+                 "similar": "Similar to {}"}
+        self.heading.setText(names[mode[0]].format(os.path.basename(mode[1] or "") if mode[0] == "similar"
+                                                   else mode[1]))
+        if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
+            return  # answered once the model is ready
+        run_task(lambda: self._load_items(mode), lambda items: self._show_items(req, items),
+                 lambda e: self._view_failed(req, e))
+
+    def _load_items(self, mode) -> list[Item]:
+        kind, arg = mode
+        if kind == "search":
+            return [Item(r.id, r.path, r.score) for r in self.lib.search(arg, 500)]
+        if kind == "similar":
+            return [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
+        if kind == "album":
+            return [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)]
+        where, args = "", ()
+        if kind == "folder":
+            where, args = " AND (path=? OR substr(path, 1, ?)=?)", (arg, len(arg) + 1, arg + os.sep)
+        rows = self.lib.catalog.conn.execute(
+            "SELECT id, path FROM photos WHERE status IN ('indexed', 'pending') AND offline=0 "
+            f"AND hash IS NOT NULL{where} ORDER BY coalesce(taken, '') DESC, path", args).fetchall()
+        return [Item(r[0], r[1]) for r in rows]
+
+    def _show_items(self, req: int, items: list[Item]) -> None:
+        if req != self._request:
+            return  # a newer view was asked for: drop stale results
+        self.model.set_items(items)
+        self.view_loaded.emit()
+
+    def _view_failed(self, req: int, error: BaseException) -> None:
+        if req == self._request:
+            self.statusBar().showMessage(str(error), 8000)
+            self.model.set_items([])
+            self.view_loaded.emit()
+
+    def _search_now(self) -> None:
+        self._search_timer.stop()
+        text = self.search.text().strip()
+        if text:
+            self.show_mode(("search", text))
+        elif self.mode[0] == "search":
+            self.show_mode(("all", None))
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.show_mode(("all", None))
+
+    # -- photo actions ------------------------------------------------------------------------------
+    def _grid_menu(self, pos) -> None:
+        paths = self.grid.selected_paths()
+        if not paths:
+            return
+        menu = self.photo_menu(paths)
+        menu.exec(self.grid.viewport().mapToGlobal(pos))
+
+    def photo_menu(self, paths: list[str]) -> QMenu:
+        menu = QMenu(self)
+        similar = menu.addAction("Find similar", lambda: self.find_similar(paths[0]))
+        similar.setEnabled(len(paths) == 1)
+        menu.addAction("Open", lambda: [QDesktopServices.openUrl(QUrl.fromLocalFile(p)) for p in paths])
+        menu.addAction("Show in folder", lambda: self.show_in_folder(paths[0]))
+        menu.addAction("Copy path" if len(paths) == 1 else f"Copy {len(paths)} paths",
+                       lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
+        belongs = menu.addMenu("Belongs in album…")
+        for a in self.lib.albums.all():
+            belongs.addAction(a.name, lambda name=a.name: self.give_feedback(name, paths, True))
+        belongs.setEnabled(bool(belongs.actions()))
+        if self.mode[0] == "album":
+            menu.addAction(f"Doesn't belong in {self.mode[1]}", lambda: self.give_feedback(self.mode[1], paths, False))
+        return menu
+
+    def find_similar(self, path: str) -> None:
+        self.search.clear()
+        self.show_mode(("similar", path))
+
+    def show_in_folder(self, path: str) -> None:
+        folder = os.path.dirname(path)
+        if sys.platform == "darwin":
+            subprocess.Popen(["open", "-R", path])
+        else:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+    def give_feedback(self, album: str, paths: list[str], belongs: bool) -> None:
+        def work():
+            for p in paths:
+                self.lib.albums.mark(album, p, belongs)
+
+        run_task(work, lambda _r: (self.refresh_sidebar(), self.refresh()),
+                 lambda e: self.statusBar().showMessage(str(e), 8000), pool_name="writes", threads=1)
+
+    def preview(self, path: str) -> None:
+        PreviewDialog(self.lib, path, self).exec()
+
+    def show_failures(self) -> None:
+        FailuresDialog(self.lib.failures(), self).exec()
+
+    # -- folders and albums -------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a photo folder")
+        if folder:
+            self.add_folder(folder)
+
+    def add_folder(self, folder: str) -> None:
+        try:
+            if self.service is not None:
+                self.service.add_folder(folder)
+            else:
+                self.lib.add_folders([folder])
+        except Exception as e:
+            QMessageBox.warning(self, "photoclip", str(e))
+            return
+        self.refresh_sidebar()
+
+    def remove_folder(self, folder: str) -> None:
+        (self.service.remove_folder if self.service else self.lib.remove_folder)(folder)
+        self.refresh_sidebar()
+        self.show_mode(("all", None))
+
+    def new_album(self) -> None:
+        if AlbumDialog(self.lib, None, self).exec():
+            self.refresh_sidebar()
+
+    def edit_album(self, name: str) -> None:
+        if AlbumDialog(self.lib, self.lib.albums.get(name), self).exec():
+            self.refresh_sidebar()
+            self.refresh()
+
+    def export_album(self, name: str) -> None:
+        dest = QFileDialog.getExistingDirectory(self, f"Copy the photos of {name} into")
+        if dest:
+            run_task(lambda: self.lib.albums.export(name, dest, "copy"),
+                     lambda w: self.statusBar().showMessage(f"exported {len(w)} photos to {dest}", 8000))
+
+    def remove_album(self, name: str) -> None:
+        self.lib.albums.remove(name)
+        self.refresh_sidebar()
+        self.show_mode(("all", None))
+
+    def open_settings(self) -> None:
+        dlg = SettingsDialog(self.lib.settings, self)
+        if dlg.exec():
+            dlg.apply()
+            self.lib.settings.save(self.lib.paths.settings)
+
+    # -- drag and drop folders onto the window ------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if any(os.path.isdir(u.toLocalFile()) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for u in event.mimeData().urls():
+            if os.path.isdir(u.toLocalFile()):
+                self.add_folder(u.toLocalFile())
+        event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
+        super().closeEvent(event)
