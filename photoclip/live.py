@@ -110,6 +110,8 @@ class LibraryService:
         self._idle = threading.Event()
         self.notices: list[str] = []
         self.progress = Progress()
+        self._spell: Progress | None = None  # progress over the current busy spell
+        self._spell_base = 0
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LibraryService":
@@ -216,7 +218,8 @@ class LibraryService:
             if self._pending and not self.paused:
                 self._idle.clear()
                 try:
-                    indexer.process(should_stop=self._should_yield, on_progress=self._on_progress)
+                    done = indexer.process(should_stop=self._should_yield, on_progress=self._on_progress).done
+                    self._spell_base += done
                 except Exception as e:  # keep the service alive; the next tick retries
                     log.exception("indexing batch failed")
                     self._emit(LiveEvent("error", message=f"Indexing error: {e}"))
@@ -228,6 +231,7 @@ class LibraryService:
                 if purged:
                     self._emit(LiveEvent("changed"))
                 self._write_state()
+                self._spell, self._spell_base = None, 0
                 if not self._idle.is_set():
                     self._idle.set()
                     self._emit(LiveEvent("idle"))
@@ -238,9 +242,16 @@ class LibraryService:
         return self._stop.is_set() or self.paused or not self._raw.empty() or bool(self._rescan)
 
     def _on_progress(self, p: Progress) -> None:
-        self.progress = p
-        self._pending = max(0, p.total - p.done)
-        self._emit(LiveEvent("progress", progress=p, pending=self._pending))
+        # Counts run across the whole busy spell (files keep arriving while earlier ones are encoded),
+        # not per queue chunk, so the user sees one steadily growing done/total until the library is current.
+        if self._spell is None:
+            self._spell = Progress(started=p.started)
+        s = self._spell
+        s.done, s.total = self._spell_base + p.done, self._spell_base + p.total
+        s.indexed, s.failed, s.reused, s.now = p.indexed, p.failed, p.reused, p.now
+        self.progress = s
+        self._pending = max(0, s.total - s.done)
+        self._emit(LiveEvent("progress", progress=s, pending=self._pending))
         self._write_state()
 
     def _has_missing(self) -> bool:

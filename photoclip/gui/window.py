@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.settle_s = settle_s
         self.service: LibraryService | None = None
         self.mode: tuple[str, str | None] = ("all", None)
+        self.shown_mode: tuple[str, str | None] | None = None  # the view the grid currently shows
         self._request = 0
         self._last_refresh = 0.0
         self.model_error: str | None = None
@@ -312,7 +313,7 @@ class MainWindow(QMainWindow):
                                                    else mode[1]))
         if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
             return  # answered once the model is ready
-        run_task(lambda: self._load_items(mode), lambda items: self._show_items(req, items),
+        run_task(lambda: self._load_items(mode), lambda items: self._show_items(req, mode, items),
                  lambda e: self._view_failed(req, e))
 
     def _load_items(self, mode) -> list[Item]:
@@ -331,10 +332,11 @@ class MainWindow(QMainWindow):
             f"AND hash IS NOT NULL{where} ORDER BY coalesce(taken, '') DESC, path", args).fetchall()
         return [Item(r[0], r[1]) for r in rows]
 
-    def _show_items(self, req: int, items: list[Item]) -> None:
+    def _show_items(self, req: int, mode, items: list[Item]) -> None:
         if req != self._request:
             return  # a newer view was asked for: drop stale results
         self.model.set_items(items)
+        self.shown_mode = mode
         self.view_loaded.emit()
 
     def _view_failed(self, req: int, error: BaseException) -> None:

@@ -1,0 +1,201 @@
+"""The desktop app with pytest-qt (offscreen): real widgets over a real library and the toy model."""
+import os
+import shutil
+import threading
+import time
+
+import pytest
+from helpers import draw_folder
+
+pytest.importorskip("PySide6")
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from photoclip.gui.dialogs import AlbumDialog, FailuresDialog  # noqa: E402
+from photoclip.gui.grid import PathRole  # noqa: E402
+from photoclip.gui.window import MainWindow  # noqa: E402
+
+WAIT = 60_000
+
+
+@pytest.fixture
+def make_window(library, qtbot):
+    windows = []
+
+    def make(**kw):
+        w = MainWindow(library, settle_s=kw.pop("settle_s", 0.3), **kw)
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+@pytest.fixture
+def indexed(library, tmp_path):
+    truth = draw_folder(tmp_path / "pics", seed=10_001, count=60)
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    return truth
+
+
+def shown_paths(window):
+    m = window.model
+    return [m.data(m.index(i), PathRole) for i in range(m.rowCount())]
+
+
+def shows(qtbot, window, mode, action=None):
+    """Run `action`, then wait until the grid shows `mode`'s results (other refreshes may come first)."""
+    window.shown_mode = None
+    if action:
+        action()
+    qtbot.waitUntil(lambda: window.shown_mode == mode, timeout=WAIT)
+
+
+def ready(qtbot, window):
+    if not window.lib.encoder.loaded or window.service is None:
+        with qtbot.waitSignal(window.model_ready, timeout=WAIT):
+            pass
+
+
+def test_type_to_search_shows_the_right_pictures(make_window, qtbot, indexed):
+    w = make_window()
+    ready(qtbot, w)
+    shows(qtbot, w, ("search", "a receipt"), lambda: qtbot.keyClicks(w.search, "a receipt"))  # as you type
+    top = shown_paths(w)[:5]
+    assert w.mode == ("search", "a receipt") and all(indexed[p].scene == "receipt" for p in top)
+    m = w.model
+    assert "score" in m.data(m.index(0), Qt.ToolTipRole)  # the score shows on hover
+    shows(qtbot, w, ("all", None), lambda: qtbot.keyClick(w.search, Qt.Key_Escape))  # Esc clears
+    assert w.mode == ("all", None) and len(shown_paths(w)) == 60
+    # Visible cells get thumbnails from a worker, cached on disk.
+    qtbot.waitUntil(lambda: len(w.thumbs._lru) > 0, timeout=WAIT)
+    assert any(f.endswith(".jpg") for _, _, fs in os.walk(w.lib.paths.thumbnails_dir) for f in fs)
+
+
+def test_find_similar_from_the_context_menu(make_window, qtbot, indexed):
+    w = make_window()
+    ready(qtbot, w)
+    query = next(p for p, pic in indexed.items() if pic.scene == "receipt")
+    menu = w.photo_menu([query])
+    action = next(a for a in menu.actions() if a.text() == "Find similar")
+    shows(qtbot, w, ("similar", query), action.trigger)
+    paths = shown_paths(w)
+    assert query not in paths and all(indexed[p].scene == "receipt" for p in paths[:3])
+    assert {a.text() for a in menu.actions()} >= {"Open", "Show in folder", "Copy path"}
+
+
+def test_album_dialog_slider_changes_the_count_and_creates_the_album(make_window, qtbot, indexed, library):
+    w = make_window()
+    ready(qtbot, w)
+    dlg = AlbumDialog(library, None, w)
+    qtbot.addWidget(dlg)
+    dlg.name.setText("Night sky")
+    with qtbot.waitSignal(dlg.scores_ready, timeout=WAIT):
+        dlg.prompts.setPlainText("the night sky")
+    nights = sum(p.scene == "night" for p in indexed.values())
+    assert dlg.member_count() == nights and dlg.auto.isChecked()
+    dlg.slider.setValue(0)
+    assert dlg.member_count() == 60 and "60 photos" in dlg.count.text() and not dlg.auto.isChecked()
+    dlg.slider.setValue(100)
+    assert dlg.member_count() < nights
+    assert dlg.borderline.count() > 0
+    dlg.slider.setValue(50)
+    dlg.accept()
+    assert library.albums.count(library.albums.get("Night sky")) == nights
+    w.refresh_sidebar()
+    assert f"Night sky ({nights})" in w.sidebar_items()
+
+
+def test_album_feedback_from_the_grid(make_window, qtbot, indexed, library):
+    library.albums.create("Beach", ["beach"])
+    w = make_window()
+    ready(qtbot, w)
+    shows(qtbot, w, ("album", "Beach"), lambda: w.show_mode(("album", "Beach")))
+    members = shown_paths(w)
+    assert members and all(indexed[p].scene == "beach" for p in members)
+    menu = w.photo_menu([members[0]])
+    action = next(a for a in menu.actions() if a.text() == "Doesn't belong in Beach")
+    shows(qtbot, w, ("album", "Beach"), action.trigger)
+    assert members[0] not in shown_paths(w)
+    receipt = next(p for p, pic in indexed.items() if pic.scene == "receipt")
+    belongs = next(a for a in w.photo_menu([receipt]).actions() if a.text() == "Belongs in album…").menu()
+    shows(qtbot, w, ("album", "Beach"), next(a for a in belongs.actions() if a.text() == "Beach").trigger)
+    assert receipt in shown_paths(w)
+
+
+def test_progress_while_the_watcher_indexes_and_the_window_stays_responsive(make_window, qtbot, library, tmp_path):
+    root = tmp_path / "live"
+    root.mkdir()
+    library.add_folders([str(root)])
+    w = make_window()
+    ready(qtbot, w)
+    labels, lags = [], []
+    w.bridge.event.connect(lambda ev: labels.append(w.progress_label.text()))
+    last = [time.monotonic()]
+
+    def tick():
+        now = time.monotonic()
+        lags.append(now - last[0] - 0.02)
+        last[0] = now
+
+    staged = draw_folder(tmp_path / "staging", seed=10_002, count=150, sizes=((900, 700),))
+    new = {str(root / os.path.basename(p)) for p in staged}
+    timer = QTimer(interval=20, timeout=tick)
+    last[0] = time.monotonic()
+    timer.start()
+    copier = threading.Thread(target=lambda: [shutil.copy(p, root) for p in staged])  # the user's file manager
+    copier.start()
+    qtbot.waitUntil(lambda: len(shown_paths(w)) == 150, timeout=WAIT * 2)
+    timer.stop()
+    seen = [t for t in labels if t.startswith("Indexing ") and "photos/s" in t]
+    assert seen, labels[-5:]
+    totals = [int(t.split()[1].split("/")[1]) for t in seen]
+    assert max(totals) >= 100 and totals == sorted(totals), totals  # one growing count, not per chunk
+    qtbot.waitUntil(lambda: w.progress_label.text() == "Library is current", timeout=WAIT)
+    copier.join()
+    assert set(shown_paths(w)) == new
+    # The event loop kept turning while 150 photos were decoded and encoded beside it.
+    assert len(lags) > 20 and max(lags) < 1.0, max(lags)
+
+
+def test_skipped_files_are_listed_with_reasons(make_window, qtbot, library, tmp_path, monkeypatch):
+    pics = tmp_path / "pics"
+    draw_folder(pics, seed=10_003, count=3)
+    (pics / "broken.jpg").write_bytes(b"not a jpeg at all")
+    (pics / "empty.png").write_bytes(b"")
+    library.add_folders([str(pics)])
+    library.index_now()
+    w = make_window()
+    assert w.skipped_button.isVisible() and w.skipped_button.text() == "2 skipped"
+    opened = []
+    monkeypatch.setattr(FailuresDialog, "exec", lambda self: opened.append(self) or 0)
+    w.skipped_button.click()
+    table = opened[0].table
+    rows = {table.item(i, 0).text(): table.item(i, 1).text() for i in range(table.rowCount())}
+    assert rows == {str(pics / "broken.jpg"): "not an image, or an image format photoclip cannot read",
+                    str(pics / "empty.png"): "empty file (0 bytes)"}
+
+
+def test_first_run_without_weights_ends_in_a_clear_message(qtbot, home, tmp_path):
+    from photoclip.library import Library
+
+    lib = Library(home=home, model=f"local-dir:{tmp_path / 'no-weights'}", device="cpu")
+    w = MainWindow(lib)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.stack.currentWidget() is w.welcome  # first run: asks for folders
+    with qtbot.waitSignal(w.model_failed, timeout=WAIT) as sig:
+        pass
+    assert "no-weights" in sig.args[0] and "\n" not in sig.args[0]
+    assert w.banner_box.isVisible() and w.banner_button.isVisible() and "no-weights" in w.banner.text()
+    assert not w.model_progress.isVisible()
+    (tmp_path / "pics").mkdir()
+    w.add_folder(str(tmp_path / "pics"))  # the window still works
+    assert w.stack.currentWidget() is w.grid
+    w.close()
+    lib.close()
+    QApplication.processEvents()
