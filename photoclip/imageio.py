@@ -177,7 +177,7 @@ def decode(f, target: int = 256) -> Decoded:
         raise PhotoError("not an image, or an image format photoclip cannot read") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as e:
         msg = str(e)
-        if "truncated" in msg:
+        if "truncated" in msg.lower():
             raise PhotoError("truncated image: the file ends early (still copying, or damaged)") from None
         if getattr(e, "errno", None) == errno.EACCES:
             raise PhotoError("permission denied: the file cannot be read") from None

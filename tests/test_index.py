@@ -1,0 +1,88 @@
+"""The HNSW index: exact on small sets, grows, deletes, saves atomically, rebuilds and re-syncs from the catalog."""
+import json
+
+import numpy as np
+import pytest
+
+from photoclip.catalog import Catalog
+from photoclip.index import VectorIndex
+
+DIM = 16
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    cat = Catalog(tmp_path / "catalog.sqlite3")
+    yield cat
+    cat.close()
+
+
+def _fill(cat, n, seed=0):
+    rng = np.random.default_rng(seed)
+    vecs = rng.standard_normal((n, DIM)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    fid = cat.add_folder("/p")
+    with cat.write() as c:
+        c.executemany("INSERT INTO photos(id, path, folder_id, status, updated) VALUES(?, ?, ?, 'indexed', 0)",
+                      [(i + 1, f"/p/{i}.jpg", fid) for i in range(n)])
+        cat.put_vectors(c, "m", list(range(1, n + 1)), vecs)
+    return vecs.astype(np.float16).astype(np.float32)
+
+
+def _exact(vecs, q, k):
+    return [int(i) + 1 for i in np.argsort(-(vecs @ q))[:k]]
+
+
+def test_results_match_exact_search_and_grow_past_capacity(tmp_path, catalog):
+    vecs = _fill(catalog, 1500)  # more than the initial capacity: resize_index must kick in
+    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    assert len(idx) == 1500
+    rng = np.random.default_rng(1)
+    for q in rng.standard_normal((20, DIM)).astype(np.float32):
+        q /= np.linalg.norm(q)
+        got = [i for i, _ in idx.query(q, 10)]
+        assert got == _exact(vecs, q, 10)
+    hits = idx.query(vecs[0], 3, exclude={1})
+    assert 1 not in [i for i, _ in hits] and len(hits) == 3
+    assert idx.query(vecs[0], 5)[0][1] == pytest.approx(1.0, abs=1e-3)  # scores are cosine similarities
+
+
+def test_save_load_and_sync_with_the_catalog(tmp_path, catalog):
+    vecs = _fill(catalog, 200)
+    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    idx.save()
+    # The catalog moves on without the index: a photo deleted, one re-encoded, one added.
+    with catalog.write() as c:
+        catalog.delete_photos(c, [5])
+        catalog.put_vectors(c, "m", [7], -vecs[7:8])
+        c.execute("INSERT INTO photos(id, path, folder_id, status, updated) VALUES(201, '/p/new.jpg', 1, 'indexed', 0)")
+        catalog.put_vectors(c, "m", [201], vecs[9:10])
+    again = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    assert 5 not in again.alive and 201 in again.alive and len(again) == 200
+    assert again.query(-vecs[7], 1)[0][0] == 7  # the re-encoded vector, not the stale one
+    assert 5 not in [i for i, _ in again.query(vecs[5], 5)]
+
+
+def test_corrupt_or_missing_files_are_rebuilt_from_the_catalog(tmp_path, catalog):
+    vecs = _fill(catalog, 100)
+    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    idx.save()
+    state = json.loads(next((tmp_path / "idx").glob("*.state.json")).read_text())
+    (tmp_path / "idx" / state["graph"]).write_bytes(b"garbage")
+    rebuilt = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    assert len(rebuilt) == 100 and rebuilt.query(vecs[3], 1)[0][0] == 4
+    for p in (tmp_path / "idx").iterdir():
+        p.unlink()
+    assert len(VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)) == 100
+
+
+def test_an_empty_index_answers_nothing(tmp_path, catalog):
+    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    assert idx.query(np.ones(DIM, np.float32) / 4, 5) == []
+
+
+def test_vectors_of_different_models_never_mix(tmp_path, catalog):
+    _fill(catalog, 50)
+    other = VectorIndex.open(tmp_path / "idx", "other-model", DIM, catalog)
+    assert len(other) == 0
+    assert catalog.count_pending("other-model") == 50  # a model change means re-encoding, not mixing
