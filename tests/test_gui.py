@@ -199,3 +199,29 @@ def test_first_run_without_weights_ends_in_a_clear_message(qtbot, home, tmp_path
     w.close()
     lib.close()
     QApplication.processEvents()
+
+
+def test_first_run_shows_download_progress_and_can_be_cancelled(qtbot, home, tmp_path, monkeypatch):
+    """While weights stream into the models folder the welcome page shows how much has arrived; Cancel
+    ends in the offline alternative, never a dead window."""
+    import threading
+
+    from photoclip.library import Library
+
+    lib = Library(home=home, model="ViT-B-32-256:datacomp_s34b_b86k", device="cpu")
+    release = threading.Event()
+    monkeypatch.setattr(lib.encoder, "load", lambda: release.wait(30) and None)  # a download that never ends
+    w = MainWindow(lib)
+    qtbot.addWidget(w)
+    w.show()
+    partial = lib.paths.models_dir / "models--laion" / "blobs" / "abc.incomplete"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"\0" * 3_000_000)
+    qtbot.waitUntil(lambda: "3 MB" in w.model_progress.format(), timeout=WAIT)
+    assert w.model_progress.isVisible() and w.cancel_load.isVisible()
+    with qtbot.waitSignal(w.model_failed, timeout=WAIT) as sig:
+        w.cancel_load.click()
+    assert "cancelled" in sig.args[0] and w.banner_box.isVisible() and w.banner_button.isVisible()
+    release.set()
+    w.close()
+    lib.close()

@@ -103,7 +103,7 @@ class AlbumDialog(QDialog):
         self._request += 1
         req = self._request
         run_task(lambda: self.lib.albums.library_scores(draft), lambda r: self._scores_done(req, r),
-                 lambda e: self.error.setText(str(e)))
+                 lambda e: self.error.setText(str(e)), owner=self)
 
     def _scores_done(self, req: int, result) -> None:
         if req != self._request:

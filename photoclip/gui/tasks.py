@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,15 @@ class _Task(QRunnable):
 
 def run_task(func: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
              on_error: Callable[[BaseException], None] | None = None, pool_name: str = "general",
-             threads: int = 2) -> None:
+             threads: int = 2, owner: QObject | None = None) -> None:
+    """Run func on the named pool; on_done/on_error run on the GUI thread, unless `owner` is gone by then."""
     task = _Task(func)
     _alive.add(task)
 
     def finish(handler, value):
         _alive.discard(task)
+        if owner is not None and (not shiboken6.isValid(owner) or getattr(owner, "closed", False)):
+            return  # the window that asked has been closed: drop the result
         if handler is not None:
             handler(value)
 

@@ -49,6 +49,8 @@ class MainWindow(QMainWindow):
         self._request = 0
         self._last_refresh = 0.0
         self.model_error: str | None = None
+        self.downloaded_bytes = 0
+        self.closed = False
         self.setWindowTitle("photoclip")
         self.setWindowIcon(QIcon(os.path.join(RESOURCES, "photoclip.svg")))
         self.resize(1200, 780)
@@ -58,6 +60,7 @@ class MainWindow(QMainWindow):
         self._build()
         self._refresh_timer = QTimer(self, singleShot=True, interval=700, timeout=self.refresh)
         self._search_timer = QTimer(self, singleShot=True, interval=300, timeout=self._search_now)
+        self._download_timer = QTimer(self, interval=500, timeout=self._show_download_progress)
         self.refresh_sidebar()
         self.refresh()
         QTimer.singleShot(0, self._load_model)
@@ -163,10 +166,25 @@ class MainWindow(QMainWindow):
     def _load_model(self) -> None:
         self.model_progress.show()
         self.cancel_load.show()
+        self._download_timer.start()
         run_task(lambda: self.lib.encoder.load() and self.lib.index, self._model_loaded, self._model_load_failed,
-                 pool_name="model", threads=1)
+                 pool_name="model", threads=1, owner=self)
+
+    def _show_download_progress(self) -> None:
+        """First run: the weights stream into the models folder; show how much has arrived."""
+        total = 0
+        for folder, _dirs, files in os.walk(self.lib.paths.models_dir):
+            for f in files:
+                try:
+                    total += os.path.getsize(os.path.join(folder, f))
+                except OSError:
+                    pass
+        if total:
+            self.model_progress.setFormat(f"downloading the model (once, on first use): {total / 1e6:.0f} MB…")
+        self.downloaded_bytes = total
 
     def _model_loaded(self, _result) -> None:
+        self._download_timer.stop()
         if self.model_error:  # cancelled meanwhile
             return
         self.model_progress.hide()
@@ -185,6 +203,7 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def _model_load_failed(self, error: BaseException) -> None:
+        self._download_timer.stop()
         msg = str(error) if isinstance(error, ModelLoadError) else f"The model could not be loaded: {error}"
         self.model_progress.hide()
         self.cancel_load.hide()
@@ -314,7 +333,7 @@ class MainWindow(QMainWindow):
         if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
             return  # answered once the model is ready
         run_task(lambda: self._load_items(mode), lambda items: self._show_items(req, mode, items),
-                 lambda e: self._view_failed(req, e))
+                 lambda e: self._view_failed(req, e), owner=self)
 
     def _load_items(self, mode) -> list[Item]:
         kind, arg = mode
@@ -398,7 +417,7 @@ class MainWindow(QMainWindow):
                 self.lib.albums.mark(album, p, belongs)
 
         run_task(work, lambda _r: (self.refresh_sidebar(), self.refresh()),
-                 lambda e: self.statusBar().showMessage(str(e), 8000), pool_name="writes", threads=1)
+                 lambda e: self.statusBar().showMessage(str(e), 8000), pool_name="writes", threads=1, owner=self)
 
     def preview(self, path: str) -> None:
         PreviewDialog(self.lib, path, self).exec()
@@ -466,6 +485,9 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.closed = True
+        self._download_timer.stop()
+        self._refresh_timer.stop()
         if self.service is not None:
             self.service.stop()
             self.service = None
