@@ -77,9 +77,9 @@ class Library:
         if full not in self.folder_paths():
             raise LibraryError(f"{full} is not a library folder; see photoclip folders list.")
         ids = self.catalog.remove_folder(full)
-        if self._index is not None or ids:
-            self.index.remove(ids)
-            self.index.save()
+        if self._index is not None:  # an index not loaded yet catches up with the catalog when it opens
+            self._index.remove(ids)
+            self._index.save()
         return len(ids)
 
     def folder_paths(self) -> list[str]:

@@ -87,6 +87,7 @@ class LiveEvent:
     progress: Progress | None = None
     message: str = ""
     pending: int = 0
+    fatal: bool = False  # the service stopped and will not go on
 
 
 class LibraryService:
@@ -109,6 +110,7 @@ class LibraryService:
         self._pending = 0
         self._idle = threading.Event()
         self.notices: list[str] = []
+        self.failed: str | None = None  # why the worker could not start, if it could not
         self.progress = Progress()
         self._spell: Progress | None = None  # progress over the current busy spell
         self._spell_base = 0
@@ -195,8 +197,9 @@ class LibraryService:
             indexer.reconcile()
             self._emit(LiveEvent("changed"))
         except Exception as e:
-            log.exception("the library service could not start")
-            self._emit(LiveEvent("error", message=f"Indexing stopped: {e}"))
+            log.debug("the library service could not start", exc_info=True)
+            self.failed = str(e)
+            self._emit(LiveEvent("error", message=f"Indexing could not start: {e}", fatal=True))
             return
         last_folder_check = time.monotonic()
         while not self._stop.is_set():
@@ -442,6 +445,9 @@ def run_watch(library, json_lines: bool = False) -> None:
     last = [0.0]
 
     def on_event(ev: LiveEvent) -> None:
+        if ev.fatal:
+            done.set()
+            return
         if json_lines:
             if ev.kind in ("notice", "idle", "error") or (ev.kind == "progress" and time.monotonic() - last[0] > 1):
                 last[0] = time.monotonic()
@@ -469,5 +475,7 @@ def run_watch(library, json_lines: bool = False) -> None:
             pass
     finally:
         service.stop()
-        if not json_lines:
+        if not json_lines and not service.failed:
             print("stopped", file=sys.stderr, flush=True)
+    if service.failed:
+        raise LiveError(service.failed)

@@ -208,3 +208,12 @@ def test_sigkill_at_any_moment_leaves_a_catalog_that_resumes(tmp_path, toy_spec)
     assert st["photos"] == len(truth) and st["pending"] == 0
     state = json.loads(next((home / "data" / "index").glob("*.state.json")).read_text())
     assert state["elements"] >= len(truth)
+
+
+def test_watch_without_a_model_exits_with_one_clear_line(tmp_path):
+    home = tmp_path / "home"
+    (tmp_path / "p").mkdir()
+    cli_json("folders", "add", tmp_path / "p", home=home)
+    r = run_cli("--model", f"local-dir:{tmp_path / 'nowhere'}", "watch", home=home, check=False, timeout=120)
+    assert r.returncode == 1 and "nowhere" in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("photoclip: Could not load the model")
