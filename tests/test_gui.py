@@ -225,3 +225,22 @@ def test_first_run_shows_download_progress_and_can_be_cancelled(qtbot, home, tmp
     release.set()
     w.close()
     lib.close()
+
+
+def test_signal_emits_do_not_leak_references(qapp):
+    """PySide6 6.12.0 dropped a reference to True on every emit: a window died after a few hundred signals."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        ping = Signal(str)
+
+    e = Emitter()
+    got = []
+    e.ping.connect(got.append)
+    before = sys.getrefcount(True)
+    for _ in range(3000):
+        e.ping.emit("x")
+    assert len(got) == 3000
+    assert abs(sys.getrefcount(True) - before) < 100

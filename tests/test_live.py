@@ -217,3 +217,32 @@ def test_watch_without_a_model_exits_with_one_clear_line(tmp_path):
     r = run_cli("--model", f"local-dir:{tmp_path / 'nowhere'}", "watch", home=home, check=False, timeout=120)
     assert r.returncode == 1 and "nowhere" in r.stderr and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("photoclip: Could not load the model")
+
+
+def test_catch_up_on_start_finds_changes_made_while_not_running(counted, tmp_path):
+    lib, calls = counted
+    root = tmp_path / "p"
+    first = draw_folder(root, seed=9501, count=5)
+    lib.add_folders([str(root)])
+    svc = LibraryService(lib, settle_s=0.3, tick_s=0.05).start()
+    assert svc.wait_idle(TIMEOUT)
+    svc.stop()
+    ids = {p: lib.catalog.photo_by_path(p).id for p in first}
+    # While photoclip is closed: one photo moved into a new subfolder, one deleted, three new ones.
+    moved_from = sorted(first)[0]
+    (root / "sorted").mkdir()
+    moved_to = str(root / "sorted" / os.path.basename(moved_from))
+    os.rename(moved_from, moved_to)
+    gone = sorted(first)[1]
+    os.unlink(gone)
+    added = draw_folder(root / "new", seed=9502, count=3)
+    encoded = sum(calls)
+    svc = LibraryService(lib, settle_s=0.3, tick_s=0.05).start()
+    try:
+        wait_for(lambda: searchable(lib) == (set(first) - {moved_from, gone}) | {moved_to} | set(added),
+                 what="catch-up scan")
+        assert svc.wait_idle(TIMEOUT)
+        assert sum(calls) - encoded == 3  # only the new photos were encoded
+        assert lib.catalog.photo_by_path(moved_to).id == ids[moved_from]
+    finally:
+        svc.stop()

@@ -1,50 +1,49 @@
-"""One way to run work off the GUI thread: run_task(func, on_done, on_error) on a named QThreadPool.
+"""One way to run work off the GUI thread: run_task(func, on_done, on_error) on a named worker pool.
 
-The result (or the exception) comes back on the GUI thread through a queued signal, so callers never
-touch widgets from a worker.
+The outcome comes back on the GUI thread through a queued signal, so callers never touch widgets from a
+worker.  Named pools: "general" (views), "model" (loading the model), "writes" (one thread, so catalog
+writes from the GUI never race).  Workers are plain Python threads; the outcome stays on the task object
+and the queued signal only says that it is there.
 """
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
 
-_pools: dict[str, QThreadPool] = {}
-_alive: set["_Task"] = set()  # keep tasks' signal objects alive until delivered
+_pools: dict[str, ThreadPoolExecutor] = {}
 
 
-def pool(name: str, threads: int) -> QThreadPool:
+def pool(name: str, threads: int) -> ThreadPoolExecutor:
     if name not in _pools:
-        p = QThreadPool()
-        p.setMaxThreadCount(threads)
-        _pools[name] = p
+        _pools[name] = ThreadPoolExecutor(threads, thread_name_prefix=f"photoclip-{name}")
     return _pools[name]
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
+class _Task(QObject):
+    finished = Signal()
 
-
-class _Task(QRunnable):
     def __init__(self, func: Callable[[], Any]):
-        super().__init__()
-        self.setAutoDelete(False)
+        super().__init__()  # created on the GUI thread, so `finished` is delivered there
         self.func = func
-        self.signals = _Signals()
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            result = self.func()
+            self.result = self.func()
         except BaseException as e:  # delivered to the GUI thread, never lost
             log.debug("task failed", exc_info=True)
-            self.signals.failed.emit(e)
-        else:
-            self.signals.done.emit(result)
+            self.error = e
+        self.finished.emit()
+
+
+_alive: set[_Task] = set()  # keep tasks alive until their outcome is delivered
 
 
 def run_task(func: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
@@ -54,18 +53,14 @@ def run_task(func: Callable[[], Any], on_done: Callable[[Any], None] | None = No
     task = _Task(func)
     _alive.add(task)
 
-    def finish(handler, value):
+    def delivered():
         _alive.discard(task)
         if owner is not None and (not shiboken6.isValid(owner) or getattr(owner, "closed", False)):
             return  # the window that asked has been closed: drop the result
-        if handler is not None:
-            handler(value)
+        if task.error is not None:
+            (on_error or (lambda e: log.error("background task: %s", e)))(task.error)
+        elif on_done is not None:
+            on_done(task.result)
 
-    task.signals.done.connect(lambda r: finish(on_done, r))
-    task.signals.failed.connect(lambda e: finish(on_error or (lambda e: log.error("background task: %s", e)), e))
-    pool(pool_name, threads).start(task)
-
-
-def wait_all(timeout_ms: int = 10_000) -> None:
-    for p in _pools.values():
-        p.waitForDone(timeout_ms)
+    task.finished.connect(delivered)
+    pool(pool_name, threads).submit(task.run)

@@ -13,7 +13,9 @@ import os
 import threading
 from collections import OrderedDict
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from .. import imageio
@@ -57,20 +59,9 @@ def render(path: str, cache_dir: str) -> QImage | None:
     return QImage.fromData(buf.getvalue(), "JPEG")
 
 
-class _Job(QRunnable):
-    def __init__(self, loader: "ThumbnailLoader"):
-        super().__init__()
-        self.loader = loader
-
-    def run(self) -> None:
-        path = self.loader._next()
-        if path is not None:
-            self.loader._delivered.emit(path, render(path, self.loader.cache_dir))
-
-
 class ThumbnailLoader(QObject):
     ready = Signal(str)  # a path whose thumbnail is now in memory
-    _delivered = Signal(str, object)
+    _delivered = Signal(str)
 
     def __init__(self, cache_dir: str, capacity: int = 600, threads: int = 2):
         super().__init__()
@@ -79,9 +70,9 @@ class ThumbnailLoader(QObject):
         self._lru: OrderedDict[str, QPixmap] = OrderedDict()
         self._stack: list[str] = []  # LIFO: the most recently painted cells first
         self._queued: set[str] = set()
+        self._results: dict[str, QImage | None] = {}
         self._lock = threading.Lock()
-        self._pool = QThreadPool()
-        self._pool.setMaxThreadCount(threads)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="photoclip-thumbs")
         self._delivered.connect(self._on_delivered)
         self.failed: set[str] = set()
 
@@ -95,14 +86,23 @@ class ThumbnailLoader(QObject):
                 if path not in self._queued:
                     self._queued.add(path)
                     self._stack.append(path)
-                    self._pool.start(_Job(self))
+                    self._pool.submit(self._work)
         return None
 
-    def _next(self) -> str | None:
+    def _work(self) -> None:
+        """On a worker thread: render the newest request; only its path crosses back in the signal."""
         with self._lock:
-            return self._stack.pop() if self._stack else None
+            path = self._stack.pop() if self._stack else None
+        if path is None:
+            return
+        image = render(path, self.cache_dir)
+        with self._lock:
+            self._results[path] = image
+        self._delivered.emit(path)
 
-    def _on_delivered(self, path: str, image) -> None:
+    def _on_delivered(self, path: str) -> None:
+        with self._lock:
+            image = self._results.pop(path, None)
         self._queued.discard(path)
         if image is None or image.isNull():
             self.failed.add(path)
@@ -112,5 +112,7 @@ class ThumbnailLoader(QObject):
             self._lru.popitem(last=False)
         self.ready.emit(path)
 
-    def wait(self, ms: int = 10_000) -> None:
-        self._pool.waitForDone(ms)
+    def shutdown(self) -> None:
+        with self._lock:
+            self._stack.clear()
+        self._pool.shutdown(wait=True)

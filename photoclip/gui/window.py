@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import subprocess
 import sys
 import time
@@ -29,8 +30,29 @@ RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
 
 
 class Bridge(QObject):
-    """Carries LibraryService events from its worker thread to the GUI thread (queued connection)."""
-    event = Signal(object)
+    """Carries LibraryService events from its worker thread to the GUI thread.
+
+    Events wait in a thread-safe queue; the queued signal carries nothing but the news that they are there.
+    """
+    event = Signal(object)  # emitted on the GUI thread only
+    _arrived = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._arrived.connect(self._drain)
+
+    def post(self, ev) -> None:  # any thread
+        self._queue.put(ev)
+        self._arrived.emit()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                ev = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self.event.emit(ev)
 
 
 class MainWindow(QMainWindow):
@@ -192,7 +214,7 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"model: {self.lib.model_id} on {self.lib.encoder.device}")
         if self.start_service:
             try:
-                self.service = LibraryService(self.lib, on_event=self.bridge.event.emit, settle_s=self.settle_s)
+                self.service = LibraryService(self.lib, on_event=self.bridge.post, settle_s=self.settle_s)
                 self.service.start()
             except LiveError as e:
                 self.show_error(str(e))
@@ -491,4 +513,5 @@ class MainWindow(QMainWindow):
         if self.service is not None:
             self.service.stop()
             self.service = None
+        self.thumbs.shutdown()
         super().closeEvent(event)
