@@ -244,3 +244,39 @@ def test_signal_emits_do_not_leak_references(qapp):
         e.ping.emit("x")
     assert len(got) == 3000
     assert abs(sys.getrefcount(True) - before) < 100
+
+
+def test_settings_are_remembered_and_folders_can_be_dropped(make_window, qtbot, library, tmp_path):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from photoclip.gui.dialogs import SettingsDialog
+    from photoclip.settings import Settings
+
+    w = make_window()
+    dlg = SettingsDialog(library.settings, w)
+    qtbot.addWidget(dlg)
+    dlg.device.setCurrentText("cpu")
+    dlg.threads.setValue(2)
+    dlg.excluded.setPlainText(str(tmp_path / "private"))
+    dlg.apply()
+    library.settings.save(library.paths.settings)
+    again = Settings.load(library.paths.settings)
+    assert (again.device, again.threads, again.excluded) == ("cpu", 2, [str(tmp_path / "private")])
+
+    dropped = tmp_path / "dropped"
+    dropped.mkdir()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    event = QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    w.dropEvent(event)
+    assert str(dropped) in library.folder_paths()
+    assert any(str(dropped) in text for text in w.sidebar_items())
+
+
+def test_photos_drag_out_as_file_urls(make_window, qtbot, indexed):
+    w = make_window()
+    ready(qtbot, w)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 60, timeout=WAIT)
+    mime = w.model.mimeData([w.model.index(0), w.model.index(1)])
+    assert [u.toLocalFile() for u in mime.urls()] == shown_paths(w)[:2]
