@@ -265,11 +265,14 @@ class Catalog:
     def mark_missing(self, c: sqlite3.Connection, photo_id: int) -> None:
         c.execute("UPDATE photos SET status='missing', updated=? WHERE id=?", (time.time(), photo_id))
 
-    def purge_missing(self) -> list[int]:
-        """Delete photos whose files are gone (and were not found moved); returns their ids."""
+    def purge_missing(self, missing_before: float | None = None) -> list[int]:
+        """Delete photos whose files are gone (and were not found moved), optionally only those missing
+        since before `missing_before` (a time.time() value); returns their ids."""
+        cond = "status='missing' AND offline=0" + (" AND updated < ?" if missing_before is not None else "")
+        args = (missing_before,) if missing_before is not None else ()
         with self.write() as c:
-            ids = [r[0] for r in c.execute("SELECT id FROM photos WHERE status='missing' AND offline=0")]
-            c.execute("DELETE FROM photos WHERE status='missing' AND offline=0")
+            ids = [r[0] for r in c.execute(f"SELECT id FROM photos WHERE {cond}", args)]
+            c.execute(f"DELETE FROM photos WHERE {cond}", args)
             return ids
 
     def delete_photos(self, c: sqlite3.Connection, ids: Iterable[int]) -> None:
@@ -299,7 +302,7 @@ class Catalog:
             "SELECT count(*) FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? "
             "WHERE p.status='indexed' AND p.offline=0", (model,)).fetchone()[0]
         failed = c.execute("SELECT count(*) FROM photos WHERE status='failed'").fetchone()[0]
-        offline = c.execute("SELECT count(*) FROM photos WHERE offline=1").fetchone()[0]
+        offline = c.execute("SELECT count(*) FROM photos WHERE offline=1 AND status<>'missing'").fetchone()[0]
         return {"photos": indexed, "pending": self.count_pending(model), "failed": failed, "offline": offline}
 
     def failures(self) -> list[sqlite3.Row]:

@@ -265,9 +265,12 @@ class Indexer:
             self.index.save()
             self._last_save = self.clock()
 
-    def finish(self) -> list[int]:
-        """After the queue is empty: files still missing were deleted, not moved; forget them."""
-        ids = self.catalog.purge_missing()
+    def finish(self, grace_s: float | None = None) -> list[int]:
+        """After the queue is empty: files still missing were deleted, not moved; forget them.
+
+        With grace_s, only files missing for longer than that: a move reported as delete + create can
+        have its second half still on the way."""
+        ids = self.catalog.purge_missing(None if grace_s is None else time.time() - grace_s)
         self.index.remove(ids)
         self.maybe_save(force=True)
         return ids

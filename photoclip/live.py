@@ -95,6 +95,9 @@ class LibraryService:
                  poll_interval: float = 2.0, on_event: Callable[[LiveEvent], None] | None = None):
         self.lib = library
         self.settle_s = settle_s
+        # A deleted photo leaves results at once but its row (vector, album tags) waits this long before it
+        # is purged, in case the deletion was the first half of a move whose second half is still coming.
+        self.purge_grace_s = max(10.0, 5 * settle_s)
         self.tick_s = tick_s
         self.on_event = on_event or (lambda e: None)
         self._raw: "queue.Queue[RawEvent]" = queue.Queue()
@@ -230,7 +233,7 @@ class LibraryService:
                 self._emit(LiveEvent("changed"))
                 continue
             if not self._pending and not self._settling and self._raw.empty():
-                purged = indexer.finish() if self._has_missing() else []
+                purged = indexer.finish(self.purge_grace_s) if self._has_missing() else []
                 if purged:
                     self._emit(LiveEvent("changed"))
                 self._write_state()
@@ -258,8 +261,10 @@ class LibraryService:
         self._write_state()
 
     def _has_missing(self) -> bool:
+        """Photos gone for longer than the grace period (they are already hidden from results)."""
         return self.lib.catalog.conn.execute(
-            "SELECT 1 FROM photos WHERE status=? AND offline=0 LIMIT 1", (MISSING,)).fetchone() is not None
+            "SELECT 1 FROM photos WHERE status=? AND offline=0 AND updated < ? LIMIT 1",
+            (MISSING, time.time() - self.purge_grace_s)).fetchone() is not None
 
     # -- events -------------------------------------------------------------------------------------
     def _folder_of(self, path: str) -> tuple[int, str] | None:
