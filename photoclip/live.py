@@ -129,7 +129,7 @@ class LibraryService:
                 self._lock_file.close()
                 self._lock_file = None
                 refuse_if_live(paths)
-                raise LiveError("Another photoclip process holds this library.")
+                raise LiveError("Another photoclip process holds this library.") from None
         else:
             refuse_if_live(paths)
         with contextlib.suppress(FileNotFoundError):

@@ -12,7 +12,6 @@ SCREENSHOT_TIMEOUT_S = 120
 
 
 def run_gui(library, query: str | None = None, screenshot: str | None = None) -> int:
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from .window import MainWindow
