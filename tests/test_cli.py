@@ -1,4 +1,5 @@
 """End-to-end: the real `photoclip` command on real files, SQLite, hnswlib and the toy model."""
+import json
 import os
 import shutil
 import stat
@@ -188,3 +189,21 @@ def test_unreadable_file_is_recorded(tmp_path, toy_spec):
         assert "permission denied" in fails[0]["reason"]
     finally:
         locked.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_an_unplugged_folder_is_hidden_not_deleted(tmp_path, toy_spec):
+    home, pics = tmp_path / "home", tmp_path / "drive"
+    draw_folder(pics, seed=7101, count=6)
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    assert cli_json("index", pics, home=home, env=env)["indexed"] == 6
+    pics.rename(tmp_path / "elsewhere")  # the drive is unplugged
+    r = run_cli("index", "--json", home=home, env=env)
+    assert json.loads(r.stdout)["removed"] == 0 and "offline" in r.stderr
+    st = cli_json("status", home=home, env=env)
+    assert st["photos"] == 0 and st["offline"] == 6
+    assert cli_json("search", "a photo", home=home, env=env)["results"] == []
+    assert cli_json("folders", "list", home=home)["folders"] == [{"path": str(pics), "online": False}]
+    (tmp_path / "elsewhere").rename(pics)  # plugged back in: nothing is re-encoded
+    back = cli_json("index", home=home, env=env)
+    assert back["indexed"] == 0 and back["unchanged"] == 6 and back["removed"] == 0
+    assert cli_json("status", home=home, env=env)["photos"] == 6

@@ -280,3 +280,19 @@ def test_photos_drag_out_as_file_urls(make_window, qtbot, indexed):
     qtbot.waitUntil(lambda: w.model.rowCount() == 60, timeout=WAIT)
     mime = w.model.mimeData([w.model.index(0), w.model.index(1)])
     assert [u.toLocalFile() for u in mime.urls()] == shown_paths(w)[:2]
+
+
+def test_gui_screenshot_command(tmp_path, toy_spec):
+    from helpers import cli_json, run_cli
+
+    home = tmp_path / "home"
+    draw_folder(tmp_path / "pics", seed=10_004, count=10)
+    cli_json("index", tmp_path / "pics", home=home, env={"PHOTOCLIP_MODEL": toy_spec})
+    png = tmp_path / "shot.png"
+    run_cli("--model", toy_spec, "gui", "--query", "a receipt", "--screenshot", png, home=home,
+            env={"QT_QPA_PLATFORM": "offscreen"}, timeout=180)
+    from PIL import Image
+
+    shot = Image.open(png)
+    assert shot.size[0] >= 800 and shot.size[1] >= 500
+    assert len(set(shot.convert("RGB").resize((64, 40)).getdata())) > 50  # thumbnails, not a blank window
