@@ -141,3 +141,17 @@ def test_albums_cli_contract(tmp_path, toy_spec):
     cli_json("albums", "remove", "Receipts", home=home, env=env)
     assert cli_json("albums", "list", home=home, env=env)["albums"] == []
     shutil.rmtree(tmp_path / "out")
+
+
+def test_text_embeddings_are_cached_per_model_prompt_and_templates(library):
+    calls = []
+    real = library.encoder.encode_texts
+    library.encoder.encode_texts = lambda texts: (calls.append(len(texts)), real(texts))[1]
+    try:
+        a = library.albums.class_embeddings(["a beach", "snow"], "personal")
+        b = library.albums.class_embeddings(["snow", "a beach"], "personal")
+        assert len(calls) == 1 and np.allclose(a, b[::-1])
+        library.albums.class_embeddings(["a beach"], "imagenet")  # another template set: encoded anew
+        assert len(calls) == 2 and calls[1] == 80
+    finally:
+        library.encoder.encode_texts = real

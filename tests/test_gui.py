@@ -296,3 +296,23 @@ def test_gui_screenshot_command(tmp_path, toy_spec):
     shot = Image.open(png)
     assert shot.size[0] >= 800 and shot.size[1] >= 500
     assert len(set(shot.convert("RGB").resize((64, 40)).getdata())) > 50  # thumbnails, not a blank window
+
+
+def test_space_opens_a_preview_with_metadata(make_window, qtbot, indexed, library, monkeypatch):
+    from photoclip.gui.dialogs import PreviewDialog
+
+    library.albums.create("Receipts", ["a receipt"])
+    w = make_window()
+    ready(qtbot, w)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 60, timeout=WAIT)
+    receipt = next(p for p, pic in indexed.items() if pic.scene == "receipt")
+    row = shown_paths(w).index(receipt)
+    opened = []
+    monkeypatch.setattr(PreviewDialog, "exec", lambda self: opened.append(self) or 0)
+    w.grid.setCurrentIndex(w.model.index(row))
+    qtbot.keyClick(w.grid, Qt.Key_Space)
+    facts = opened[0].facts
+    values = {facts.itemAt(i, facts.ItemRole.LabelRole).widget().text():
+              facts.itemAt(i, facts.ItemRole.FieldRole).widget().text() for i in range(facts.rowCount())}
+    assert values["Path"] == receipt and " × " in values["Dimensions"]
+    assert values["Albums"].startswith("Receipts (")
