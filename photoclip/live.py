@@ -83,7 +83,7 @@ def request_pause(paths: AppPaths, paused: bool) -> None:
 @dataclass
 class LiveEvent:
     """What the service reports: progress counts, notices for the user, and state changes."""
-    kind: str  # progress | notice | changed | idle | error
+    kind: str  # progress | notice | changed | idle | error | paused | resumed
     progress: Progress | None = None
     message: str = ""
     pending: int = 0
@@ -156,11 +156,13 @@ class LibraryService:
     def pause(self) -> None:
         self._paused.set()
         self._write_state()
+        self._emit(LiveEvent("paused"))
 
     def resume(self) -> None:
         self._paused.clear()
         self._wake.set()
         self._write_state()
+        self._emit(LiveEvent("resumed"))
 
     @property
     def paused(self) -> bool:

@@ -316,3 +316,19 @@ def test_space_opens_a_preview_with_metadata(make_window, qtbot, indexed, librar
               facts.itemAt(i, facts.ItemRole.FieldRole).widget().text() for i in range(facts.rowCount())}
     assert values["Path"] == receipt and " × " in values["Dimensions"]
     assert values["Albums"].startswith("Receipts (")
+
+
+def test_pause_from_the_window_and_from_a_terminal(make_window, qtbot, library, tmp_path):
+    from photoclip.live import request_pause
+
+    (tmp_path / "p").mkdir()
+    library.add_folders([str(tmp_path / "p")])
+    w = make_window()
+    ready(qtbot, w)
+    w.pause_button.click()
+    qtbot.waitUntil(lambda: w.service.paused and w.pause_button.text() == "Resume", timeout=WAIT)
+    w.pause_button.click()
+    qtbot.waitUntil(lambda: not w.service.paused and w.pause_button.text() == "Pause", timeout=WAIT)
+    request_pause(library.paths, True)  # what `photoclip pause` does
+    qtbot.waitUntil(lambda: w.pause_button.isChecked() and w.progress_label.text() == "Indexing paused",
+                    timeout=WAIT)

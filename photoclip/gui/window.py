@@ -263,6 +263,13 @@ class MainWindow(QMainWindow):
         elif ev.kind == "idle":
             self.progress_label.setText("Library is current")
             self.update_counts()
+        elif ev.kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(ev.kind == "paused")
+            self.pause_button.setText("Resume" if ev.kind == "paused" else "Pause")
+            self.pause_button.blockSignals(False)
+            if ev.kind == "paused":
+                self.progress_label.setText("Indexing paused")
         if ev.kind in ("changed", "idle", "progress") and self.mode[0] in ("all", "folder", "album"):
             if not self._refresh_timer.isActive():
                 self._refresh_timer.start()
@@ -272,9 +279,7 @@ class MainWindow(QMainWindow):
     def _toggle_pause(self, paused: bool) -> None:
         if self.service is None:
             return
-        (self.service.pause if paused else self.service.resume)()
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.progress_label.setText("Indexing paused" if paused else self.progress_label.text())
+        (self.service.pause if paused else self.service.resume)()  # the service's event updates the button
 
     # -- sidebar ------------------------------------------------------------------------------------
     def refresh_sidebar(self) -> None:
