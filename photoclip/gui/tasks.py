@@ -8,6 +8,7 @@ and the queued signal only says that it is there.
 from __future__ import annotations
 
 import logging
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -64,3 +65,29 @@ def run_task(func: Callable[[], Any], on_done: Callable[[Any], None] | None = No
 
     task.finished.connect(delivered)
     pool(pool_name, threads).submit(task.run)
+
+
+class Bridge(QObject):
+    """Carries LibraryService events from its worker thread to the GUI thread.
+
+    Events wait in a thread-safe queue; the queued signal carries nothing but the news that they are there.
+    """
+    event = Signal(object)  # emitted on the GUI thread only
+    _arrived = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._arrived.connect(self._drain)
+
+    def post(self, ev) -> None:  # any thread
+        self._queue.put(ev)
+        self._arrived.emit()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                ev = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self.event.emit(ev)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import subprocess
 import sys
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
@@ -22,37 +21,11 @@ from ..encoder import ModelLoadError
 from ..live import LibraryService, LiveError, LiveEvent
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
 from .grid import Item, PhotoGrid, PhotoModel
-from .tasks import run_task
+from .tasks import Bridge, run_task
 from .thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
 RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
-
-
-class Bridge(QObject):
-    """Carries LibraryService events from its worker thread to the GUI thread.
-
-    Events wait in a thread-safe queue; the queued signal carries nothing but the news that they are there.
-    """
-    event = Signal(object)  # emitted on the GUI thread only
-    _arrived = Signal()
-
-    def __init__(self):
-        super().__init__()
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._arrived.connect(self._drain)
-
-    def post(self, ev) -> None:  # any thread
-        self._queue.put(ev)
-        self._arrived.emit()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                ev = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            self.event.emit(ev)
 
 
 class MainWindow(QMainWindow):
