@@ -85,6 +85,12 @@ class Album:
         return self.calibrated if self.calibrated is not None else 0.5
 
 
+def calibrated_threshold(scores: np.ndarray) -> float:
+    """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE."""
+    lo, hi = THRESHOLD_RANGE
+    return min(hi, max(lo, otsu_threshold(scores)))
+
+
 def otsu_threshold(scores: np.ndarray, bins: int = 100) -> float:
     """The split of [0, 1] that best separates the scores into two groups (Otsu, 1979)."""
     if len(scores) < 2:
@@ -224,8 +230,7 @@ class Albums:
         ids, vecs = self.catalog.vectors_for(self.model)
         scores = self.score(album, vecs, (marks, fb_vecs, signs))
         if len(scores):
-            lo, hi = THRESHOLD_RANGE
-            album.calibrated = min(hi, max(lo, otsu_threshold(scores)))
+            album.calibrated = calibrated_threshold(scores)
         members = self._decide(album, ids, scores, marks)
         with self.catalog.write() as c:
             c.execute("UPDATE albums SET calibrated=? WHERE id=?", (album.calibrated, album.id))

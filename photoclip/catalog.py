@@ -325,9 +325,10 @@ class Catalog:
              meta.get("camera"), time.time(), photo_id))
 
     def move_photo(self, c: sqlite3.Connection, from_id: int, to_path: str, folder_id: int) -> None:
-        """The file of photo `from_id` now lives at `to_path`: keep its id (vector, tags), drop the queued row."""
+        """The file of photo `from_id` now lives at `to_path`: keep its id (vector, tags), drop any other row
+        at that path (a queued duplicate, or a file the move overwrote)."""
         c.execute("DELETE FROM photos WHERE path=? AND id<>?", (to_path, from_id))
-        c.execute("UPDATE photos SET path=?, folder_id=?, status='indexed', offline=0, updated=? WHERE id=?",
+        c.execute("UPDATE photos SET path=?, folder_id=?, offline=0, updated=? WHERE id=?",
                   (to_path, folder_id, time.time(), from_id))
 
     def rename_prefix(self, old: str, new: str, folder_id: int) -> int:

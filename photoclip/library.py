@@ -17,6 +17,7 @@ from .encoder import DEFAULT_MODEL, MODEL_ENV, Encoder
 from .index import VectorIndex
 from .indexer import Indexer, Progress
 from .paths import AppPaths
+from .scanner import is_within
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class Library:
             if not os.path.isdir(full):
                 raise LibraryError(f"{p} is not a folder (or does not exist).")
             for existing in self.folder_paths():
-                if full.startswith(existing.rstrip(os.sep) + os.sep):
+                if full != existing and is_within(full, existing):
                     raise LibraryError(f"{full} is already inside the library folder {existing}.")
             self.catalog.add_folder(full)
             added.append(full)

@@ -24,7 +24,7 @@ from .catalog import MISSING
 from .fsutil import atomic_write_bytes
 from .indexer import Progress
 from .paths import AppPaths
-from .scanner import has_hidden_part, is_excluded, stat_entry, walk
+from .scanner import has_hidden_part, is_excluded, is_within, stat_entry, walk
 from .watcher import FolderWatcher, RawEvent
 
 try:
@@ -271,9 +271,8 @@ class LibraryService:
     # -- events -------------------------------------------------------------------------------------
     def _folder_of(self, path: str) -> tuple[int, str] | None:
         for row in self.lib.catalog.folders():
-            root = row["path"]
-            if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
-                return row["id"], root
+            if is_within(path, row["path"]):
+                return row["id"], row["path"]
         return None
 
     def _drain_events(self) -> bool:
@@ -334,9 +333,7 @@ class LibraryService:
         if entry is None:  # renamed to a non-image name: it leaves the library
             return self._handle(RawEvent("deleted", ev.path, None, False), now)
         with cat.write() as c:
-            c.execute("DELETE FROM photos WHERE path=? AND id<>?", (ev.dest, photo.id))
-            c.execute("UPDATE photos SET path=?, folder_id=?, updated=? WHERE id=?",
-                      (ev.dest, dst_owner[0], time.time(), photo.id))
+            cat.move_photo(c, photo.id, ev.dest, dst_owner[0])
         self._settling.pop(ev.path, None)
         return True
 
@@ -397,7 +394,7 @@ class LibraryService:
             if online and not exists:
                 indexer.reconcile_folder(row["id"], root)  # takes it offline
                 self._watcher.unwatch(root)
-                self._settling = {p: v for p, v in self._settling.items() if not p.startswith(root + os.sep)}
+                self._settling = {p: v for p, v in self._settling.items() if not is_within(p, root)}
                 self._notice(f"{root} is offline; its photos are hidden until it returns.")
                 changed = True
             elif not online and exists:

@@ -31,8 +31,13 @@ def has_hidden_part(path: str, root: str) -> bool:
     return any(is_hidden(part) for part in rel.split(os.sep) if part not in (".", ".."))
 
 
+def is_within(path: str, folder: str) -> bool:
+    """`path` is `folder` itself or lies somewhere beneath it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def is_excluded(path: str, excluded) -> bool:
-    return any(path == e or path.startswith(e.rstrip(os.sep) + os.sep) for e in excluded)
+    return any(is_within(path, e) for e in excluded)
 
 
 def walk(root: str, excluded=()) -> Iterator[Entry]:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QPushButton, QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from ..albums import Album, AlbumError, starter_albums
+from ..albums import Album, AlbumError, calibrated_threshold, starter_albums
 from .tasks import run_task
 
 
@@ -110,11 +110,8 @@ class AlbumDialog(QDialog):
             return  # a newer edit is on its way: drop stale results
         self.ids, self.scores = result
         if self.auto.isChecked() and len(self.scores):
-            from ..albums import THRESHOLD_RANGE, otsu_threshold
-
-            lo, hi = THRESHOLD_RANGE
             self.slider.blockSignals(True)
-            self.slider.setValue(int(round(100 * min(hi, max(lo, otsu_threshold(self.scores))))))
+            self.slider.setValue(int(round(100 * calibrated_threshold(self.scores))))
             self.slider.blockSignals(False)
         self._update_preview()
         self.scores_ready.emit()
