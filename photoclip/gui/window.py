@@ -234,7 +234,9 @@ class MainWindow(QMainWindow):
         elif ev.kind == "error":
             self.show_error(ev.message)
         elif ev.kind == "idle":
-            self.progress_label.setText("Library is current")
+            # The worker also goes idle while paused: say so rather than claim the library is current.
+            paused = self.service is not None and self.service.paused
+            self.progress_label.setText("Indexing paused" if paused else "Library is current")
             self.update_counts()
         elif ev.kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
             self.pause_button.blockSignals(True)
