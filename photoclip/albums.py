@@ -109,11 +109,15 @@ def otsu_threshold(scores: np.ndarray, bins: int = 100) -> float:
 
 
 class Albums:
+    """Album logic over the catalog.  Writes (create, edit, remove, mark, retag, tag_photos) run on the
+    library service's worker when one runs; reads (scores, members, counts) run anywhere."""
+
     def __init__(self, catalog: Catalog, encoder: Encoder, clock: Callable[[], float] = time.time):
         self.catalog = catalog
         self.encoder = encoder
         self.clock = clock
         self._background = _data()["background"]
+        self._texts: dict[tuple[str, str, str], np.ndarray] = {}  # computed where the catalog may not be written
 
     @property
     def model(self) -> str:
@@ -121,53 +125,49 @@ class Albums:
 
     # -- text embeddings, cached per model, prompt and template set ---------------------------------
     def class_embeddings(self, prompts: Sequence[str], templates: str) -> np.ndarray:
-        out: dict[str, np.ndarray] = {}
-        c = self.catalog.conn
-        for p in prompts:
-            row = c.execute("SELECT vec FROM text_cache WHERE model=? AND templates=? AND prompt=?",
-                            (self.model, templates, p)).fetchone()
-            if row:
-                out[p] = np.frombuffer(row[0], dtype=np.float32)
+        out = {p: v for p in prompts if (v := self._texts.get((self.model, templates, p))) is not None}
+        out.update(self.catalog.cached_texts(self.model, templates, [p for p in prompts if p not in out]))
         missing = [p for p in dict.fromkeys(prompts) if p not in out]
         if missing:
-            emb = ensemble(self.encoder, missing, template_set(templates))
-            with self.catalog.write() as w:
-                w.executemany("INSERT OR REPLACE INTO text_cache(model, templates, prompt, vec) VALUES(?, ?, ?, ?)",
-                              [(self.model, templates, p, e.astype(np.float32).tobytes()) for p, e in zip(missing, emb)])
-            out.update(zip(missing, emb))
+            fresh = dict(zip(missing, ensemble(self.encoder, missing, template_set(templates))))
+            if self.catalog.may_write():
+                self.catalog.cache_texts(self.model, templates, fresh)
+            else:  # e.g. the album dialog's live preview on a reader thread: the worker persists them later
+                self._texts.update({(self.model, templates, p): v for p, v in fresh.items()})
+            out.update(fresh)
         return np.stack([out[p] for p in prompts]).astype(np.float32)
 
     # -- albums -------------------------------------------------------------------------------------
-    def _row_to_album(self, r) -> Album:
-        return Album(r["id"], r["name"], json.loads(r["prompts"]), json.loads(r["negatives"]), r["threshold"],
-                     r["calibrated"], r["templates"])
+    @staticmethod
+    def _album(r: dict) -> Album:
+        return Album(r["id"], r["name"], r["prompts"], r["negatives"], r["threshold"], r["calibrated"],
+                     r["templates"])
 
     def all(self) -> list[Album]:
-        return [self._row_to_album(r) for r in self.catalog.conn.execute("SELECT * FROM albums ORDER BY name")]
+        return [self._album(r) for r in self.catalog.album_rows()]
 
     def get(self, name: str) -> Album:
-        r = self.catalog.conn.execute("SELECT * FROM albums WHERE name=?", (name,)).fetchone()
-        if r is None:
+        rows = self.catalog.album_rows(name)
+        if not rows:
             raise AlbumError(f"There is no album named {name!r}; see photoclip albums list.")
-        return self._row_to_album(r)
+        return self._album(rows[0])
 
     def create(self, name: str, prompts: Sequence[str], negatives: Sequence[str] = (),
                threshold: float | None = None, templates: str = "personal") -> Album:
         name = name.strip()
         prompts = [p.strip() for p in prompts if p.strip()]
+        negatives = [n.strip() for n in negatives if n.strip()]
         if not name:
             raise AlbumError("An album needs a name.")
         if not prompts:
             raise AlbumError("An album needs at least one prompt (--prompt TEXT).")
         _check_threshold(threshold)
         template_set(templates)
-        if self.catalog.conn.execute("SELECT 1 FROM albums WHERE name=?", (name,)).fetchone():
+        if self.catalog.album_rows(name):
             raise AlbumError(f"An album named {name!r} already exists; use photoclip albums edit.")
-        with self.catalog.write() as c:
-            c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created) "
-                      "VALUES(?, ?, ?, ?, ?, ?)", (name, json.dumps(prompts), json.dumps(list(negatives)),
-                                                   threshold, templates, self.clock()))
-        return self.retag(self.get(name))
+        with self.catalog.write():  # the album and its members appear together
+            self.catalog.insert_album(name, prompts, negatives, threshold, templates, self.clock())
+            return self.retag(self.get(name))
 
     def edit(self, name: str, prompts: Sequence[str] | None = None, negatives: Sequence[str] | None = None,
              threshold: float | None | str = "keep") -> Album:
@@ -179,15 +179,12 @@ class Albums:
         if threshold != "keep":
             _check_threshold(threshold)
             album.threshold = threshold
-        with self.catalog.write() as c:
-            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=? WHERE id=?",
-                      (json.dumps(album.prompts), json.dumps(album.negatives), album.threshold, album.id))
-        return self.retag(album)
+        with self.catalog.write():
+            self.catalog.update_album(album.id, album.prompts, album.negatives, album.threshold)
+            return self.retag(album)
 
     def remove(self, name: str) -> None:
-        album = self.get(name)
-        with self.catalog.write() as c:
-            c.execute("DELETE FROM albums WHERE id=?", (album.id,))
+        self.catalog.delete_album(self.get(name).id)
 
     # -- scoring ------------------------------------------------------------------------------------
     def _classes(self, album: Album) -> tuple[np.ndarray, int]:
@@ -195,9 +192,7 @@ class Albums:
         return self.class_embeddings(texts, album.templates), len(album.prompts)
 
     def _feedback(self, album: Album) -> tuple[dict[int, bool], np.ndarray, np.ndarray]:
-        rows = self.catalog.conn.execute("SELECT photo_id, belongs FROM album_feedback WHERE album_id=?",
-                                         (album.id,)).fetchall()
-        marks = {r[0]: bool(r[1]) for r in rows}
+        marks = self.catalog.feedback(album.id) if album.id >= 0 else {}
         ids, vecs = self.catalog.vectors_for(self.model, list(marks))
         signs = np.array([1.0 if marks[int(i)] else -1.0 for i in ids], dtype=np.float32)
         return marks, vecs, signs
@@ -225,18 +220,17 @@ class Albums:
         return ids, self.score(album, vecs)
 
     def retag(self, album: Album) -> Album:
-        """Re-decide membership for the whole library and rewrite the album's tags in one transaction."""
-        marks, fb_vecs, signs = self._feedback(album)
-        ids, vecs = self.catalog.vectors_for(self.model)
-        scores = self.score(album, vecs, (marks, fb_vecs, signs))
-        if len(scores):
-            album.calibrated = calibrated_threshold(scores)
-        members = self._decide(album, ids, scores, marks)
-        with self.catalog.write() as c:
-            c.execute("UPDATE albums SET calibrated=? WHERE id=?", (album.calibrated, album.id))
-            c.execute("DELETE FROM album_members WHERE album_id=?", (album.id,))
-            c.executemany("INSERT INTO album_members(album_id, photo_id, score) VALUES(?, ?, ?)",
-                          [(album.id, i, s) for i, s in members])
+        """Re-decide membership for the whole library and rewrite the album's tags in one transaction.
+
+        Reading the vectors and writing the tags happen inside one write transaction, so no photo indexed
+        meanwhile can be lost from the album (the writer that indexes it waits, then tags it itself)."""
+        with self.catalog.write():
+            marks, fb_vecs, signs = self._feedback(album)
+            ids, vecs = self.catalog.vectors_for(self.model)
+            scores = self.score(album, vecs, (marks, fb_vecs, signs))
+            if len(scores):
+                album.calibrated = calibrated_threshold(scores)
+            self.catalog.set_album_members(album.id, self._decide(album, ids, scores, marks), album.calibrated)
         return album
 
     def _decide(self, album: Album, ids: np.ndarray, scores: np.ndarray, marks: dict[int, bool]):
@@ -255,17 +249,12 @@ class Albums:
         ids, vecs = self.catalog.vectors_for(self.model, photo_ids)
         if not len(ids):
             return
-        writes = []
+        decisions = []
         for album in albums:
             marks, fb_vecs, signs = self._feedback(album)
             members = self._decide(album, ids, self.score(album, vecs, (marks, fb_vecs, signs)), marks)
-            writes.append((album.id, members))
-        with self.catalog.write() as c:
-            for album_id, members in writes:
-                c.executemany("DELETE FROM album_members WHERE album_id=? AND photo_id=?",
-                              [(album_id, int(i)) for i in ids])
-                c.executemany("INSERT INTO album_members(album_id, photo_id, score) VALUES(?, ?, ?)",
-                              [(album_id, i, s) for i, s in members])
+            decisions.append((album.id, ids.tolist(), members))
+        self.catalog.retag_photos(decisions)
 
     # -- feedback, listing, export ------------------------------------------------------------------
     def mark(self, name: str, path: str, belongs: bool) -> Album:
@@ -273,31 +262,27 @@ class Albums:
         photo = self.catalog.photo_by_path(os.path.abspath(path))
         if photo is None or self.catalog.vector(photo.id, self.model) is None:
             raise AlbumError(f"{path} is not an indexed photo of the library.")
-        with self.catalog.write() as c:
-            c.execute("INSERT OR REPLACE INTO album_feedback(album_id, photo_id, belongs) VALUES(?, ?, ?)",
-                      (album.id, photo.id, int(belongs)))
-        return self.retag(album)
+        with self.catalog.write():
+            self.catalog.set_feedback(album.id, photo.id, belongs)
+            return self.retag(album)
+
+    def counts(self) -> dict[str, int]:
+        """Visible members per album name."""
+        per_id = self.catalog.album_counts()
+        return {a.name: per_id.get(a.id, 0) for a in self.all()}
 
     def count(self, album: Album) -> int:
-        return self.catalog.conn.execute(
-            "SELECT count(*) FROM album_members m JOIN photos p ON p.id=m.photo_id "
-            "WHERE m.album_id=? AND p.offline=0 AND p.status IN ('indexed', 'pending')", (album.id,)).fetchone()[0]
+        return self.catalog.album_counts().get(album.id, 0)
 
     def member_rows(self, name: str) -> list[tuple[int, str, float]]:
         """(photo id, path, score) of the album's visible members, best first."""
-        album = self.get(name)
-        return [(r[0], r[1], r[2]) for r in self.catalog.conn.execute(
-            "SELECT p.id, p.path, m.score FROM album_members m JOIN photos p ON p.id=m.photo_id "
-            "WHERE m.album_id=? AND p.offline=0 AND p.status IN ('indexed', 'pending') "
-            "ORDER BY m.score DESC, p.path", (album.id,))]
+        return self.catalog.album_members(self.get(name).id)
 
     def members(self, name: str) -> list[tuple[str, float]]:
         return [(path, score) for _id, path, score in self.member_rows(name)]
 
     def albums_of(self, photo_id: int) -> list[tuple[str, float]]:
-        return [(r[0], r[1]) for r in self.catalog.conn.execute(
-            "SELECT a.name, m.score FROM album_members m JOIN albums a ON a.id=m.album_id WHERE m.photo_id=? "
-            "ORDER BY a.name", (photo_id,))]
+        return self.catalog.albums_of(photo_id)
 
     def export(self, name: str, dest: str, mode: str = "copy") -> list[str]:
         """Copy (or symlink) the album's photos into `dest`; the originals are only read."""

@@ -1,14 +1,20 @@
-"""The SQLite catalog: library folders, photos and their state, vectors per model, albums.
+"""The SQLite catalog: library folders, photos and their state, vectors per model, albums.  All SQL lives here.
 
-WAL mode, one connection per thread (`Catalog` keeps a thread-local connection), writes in short
-`BEGIN IMMEDIATE` transactions, a schema version with step-by-step migrations.  The catalog is the
-source of truth; the vector index is derived from it.  It doubles as the indexing queue: a photo row with
-status 'pending' is work to do, so a crash loses nothing queued.
+WAL mode, so readers never wait for a writer; one connection per thread, closed when its thread ends; every
+write goes through `write()`, one `BEGIN IMMEDIATE` transaction that nested calls join.  While a library
+service runs it claims the writes (`claim_writes`), and a write from any other thread is refused
+(`WriteOwnershipError`): one owner for every change, enforced rather than promised.
+
+The catalog is the source of truth and the indexing queue (a row with status 'pending' is work to do, so a
+crash loses nothing queued); the vector index is derived from it.  Paths are stored losslessly: a file name
+that is not valid UTF-8 (Python hands it over with surrogate escapes) is stored with an escape character.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -20,7 +26,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Photo status values.
 PENDING, INDEXED, FAILED, MISSING = "pending", "indexed", "failed", "missing"
@@ -84,7 +90,75 @@ _MIGRATIONS = {
         PRIMARY KEY (model, templates, prompt)
     );
     """,
+    # The library remembers its model, and "pending" means exactly status='pending': a photo that lacks the
+    # library model's vector is queued as pending, so counting the queue is one index range, never a scan.
+    2: """
+    CREATE INDEX photos_queue ON photos(status, offline, priority);
+    INSERT OR IGNORE INTO meta(key, value)
+        SELECT 'model', model FROM vectors ORDER BY seq DESC LIMIT 1;
+    UPDATE photos SET status='pending' WHERE status='indexed' AND NOT EXISTS (
+        SELECT 1 FROM vectors v WHERE v.photo_id=photos.id
+        AND v.model=(SELECT value FROM meta WHERE key='model'));
+    """,
 }
+
+# Conditions written once.
+VISIBLE = "p.offline=0 AND p.status IN ('indexed', 'pending')"  # a photo that may appear in results
+UNDER = "(p.path=? OR substr(p.path, 1, ?)=?)"  # at a folder or beneath it; parameters from under_args()
+
+
+# -- lossless paths -----------------------------------------------------------------------------------
+# Python decodes a file name that is not valid UTF-8 with surrogate escapes (byte 0xFF -> U+DCFF), which
+# SQLite cannot store.  Such a character is stored as ESC + two hex digits, and ESC itself as ESC ESC.
+# The escape works character by character, so "path under folder" prefixes still compare correctly.
+_ESC = "\uffff"
+
+
+def to_db(path: str) -> str:
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+        if _ESC not in path:
+            return path
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for ch in path:
+        o = ord(ch)
+        if ch == _ESC:
+            out.append(_ESC + _ESC)
+        elif 0xDC80 <= o <= 0xDCFF:
+            out.append(f"{_ESC}{o - 0xDC00:02x}")
+        elif 0xD800 <= o <= 0xDFFF:  # not from a file system; keep the text storable
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def from_db(text: str) -> str:
+    if _ESC not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch != _ESC:
+            out.append(ch)
+            i += 1
+        elif text[i + 1:i + 2] == _ESC:
+            out.append(_ESC)
+            i += 2
+        else:
+            out.append(chr(0xDC00 + int(text[i + 1:i + 3], 16)))
+            i += 3
+    return "".join(out)
+
+
+def under_args(folder: str) -> tuple:
+    """The three parameters of UNDER for `folder` (already in catalog form)."""
+    prefix = folder.rstrip(os.sep) + os.sep
+    return folder, len(prefix), prefix
 
 
 @dataclass
@@ -106,11 +180,34 @@ class Photo:
     updated: float
 
 
-_PHOTO_COLS = ", ".join(Photo.__dataclass_fields__)
+_PHOTO_COLS = ", ".join(f"p.{f}" for f in Photo.__dataclass_fields__)
+
+
+def _photo(row) -> Photo:
+    p = Photo(*row)
+    p.path = from_db(p.path)
+    return p
 
 
 class CatalogError(Exception):
-    pass
+    """str(e) is one sentence for the user."""
+
+
+class WriteOwnershipError(RuntimeError):
+    """A catalog write from a thread other than the library service's worker: a bug, never user input."""
+
+
+class _ThreadConnection:
+    """Holds one thread's connection; when the thread ends its thread-local dies and this closes it."""
+
+    def __init__(self, catalog: "Catalog", conn: sqlite3.Connection):
+        self.conn = conn
+        self._open = catalog._open
+
+    def __del__(self):
+        self._open.discard(self.conn)
+        with contextlib.suppress(Exception):
+            self.conn.close()
 
 
 class Catalog:
@@ -120,15 +217,15 @@ class Catalog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        self._open: set[sqlite3.Connection] = set()
+        self._writer: int | None = None
         self._migrate()
 
-    # -- connections and transactions -------------------------------------------------------------
+    # -- connections, transactions, ownership -----------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
-        c = getattr(self._local, "conn", None)
-        if c is None:
+        holder = getattr(self._local, "holder", None)
+        if holder is None:
             try:
                 c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
                 c.execute("PRAGMA journal_mode=WAL")
@@ -137,17 +234,43 @@ class Catalog:
             c.execute("PRAGMA foreign_keys=ON")
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA busy_timeout=30000")
-            c.row_factory = sqlite3.Row
-            self._local.conn = c
-            with self._all_lock:
-                self._all.append(c)
-        return c
+            holder = self._local.holder = _ThreadConnection(self, c)
+            self._open.add(c)
+        return holder.conn
+
+    def open_connections(self) -> int:
+        return len(self._open)
+
+    def close_thread(self) -> None:
+        """Close this thread's connection now (threads that end close theirs anyway)."""
+        holder = getattr(self._local, "holder", None)
+        if holder is not None:
+            del self._local.holder
+
+    def claim_writes(self) -> None:
+        """From now on only the calling thread may write (the library service's worker)."""
+        self._writer = threading.get_ident()
+
+    def release_writes(self) -> None:
+        self._writer = None
+
+    @property
+    def writes_claimed(self) -> bool:
+        return self._writer is not None
+
+    def may_write(self) -> bool:
+        return self._writer is None or self._writer == threading.get_ident()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; BEGIN IMMEDIATE takes the write lock up front so it never deadlocks."""
+        """One write transaction; BEGIN IMMEDIATE takes the write lock up front so it never deadlocks.
+        Nested calls join the outer transaction."""
+        if not self.may_write():
+            raise WriteOwnershipError(
+                f"catalog write from thread {threading.current_thread().name!r}: the library service's "
+                "worker owns every write while it runs; submit a command to it instead")
         c = self.conn
-        if c.in_transaction:  # nested: join the outer transaction
+        if c.in_transaction:
             yield c
             return
         c.execute("BEGIN IMMEDIATE")
@@ -159,19 +282,22 @@ class Catalog:
         c.execute("COMMIT")
 
     def close(self) -> None:
-        with self._all_lock:
-            for c in self._all:
-                with contextlib.suppress(Exception):
-                    c.close()
-            self._all.clear()
+        for c in list(self._open):
+            with contextlib.suppress(Exception):
+                c.close()
+        self._open.clear()
         self._local = threading.local()
 
     def _migrate(self) -> None:
+        # Read first: opening a current catalog takes no write lock, so it never waits behind a writer.
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"The catalog {self.path} was made by a newer photoclip (schema {version}); upgrade photoclip.")
+        if version == SCHEMA_VERSION:
+            return
         with self.write() as c:
             version = c.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise CatalogError(
-                    f"The catalog {self.path} was made by a newer photoclip (schema {version}); upgrade photoclip.")
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 log.info("migrating catalog to schema %d", v)
                 for stmt in _MIGRATIONS[v].split(";"):
@@ -179,54 +305,81 @@ class Catalog:
                         c.execute(stmt)
                 c.execute(f"PRAGMA user_version={v}")
 
-    # -- meta -------------------------------------------------------------------------------------
+    def _rows(self, sql: str, args: Iterable = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, tuple(args)).fetchall()
+
+    def _one(self, sql: str, args: Iterable = ()):
+        row = self.conn.execute(sql, tuple(args)).fetchone()
+        return row[0] if row else None
+
+    # -- meta and the library's model -------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else default
+        value = self._one("SELECT value FROM meta WHERE key=?", (key,))
+        return default if value is None else value
 
     def set_meta(self, key: str, value: str) -> None:
         with self.write() as c:
             c.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                       (key, value))
 
+    def library_model(self) -> str | None:
+        return self.get_meta("model")
+
+    def set_library_model(self, model: str) -> int:
+        """Make `model` the library's model; photos lacking its vector are queued.  Returns how many."""
+        with self.write() as c:
+            self.set_meta("model", model)
+            return c.execute(
+                "UPDATE photos SET status='pending', priority=0 WHERE status='indexed' AND NOT EXISTS "
+                "(SELECT 1 FROM vectors v WHERE v.photo_id=photos.id AND v.model=?)", (model,)).rowcount
+
     # -- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str) -> int:
         with self.write() as c:
-            c.execute("INSERT OR IGNORE INTO folders(path, added) VALUES(?, ?)", (path, time.time()))
-            return c.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()[0]
+            c.execute("INSERT OR IGNORE INTO folders(path, added) VALUES(?, ?)", (to_db(path), time.time()))
+            return c.execute("SELECT id FROM folders WHERE path=?", (to_db(path),)).fetchone()[0]
 
     def remove_folder(self, path: str) -> list[int]:
         """Forget a folder and its photos; returns the ids of the photos that left the catalog."""
         with self.write() as c:
-            row = c.execute("SELECT id FROM folders WHERE path=?", (path,)).fetchone()
+            row = c.execute("SELECT id FROM folders WHERE path=?", (to_db(path),)).fetchone()
             if row is None:
                 return []
             ids = [r[0] for r in c.execute("SELECT id FROM photos WHERE folder_id=?", (row[0],))]
             c.execute("DELETE FROM folders WHERE id=?", (row[0],))
             return ids
 
-    def folders(self) -> list[sqlite3.Row]:
-        return self.conn.execute("SELECT id, path, online FROM folders ORDER BY path").fetchall()
+    def folders(self) -> list[dict]:
+        return [{"id": r[0], "path": from_db(r[1]), "online": bool(r[2])}
+                for r in self._rows("SELECT id, path, online FROM folders ORDER BY path")]
 
-    def set_folder_online(self, folder_id: int, online: bool) -> None:
+    def set_folder_online(self, folder_id: int, online: bool) -> list[int]:
+        """Returns the ids of the folder's photos (they leave or rejoin results)."""
         with self.write() as c:
             c.execute("UPDATE folders SET online=? WHERE id=?", (int(online), folder_id))
             c.execute("UPDATE photos SET offline=? WHERE folder_id=?", (int(not online), folder_id))
+            return [r[0] for r in c.execute("SELECT id FROM photos WHERE folder_id=?", (folder_id,))]
 
     # -- photos -----------------------------------------------------------------------------------
     def photo_by_path(self, path: str) -> Photo | None:
-        row = self.conn.execute(f"SELECT {_PHOTO_COLS} FROM photos WHERE path=?", (path,)).fetchone()
-        return Photo(*row) if row else None
+        row = self.conn.execute(f"SELECT {_PHOTO_COLS} FROM photos p WHERE path=?", (to_db(path),)).fetchone()
+        return _photo(row) if row else None
 
     def photo(self, photo_id: int) -> Photo | None:
-        row = self.conn.execute(f"SELECT {_PHOTO_COLS} FROM photos WHERE id=?", (photo_id,)).fetchone()
-        return Photo(*row) if row else None
+        row = self.conn.execute(f"SELECT {_PHOTO_COLS} FROM photos p WHERE id=?", (photo_id,)).fetchone()
+        return _photo(row) if row else None
 
     def photos_in_folder(self, folder_id: int) -> dict[str, tuple[int, int | None, int | None, str]]:
         """path -> (id, size, mtime_ns, status) for a reconcile scan."""
         rows = self.conn.execute("SELECT path, id, size, mtime_ns, status FROM photos WHERE folder_id=?",
                                  (folder_id,))
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return {from_db(r[0]): (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def ids_under(self, path: str, *, exclude_status: str | None = None) -> list[int]:
+        """Ids of the photos at `path` or beneath it."""
+        sql = f"SELECT p.id FROM photos p WHERE {UNDER}" + (" AND p.status<>?" if exclude_status else "")
+        args = under_args(to_db(path)) + ((exclude_status,) if exclude_status else ())
+        return [r[0] for r in self._rows(sql, args)]
 
     def paths_for(self, ids: Iterable[int]) -> dict[int, str]:
         """Visible (indexed, online) photos among `ids`."""
@@ -234,36 +387,51 @@ class Catalog:
         out: dict[int, str] = {}
         for i in range(0, len(ids), 900):
             chunk = ids[i:i + 900]
-            q = (f"SELECT id, path FROM photos WHERE id IN ({','.join('?' * len(chunk))}) "
-                 f"AND offline=0 AND status IN ('{INDEXED}', '{PENDING}')")
-            out.update({r[0]: r[1] for r in self.conn.execute(q, chunk)})
+            q = f"SELECT p.id, p.path FROM photos p WHERE p.id IN ({','.join('?' * len(chunk))}) AND {VISIBLE}"
+            out.update({r[0]: from_db(r[1]) for r in self._rows(q, chunk)})
         return out
 
-    def upsert_pending(self, c: sqlite3.Connection, folder_id: int, path: str, size: int, mtime_ns: int,
+    def listing(self, folder: str | None = None) -> list[tuple[int, str]]:
+        """(id, path) of the visible photos, newest taken first, optionally under one folder."""
+        where, args = ("", ()) if folder is None else (f" AND {UNDER}", under_args(to_db(folder)))
+        rows = self._rows(f"SELECT p.id, p.path FROM photos p WHERE {VISIBLE} AND p.hash IS NOT NULL{where} "
+                          "ORDER BY coalesce(p.taken, '') DESC, p.path", args)
+        return [(r[0], from_db(r[1])) for r in rows]
+
+    def upsert_pending(self, folder_id: int, path: str, size: int | None, mtime_ns: int | None,
                        priority: int = 0) -> None:
         """Queue a new or changed file; an existing row keeps its id, vector and album tags."""
-        c.execute(
-            "INSERT INTO photos(path, folder_id, size, mtime_ns, status, priority, updated) "
-            "VALUES(?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(path) DO UPDATE SET "
-            "size=excluded.size, mtime_ns=excluded.mtime_ns, status='pending', reason=NULL, "
-            "priority=max(photos.priority, excluded.priority), offline=0, updated=excluded.updated",
-            (path, folder_id, size, mtime_ns, priority, time.time()))
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO photos(path, folder_id, size, mtime_ns, status, priority, updated) "
+                "VALUES(?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                "size=excluded.size, mtime_ns=excluded.mtime_ns, status='pending', reason=NULL, "
+                "priority=max(photos.priority, excluded.priority), offline=0, updated=excluded.updated",
+                (to_db(path), folder_id, size, mtime_ns, priority, time.time()))
 
-    def record_failure(self, c: sqlite3.Connection, folder_id: int, path: str, size: int | None,
-                       mtime_ns: int | None, reason: str, hash_: str | None = None) -> None:
-        c.execute(
-            "INSERT INTO photos(path, folder_id, size, mtime_ns, hash, status, reason, updated) "
-            "VALUES(?, ?, ?, ?, ?, 'failed', ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
-            "mtime_ns=excluded.mtime_ns, hash=excluded.hash, status='failed', reason=excluded.reason, "
-            "updated=excluded.updated",
-            (path, folder_id, size, mtime_ns, hash_, reason, time.time()))
-        # A failed file has no usable vector: it must leave search results and albums.
-        pid = c.execute("SELECT id FROM photos WHERE path=?", (path,)).fetchone()[0]
-        c.execute("DELETE FROM vectors WHERE photo_id=?", (pid,))
-        c.execute("DELETE FROM album_members WHERE photo_id=?", (pid,))
+    def record_failure(self, folder_id: int, path: str, size: int | None, mtime_ns: int | None, reason: str,
+                       hash_: str | None = None) -> int:
+        """The file cannot be indexed: keep it (with the reason) out of results and albums; returns its id."""
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO photos(path, folder_id, size, mtime_ns, hash, status, reason, updated) "
+                "VALUES(?, ?, ?, ?, ?, 'failed', ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
+                "mtime_ns=excluded.mtime_ns, hash=excluded.hash, status='failed', reason=excluded.reason, "
+                "priority=0, updated=excluded.updated",
+                (to_db(path), folder_id, size, mtime_ns, hash_, reason, time.time()))
+            pid = c.execute("SELECT id FROM photos WHERE path=?", (to_db(path),)).fetchone()[0]
+            c.execute("DELETE FROM vectors WHERE photo_id=?", (pid,))
+            c.execute("DELETE FROM album_members WHERE photo_id=?", (pid,))
+            return pid
 
-    def mark_missing(self, c: sqlite3.Connection, photo_id: int) -> None:
-        c.execute("UPDATE photos SET status='missing', updated=? WHERE id=?", (time.time(), photo_id))
+    def mark_missing(self, ids: Iterable[int]) -> None:
+        with self.write() as c:
+            c.executemany("UPDATE photos SET status='missing', updated=? WHERE id=?",
+                          [(time.time(), i) for i in ids])
+
+    def missing_since(self) -> float | None:
+        """When the oldest photo still marked missing (online folders only) went missing."""
+        return self._one("SELECT min(updated) FROM photos WHERE status='missing' AND offline=0")
 
     def purge_missing(self, missing_before: float | None = None) -> list[int]:
         """Delete photos whose files are gone (and were not found moved), optionally only those missing
@@ -275,69 +443,62 @@ class Catalog:
             c.execute(f"DELETE FROM photos WHERE {cond}", args)
             return ids
 
-    def delete_photos(self, c: sqlite3.Connection, ids: Iterable[int]) -> None:
-        c.executemany("DELETE FROM photos WHERE id=?", [(i,) for i in ids])
+    def pending(self, limit: int) -> list[Photo]:
+        """The next work, newest-priority first."""
+        rows = self._rows(f"SELECT {_PHOTO_COLS} FROM photos p WHERE status='pending' AND offline=0 "
+                          "ORDER BY priority DESC, id LIMIT ?", (limit,))
+        return [_photo(r) for r in rows]
 
-    def pending(self, model: str, limit: int) -> list[Photo]:
-        """The next work: pending rows (newest-priority first), then indexed photos lacking this model's vector."""
-        rows = self.conn.execute(
-            f"SELECT {_PHOTO_COLS} FROM photos WHERE status='pending' AND offline=0 "
-            f"ORDER BY priority DESC, id LIMIT ?", (limit,)).fetchall()
-        if len(rows) < limit:
-            rows += self.conn.execute(
-                f"SELECT {_PHOTO_COLS} FROM photos p WHERE status='indexed' AND offline=0 AND NOT EXISTS "
-                f"(SELECT 1 FROM vectors v WHERE v.photo_id=p.id AND v.model=?) ORDER BY id LIMIT ?",
-                (model, limit - len(rows))).fetchall()
-        return [Photo(*r) for r in rows]
-
-    def count_pending(self, model: str) -> int:
-        return self.conn.execute(
-            "SELECT (SELECT count(*) FROM photos WHERE status='pending' AND offline=0) + "
-            "(SELECT count(*) FROM photos p WHERE status='indexed' AND offline=0 AND NOT EXISTS "
-            "(SELECT 1 FROM vectors v WHERE v.photo_id=p.id AND v.model=?))", (model,)).fetchone()[0]
+    def count_pending(self) -> int:
+        return self._one("SELECT count(*) FROM photos WHERE status='pending' AND offline=0")
 
     def counts(self, model: str) -> dict[str, int]:
-        c = self.conn
-        indexed = c.execute(
+        indexed = self._one(
             "SELECT count(*) FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? "
-            "WHERE p.status='indexed' AND p.offline=0", (model,)).fetchone()[0]
-        failed = c.execute("SELECT count(*) FROM photos WHERE status='failed'").fetchone()[0]
-        offline = c.execute("SELECT count(*) FROM photos WHERE offline=1 AND status<>'missing'").fetchone()[0]
-        return {"photos": indexed, "pending": self.count_pending(model), "failed": failed, "offline": offline}
+            "WHERE p.status='indexed' AND p.offline=0", (model,))
+        failed = self._one("SELECT count(*) FROM photos WHERE status='failed'")
+        offline = self._one("SELECT count(*) FROM photos WHERE offline=1 AND status<>'missing'")
+        return {"photos": indexed, "pending": self.count_pending(), "failed": failed, "offline": offline}
 
-    def failures(self) -> list[sqlite3.Row]:
-        return self.conn.execute("SELECT path, reason FROM photos WHERE status='failed' ORDER BY path").fetchall()
+    def count_failed(self) -> int:
+        return self._one("SELECT count(*) FROM photos WHERE status='failed'")
 
-    def find_by_hash(self, hash_: str, model: str) -> list[sqlite3.Row]:
+    def failures(self) -> list[tuple[str, str]]:
+        return [(from_db(r[0]), r[1])
+                for r in self._rows("SELECT path, reason FROM photos WHERE status='failed' ORDER BY path")]
+
+    def find_by_hash(self, hash_: str, model: str) -> list[tuple[int, str, str, bool]]:
         """Rows with this content hash: (id, path, status, has_vector)."""
-        return self.conn.execute(
+        return [(r[0], from_db(r[1]), r[2], bool(r[3])) for r in self._rows(
             "SELECT p.id, p.path, p.status, EXISTS(SELECT 1 FROM vectors v WHERE v.photo_id=p.id AND v.model=?) "
-            "FROM photos p WHERE hash=? AND status IN ('indexed', 'missing')", (model, hash_)).fetchall()
+            "FROM photos p WHERE hash=? AND status IN ('indexed', 'missing', 'pending')", (model, hash_))]
 
-    def mark_indexed(self, c: sqlite3.Connection, photo_id: int, size: int, mtime_ns: int, hash_: str,
-                     meta: dict | None = None) -> None:
+    def mark_indexed(self, photo_id: int, size: int, mtime_ns: int, hash_: str, meta: dict | None = None) -> None:
         meta = meta or {}
-        c.execute(
-            "UPDATE photos SET size=?, mtime_ns=?, hash=?, status='indexed', reason=NULL, priority=0, "
-            "width=coalesce(?, width), height=coalesce(?, height), taken=coalesce(?, taken), "
-            "camera=coalesce(?, camera), updated=? WHERE id=?",
-            (size, mtime_ns, hash_, meta.get("width"), meta.get("height"), meta.get("taken"),
-             meta.get("camera"), time.time(), photo_id))
+        with self.write() as c:
+            c.execute(
+                "UPDATE photos SET size=?, mtime_ns=?, hash=?, status='indexed', reason=NULL, priority=0, "
+                "width=coalesce(?, width), height=coalesce(?, height), taken=coalesce(?, taken), "
+                "camera=coalesce(?, camera), updated=? WHERE id=?",
+                (size, mtime_ns, hash_, meta.get("width"), meta.get("height"), meta.get("taken"),
+                 meta.get("camera"), time.time(), photo_id))
 
-    def move_photo(self, c: sqlite3.Connection, from_id: int, to_path: str, folder_id: int) -> None:
+    def move_photo(self, from_id: int, to_path: str, folder_id: int) -> None:
         """The file of photo `from_id` now lives at `to_path`: keep its id (vector, tags), drop any other row
         at that path (a queued duplicate, or a file the move overwrote)."""
-        c.execute("DELETE FROM photos WHERE path=? AND id<>?", (to_path, from_id))
-        c.execute("UPDATE photos SET path=?, folder_id=?, offline=0, updated=? WHERE id=?",
-                  (to_path, folder_id, time.time(), from_id))
+        with self.write() as c:
+            c.execute("DELETE FROM photos WHERE path=? AND id<>?", (to_db(to_path), from_id))
+            c.execute("UPDATE photos SET path=?, folder_id=?, offline=0, updated=? WHERE id=?",
+                      (to_db(to_path), folder_id, time.time(), from_id))
 
     def rename_prefix(self, old: str, new: str, folder_id: int) -> int:
         """A folder moved inside the library: rewrite the paths beneath it; returns rows changed."""
+        old_db, new_db = to_db(old), to_db(new)
         with self.write() as c:
             cur = c.execute(
                 "UPDATE OR REPLACE photos SET path=? || substr(path, ?), folder_id=?, updated=? "
-                "WHERE path=? OR substr(path, 1, ?)=?",
-                (new, len(old) + 1, folder_id, time.time(), old, len(old) + 1, old + "/"))
+                f"WHERE {UNDER.replace('p.path', 'path')}",
+                (new_db, len(old_db) + 1, folder_id, time.time(), *under_args(old_db)))
             return cur.rowcount
 
     # -- vectors ----------------------------------------------------------------------------------
@@ -349,44 +510,52 @@ class Catalog:
                   "SET value=excluded.value", (str(start + n - 1),))
         return start
 
-    def put_vectors(self, c: sqlite3.Connection, model: str, ids: list[int], vecs: np.ndarray) -> None:
-        start = self._next_seq(c, len(ids))
-        blobs = vecs.astype(np.float16)
-        c.executemany("INSERT OR REPLACE INTO vectors(photo_id, model, seq, vec) VALUES(?, ?, ?, ?)",
-                      [(pid, model, start + i, blobs[i].tobytes()) for i, pid in enumerate(ids)])
+    def vector_seq(self) -> int:
+        return int(self.get_meta("vec_seq", "0"))
 
-    def copy_vector(self, c: sqlite3.Connection, model: str, from_id: int, to_id: int) -> None:
-        start = self._next_seq(c, 1)
-        c.execute("INSERT OR REPLACE INTO vectors(photo_id, model, seq, vec) "
-                  "SELECT ?, model, ?, vec FROM vectors WHERE photo_id=? AND model=?", (to_id, start, from_id, model))
+    def put_vectors(self, model: str, ids: list[int], vecs: np.ndarray) -> None:
+        with self.write() as c:
+            start = self._next_seq(c, len(ids))
+            blobs = vecs.astype(np.float16)
+            c.executemany("INSERT OR REPLACE INTO vectors(photo_id, model, seq, vec) VALUES(?, ?, ?, ?)",
+                          [(pid, model, start + i, blobs[i].tobytes()) for i, pid in enumerate(ids)])
+
+    def copy_vector(self, model: str, from_id: int, to_id: int) -> None:
+        with self.write() as c:
+            start = self._next_seq(c, 1)
+            c.execute("INSERT OR REPLACE INTO vectors(photo_id, model, seq, vec) "
+                      "SELECT ?, model, ?, vec FROM vectors WHERE photo_id=? AND model=?",
+                      (to_id, start, from_id, model))
 
     def vector(self, photo_id: int, model: str) -> np.ndarray | None:
-        row = self.conn.execute("SELECT vec FROM vectors WHERE photo_id=? AND model=?", (photo_id, model)).fetchone()
-        return np.frombuffer(row[0], dtype=np.float16).astype(np.float32) if row else None
+        blob = self._one("SELECT vec FROM vectors WHERE photo_id=? AND model=?", (photo_id, model))
+        return np.frombuffer(blob, dtype=np.float16).astype(np.float32) if blob is not None else None
+
+    def vector_dim(self, model: str) -> int | None:
+        """The length of this model's vectors, from one stored vector (None when there is none yet)."""
+        n = self._one("SELECT length(vec) FROM vectors WHERE model=? LIMIT 1", (model,))
+        return n // 2 if n else None
 
     def searchable(self, model: str) -> tuple[np.ndarray, np.ndarray]:
         """(ids, seqs) of the photos that belong in the search index for `model`."""
-        rows = self.conn.execute(
-            "SELECT v.photo_id, v.seq FROM vectors v JOIN photos p ON p.id=v.photo_id "
-            "WHERE v.model=? AND p.offline=0 AND p.status IN ('indexed', 'pending')", (model,)).fetchall()
+        rows = self._rows(f"SELECT v.photo_id, v.seq FROM vectors v JOIN photos p ON p.id=v.photo_id "
+                          f"WHERE v.model=? AND {VISIBLE}", (model,))
         arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
         return arr[:, 0], arr[:, 1]
 
     def vectors_for(self, model: str, ids: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(ids, float32 matrix) for the given photo ids, or every searchable photo when ids is None."""
         if ids is None:
-            rows = self.conn.execute(
-                "SELECT v.photo_id, v.vec FROM vectors v JOIN photos p ON p.id=v.photo_id "
-                "WHERE v.model=? AND p.offline=0 AND p.status IN ('indexed', 'pending') ORDER BY v.photo_id",
-                (model,)).fetchall()
+            rows = self._rows(f"SELECT v.photo_id, v.vec FROM vectors v JOIN photos p ON p.id=v.photo_id "
+                              f"WHERE v.model=? AND {VISIBLE} ORDER BY v.photo_id", (model,))
         else:
-            ids = list(ids)
+            ids = [int(i) for i in ids]
             rows = []
             for i in range(0, len(ids), 900):
                 chunk = ids[i:i + 900]
-                rows += self.conn.execute(
+                rows += self._rows(
                     f"SELECT photo_id, vec FROM vectors WHERE model=? AND photo_id IN ({','.join('?' * len(chunk))})",
-                    [model, *chunk]).fetchall()
+                    [model, *chunk])
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -394,4 +563,85 @@ class Catalog:
         return out_ids, mat.astype(np.float32)
 
     def models(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT DISTINCT model FROM vectors")]
+        return [r[0] for r in self._rows("SELECT DISTINCT model FROM vectors")]
+
+    # -- albums -----------------------------------------------------------------------------------
+    def album_rows(self, name: str | None = None) -> list[dict]:
+        rows = self._rows("SELECT id, name, prompts, negatives, threshold, calibrated, templates FROM albums "
+                          + ("WHERE name=? " if name is not None else "") + "ORDER BY name",
+                          (name,) if name is not None else ())
+        return [{"id": r[0], "name": r[1], "prompts": json.loads(r[2]), "negatives": json.loads(r[3]),
+                 "threshold": r[4], "calibrated": r[5], "templates": r[6]} for r in rows]
+
+    def insert_album(self, name: str, prompts: list[str], negatives: list[str], threshold: float | None,
+                     templates: str, created: float) -> int:
+        with self.write() as c:
+            return c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created) "
+                             "VALUES(?, ?, ?, ?, ?, ?)", (name, json.dumps(prompts), json.dumps(negatives),
+                                                          threshold, templates, created)).lastrowid
+
+    def update_album(self, album_id: int, prompts: list[str], negatives: list[str], threshold: float | None) -> None:
+        with self.write() as c:
+            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=? WHERE id=?",
+                      (json.dumps(prompts), json.dumps(negatives), threshold, album_id))
+
+    def delete_album(self, album_id: int) -> None:
+        with self.write() as c:
+            c.execute("DELETE FROM albums WHERE id=?", (album_id,))
+
+    def set_album_members(self, album_id: int, members: list[tuple[int, float]], calibrated: float | None) -> None:
+        """Replace all of an album's members (a full retag) in one transaction."""
+        with self.write() as c:
+            c.execute("UPDATE albums SET calibrated=? WHERE id=?", (calibrated, album_id))
+            c.execute("DELETE FROM album_members WHERE album_id=?", (album_id,))
+            c.executemany("INSERT INTO album_members(album_id, photo_id, score) VALUES(?, ?, ?)",
+                          [(album_id, i, s) for i, s in members])
+
+    def retag_photos(self, decisions: list[tuple[int, list[int], list[tuple[int, float]]]]) -> None:
+        """For each (album id, photo ids decided, members among them): rewrite those photos' tags."""
+        with self.write() as c:
+            for album_id, ids, members in decisions:
+                c.executemany("DELETE FROM album_members WHERE album_id=? AND photo_id=?",
+                              [(album_id, int(i)) for i in ids])
+                c.executemany("INSERT INTO album_members(album_id, photo_id, score) VALUES(?, ?, ?)",
+                              [(album_id, i, s) for i, s in members])
+
+    def feedback(self, album_id: int) -> dict[int, bool]:
+        return {r[0]: bool(r[1]) for r in
+                self._rows("SELECT photo_id, belongs FROM album_feedback WHERE album_id=?", (album_id,))}
+
+    def set_feedback(self, album_id: int, photo_id: int, belongs: bool) -> None:
+        with self.write() as c:
+            c.execute("INSERT OR REPLACE INTO album_feedback(album_id, photo_id, belongs) VALUES(?, ?, ?)",
+                      (album_id, photo_id, int(belongs)))
+
+    def album_counts(self) -> dict[int, int]:
+        """Visible members per album id, in one pass."""
+        return {r[0]: r[1] for r in self._rows(
+            f"SELECT m.album_id, count(*) FROM album_members m JOIN photos p ON p.id=m.photo_id "
+            f"WHERE {VISIBLE} GROUP BY m.album_id")}
+
+    def album_members(self, album_id: int) -> list[tuple[int, str, float]]:
+        """(photo id, path, score) of the album's visible members, best first."""
+        return [(r[0], from_db(r[1]), r[2]) for r in self._rows(
+            f"SELECT p.id, p.path, m.score FROM album_members m JOIN photos p ON p.id=m.photo_id "
+            f"WHERE m.album_id=? AND {VISIBLE} ORDER BY m.score DESC, p.path", (album_id,))]
+
+    def albums_of(self, photo_id: int) -> list[tuple[str, float]]:
+        return [(r[0], r[1]) for r in self._rows(
+            "SELECT a.name, m.score FROM album_members m JOIN albums a ON a.id=m.album_id WHERE m.photo_id=? "
+            "ORDER BY a.name", (photo_id,))]
+
+    def cached_texts(self, model: str, templates: str, prompts: Iterable[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for p in dict.fromkeys(prompts):
+            blob = self._one("SELECT vec FROM text_cache WHERE model=? AND templates=? AND prompt=?",
+                             (model, templates, p))
+            if blob is not None:
+                out[p] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def cache_texts(self, model: str, templates: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.write() as c:
+            c.executemany("INSERT OR REPLACE INTO text_cache(model, templates, prompt, vec) VALUES(?, ?, ?, ?)",
+                          [(model, templates, p, v.astype(np.float32).tobytes()) for p, v in vectors.items()])

@@ -1,6 +1,9 @@
 """The `photoclip` command line: headless access to the library, with --json output for scripts.
 
-Exit status: 0 on success, 2 on usage errors (argparse), 1 otherwise with one clear line on stderr.
+When a watch or the app holds the library, requests go to it over its local socket and are answered from
+memory (no PyTorch import, no model load in this process); otherwise they run in-process.  Either way the
+answer is the same dict, printed the same way.  Exit status: 0 on success, 2 on usage errors, 1 otherwise
+with one clear line on stderr.
 """
 from __future__ import annotations
 
@@ -8,98 +11,183 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
+import threading
+import time
 
 from . import __version__
 
 log = logging.getLogger("photoclip")
 
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from .albums import AlbumError
-    from .catalog import CatalogError
-    from .encoder import ModelLoadError
-    from .library import LibraryError
-    from .live import LiveError
-    from .search import SearchError
-
-    return (AlbumError, CatalogError, ModelLoadError, LibraryError, LiveError, SearchError)
+# What a running service can answer for us; everything else runs in this process.
+REMOTE_OPS = {"search", "similar", "status", "failures", "folders_list", "albums_list", "albums_show",
+              "folders_add", "folders_remove", "albums_add", "albums_edit", "albums_mark", "albums_remove",
+              "pause", "resume"}
 
 
+class Session:
+    """One command's way to the library: the running service's socket, or the library opened here."""
+
+    def __init__(self, args):
+        from .modelspec import MODEL_ENV
+        from .paths import AppPaths
+
+        self.args = args
+        home = getattr(args, "home", None)
+        if home is not None and not str(home).strip():
+            from .ops import UsageError
+
+            raise UsageError("--home needs a folder; an empty value would silently use the per-user folders.")
+        self.paths = AppPaths.resolve(home)
+        self.requested_model = getattr(args, "model", None) or os.environ.get(MODEL_ENV) or None
+        self.switch = getattr(args, "switch_model", False)
+        self._lib = None
+
+    def library(self):
+        if self._lib is None:
+            from .library import Library
+
+            self._lib = Library(home=getattr(self.args, "home", None), model=getattr(self.args, "model", None),
+                                device=getattr(self.args, "device", None), threads=getattr(self.args, "threads", None),
+                                switch_model=self.switch)
+            if self._lib.stored_model not in (None, self._lib.model_id):
+                with self.writing():
+                    queued = self._lib.adopt_model()
+                print(f"photoclip: the library now uses {self._lib.model_id}; {queued} photos will be re-encoded "
+                      "with it (the previous model's vectors are kept).", file=sys.stderr)
+        return self._lib
+
+    def writing(self):
+        """Hold the library for an in-process write, so no service starts in the middle of it."""
+        from .holder import Holder
+
+        class _Writing:
+            def __enter__(inner):
+                inner.holder = Holder(self.paths, "cli").acquire()
+
+            def __exit__(inner, *exc):
+                inner.holder.release()
+
+        return _Writing()
+
+    def call(self, op: str, **params) -> dict:
+        from . import ipc, ops
+
+        if op in REMOTE_OPS:
+            data = ipc.call(self.paths, op, params, model=self.requested_model, switch_model=self.switch)
+            if data is not None:
+                return data
+        if op in ("pause", "resume"):
+            raise ops.ServiceStopped("No photoclip watch or window is running for this library; "
+                                     "start one with: photoclip watch")
+        lib = self.library()
+        if op in ops.WRITES:
+            with self.writing():
+                return ops.WRITES[op](lib, **params)
+        return ops.READS[op](lib, **params)
+
+    def close(self) -> None:
+        if self._lib is not None:
+            self._lib.close()
+
+
+# -- output -----------------------------------------------------------------------------------------
 def _emit(args, data: dict, text: str) -> None:
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        out = json.dumps(data, ensure_ascii=False)
+        # A path that is not valid UTF-8 holds surrogate escapes: write them as JSON \\udcXX escapes, which
+        # json.loads turns back into the same str (os.fsencode gives the original bytes).
+        print(out.encode("utf-8", "backslashreplace").decode("utf-8"))
     elif text:
         print(text)
 
 
-def _results_text(results) -> str:
-    return "\n".join(f"{r.score:.4f}  {r.path}" for r in results) or "no results"
+def _results_text(data: dict) -> str:
+    return "\n".join(f"{r['score']:.4f}  {r['path']}" for r in data["results"]) or "no results"
+
+
+def _album_text(d: dict) -> str:
+    return f"album {d['name']}: {d['count']} photos (threshold {d['threshold']:g})"
+
+
+def _abs(path: str) -> str:
+    return os.path.abspath(os.path.expanduser(path))
 
 
 # -- commands ---------------------------------------------------------------------------------------
-def cmd_folders(args, lib) -> None:
+def cmd_folders(args, s: Session) -> None:
     if args.folders_cmd == "add":
-        added = lib.add_folders(args.paths)
-        _emit(args, {"folders": lib.folder_paths()}, "\n".join(f"added {p}" for p in added))
+        d = s.call("folders_add", paths=[_abs(p) if str(p).strip() else "" for p in args.paths])
+        _emit(args, d, "\n".join(f"added {p}" for p in d["added"]) or "already in the library")
     elif args.folders_cmd == "remove":
-        n = lib.remove_folder(args.path)
-        _emit(args, {"folders": lib.folder_paths(), "removed_photos": n},
-              f"removed {os.path.abspath(args.path)} ({n} photos left the catalog)")
+        d = s.call("folders_remove", path=_abs(args.path))
+        _emit(args, d, f"removed {d['path']} ({d['removed_photos']} photos left the catalog)")
     else:
-        rows = lib.catalog.folders()
-        _emit(args, {"folders": [{"path": r["path"], "online": bool(r["online"])} for r in rows]},
-              "\n".join(r["path"] + ("" if r["online"] else "  (offline)") for r in rows) or "no folders")
+        d = s.call("folders_list")
+        _emit(args, d, "\n".join(r["path"] + ("" if r["online"] else "  (offline)") for r in d["folders"])
+              or "no folders")
 
 
-def cmd_index(args, lib) -> None:
-    from .live import refuse_if_live
+def cmd_index(args, s: Session) -> None:
+    from .holder import HolderError, current
+    from .service import LibraryService
 
-    refuse_if_live(lib.paths)
     if args.paths:
-        known = set(lib.folder_paths())
-        lib.add_folders([p for p in args.paths if os.path.abspath(os.path.expanduser(p)) not in known])
+        known = {f["path"] for f in s.call("folders_list")["folders"]}
+        new = [_abs(p) for p in args.paths if _abs(p) not in known]
+        if new:
+            s.call("folders_add", paths=new)
+    state = current(s.paths)
+    if state is not None:
+        if state.get("kind") == "index":
+            raise HolderError(f"Another photoclip index (pid {state.get('pid')}) is already indexing this library; "
+                              "wait for it to finish.")
+        raise HolderError(f"A photoclip {'window' if state.get('kind') == 'app' else 'watch'} (pid {state.get('pid')}) "
+                          "is already keeping this library current; it indexes new photos by itself.")
+    lib = s.library()
+    if not lib.folder_paths():
+        from .library import LibraryError
+
+        raise LibraryError("The library has no folders yet; add one with: photoclip folders add PATH")
     bar = None
     if not args.json and sys.stderr.isatty():
         from tqdm import tqdm
 
         bar = tqdm(total=0, unit="photo", file=sys.stderr, dynamic_ncols=True)
 
-    def on_progress(p):
-        if bar is not None:
-            bar.total = p.total
-            bar.n = p.done
+    def on_event(ev):
+        if bar is not None and ev.kind == "progress" and ev.progress:
+            bar.total, bar.n = ev.progress.total, ev.progress.done
             bar.refresh()
 
-    result = lib.index_now(on_progress=on_progress)
-    if bar is not None:
-        bar.close()
-    offline = result.pop("offline")
-    for folder in offline:
+    t0 = time.monotonic()
+    service = LibraryService(lib, kind="index", watch=False, on_event=on_event).start()
+    try:
+        result = service.run_until_current()
+    finally:
+        service.stop()
+        if bar is not None:
+            bar.close()
+    result["seconds"] = round(time.monotonic() - t0, 3)
+    for folder in result.pop("offline"):
         print(f"photoclip: warning: {folder} is offline; its photos are hidden until it returns", file=sys.stderr)
-    _emit(args, result, "indexed {indexed}, unchanged {unchanged}, failed {failed}, removed {removed} "
-                        "in {seconds:.1f}s".format(**result))
+    _emit(args, result, "indexed {indexed}, reused {reused}, unchanged {unchanged}, failed {failed}, "
+                        "removed {removed} in {seconds:.1f}s".format(**result))
 
 
-def cmd_search(args, lib) -> None:
-    results = lib.search(args.query, args.limit)
-    _emit(args, {"results": [{"path": r.path, "score": r.score} for r in results]}, _results_text(results))
+def cmd_search(args, s: Session) -> None:
+    d = s.call("search", query=args.query, limit=args.limit)
+    _emit(args, d, _results_text(d))
 
 
-def cmd_similar(args, lib) -> None:
-    results = lib.similar(args.path, args.limit)
-    _emit(args, {"results": [{"path": r.path, "score": r.score} for r in results]}, _results_text(results))
+def cmd_similar(args, s: Session) -> None:
+    d = s.call("similar", path=_abs(args.path), limit=args.limit)
+    _emit(args, d, _results_text(d))
 
 
-def cmd_status(args, lib) -> None:
-    from .live import read_live_state
-
-    st = lib.status()
-    live = read_live_state(lib.paths)
-    st["watching"] = live is not None
-    st["paused"] = bool(live and live.get("paused"))
-    if live and live.get("pending") is not None:
-        st["pending"] = max(st["pending"], int(live["pending"]))
+def cmd_status(args, s: Session) -> None:
+    st = s.call("status")
     text = (f"{st['photos']} photos indexed, {st['pending']} pending, {st['failed']} failed"
             f"{', ' + str(st['offline']) + ' offline' if st['offline'] else ''}\nmodel: {st['model']}\n"
             f"watching: {'yes' + (' (paused)' if st['paused'] else '') if st['watching'] else 'no'}\n"
@@ -107,49 +195,37 @@ def cmd_status(args, lib) -> None:
     _emit(args, st, text)
 
 
-def cmd_failures(args, lib) -> None:
-    rows = lib.failures()
-    _emit(args, {"failures": rows}, "\n".join(f"{r['path']}: {r['reason']}" for r in rows) or "no failures")
+def cmd_failures(args, s: Session) -> None:
+    d = s.call("failures")
+    _emit(args, d, "\n".join(f"{r['path']}: {r['reason']}" for r in d["failures"]) or "no failures")
 
 
-def cmd_albums(args, lib) -> None:
-    albums = lib.albums
+def cmd_albums(args, s: Session) -> None:
     sub = args.albums_cmd
     if sub == "add":
-        a = albums.create(args.name, args.prompt, args.negative or [], args.threshold, args.templates)
-        _emit(args, {"name": a.name, "count": albums.count(a), "threshold": a.effective_threshold},
-              f"album {a.name}: {albums.count(a)} photos (threshold {a.effective_threshold:.2f})")
+        d = s.call("albums_add", name=args.name, prompts=args.prompt, negatives=args.negative or [],
+                   threshold=args.threshold, templates=args.templates)
+        _emit(args, d, _album_text(d))
     elif sub == "list":
-        rows = [{"name": a.name, "count": albums.count(a), "threshold": round(a.effective_threshold, 4)}
-                for a in albums.all()]
-        _emit(args, {"albums": rows},
-              "\n".join(f"{r['name']}: {r['count']} photos (threshold {r['threshold']:.2f})" for r in rows)
-              or "no albums")
+        d = s.call("albums_list")
+        _emit(args, d, "\n".join(_album_text(r)[len("album "):] for r in d["albums"]) or "no albums")
     elif sub == "show":
-        a = albums.get(args.name)
-        members = albums.members(args.name)
-        _emit(args, {"name": a.name, "threshold": round(a.effective_threshold, 4),
-                     "members": [{"path": p, "score": s} for p, s in members]},
-              f"{a.name} (threshold {a.effective_threshold:.2f}, prompts: {', '.join(a.prompts)}"
-              f"{'; not: ' + ', '.join(a.negatives) if a.negatives else ''})\n"
-              + "\n".join(f"{s:.4f}  {p}" for p, s in members))
+        d = s.call("albums_show", name=args.name)
+        _emit(args, d, f"{d['name']} (threshold {d['threshold']:g}, prompts: {', '.join(d['prompts'])}"
+                       f"{'; not: ' + ', '.join(d['negatives']) if d['negatives'] else ''})\n"
+                       + "\n".join(f"{m['score']:.4f}  {m['path']}" for m in d["members"]))
     elif sub == "edit":
-        threshold = "keep"
-        if args.auto_threshold:
-            threshold = None
-        elif args.threshold is not None:
-            threshold = args.threshold
-        a = albums.edit(args.name, args.prompt, args.negative, threshold)
-        _emit(args, {"name": a.name, "count": albums.count(a), "threshold": a.effective_threshold},
-              f"album {a.name}: {albums.count(a)} photos (threshold {a.effective_threshold:.2f})")
+        threshold = None if args.auto_threshold else ("keep" if args.threshold is None else args.threshold)
+        d = s.call("albums_edit", name=args.name, prompts=args.prompt, negatives=args.negative, threshold=threshold)
+        _emit(args, d, _album_text(d))
     elif sub == "mark":
-        a = albums.mark(args.name, args.path, belongs=args.yes)
-        _emit(args, {"name": a.name, "count": albums.count(a)}, f"album {a.name}: {albums.count(a)} photos")
+        d = s.call("albums_mark", name=args.name, path=_abs(args.path), belongs=args.yes)
+        _emit(args, d, f"album {d['name']}: {d['count']} photos")
     elif sub == "remove":
-        albums.remove(args.name)
-        _emit(args, {"removed": args.name}, f"removed album {args.name}")
+        d = s.call("albums_remove", name=args.name)
+        _emit(args, d, f"removed album {d['removed']}")
     elif sub == "export":
-        written = albums.export(args.name, args.dest, "copy" if args.copy else "symlink")
+        written = s.library().albums.export(args.name, args.dest, "copy" if args.copy else "symlink")
         _emit(args, {"exported": written}, f"exported {len(written)} photos to {args.dest}")
     elif sub == "starters":
         from .albums import starter_albums
@@ -158,35 +234,105 @@ def cmd_albums(args, lib) -> None:
         _emit(args, {"starters": rows}, "\n".join(f"{r['name']}: {', '.join(r['prompts'])}" for r in rows))
 
 
-def cmd_watch(args, lib) -> None:
-    from .live import run_watch
-
-    run_watch(lib, json_lines=args.json)
-
-
-def cmd_pause(args, lib) -> None:
-    from .live import request_pause
-
-    request_pause(lib.paths, args.command == "pause")
-    _emit(args, {"paused": args.command == "pause"}, f"{args.command}d the running watch")
+def cmd_pause(args, s: Session) -> None:
+    d = s.call(args.command)
+    _emit(args, d, "indexing paused" if d["paused"] else "indexing resumed")
 
 
-def cmd_gui(args, lib) -> None:  # pragma: no cover - exercised by the GUI tests through main()
+def cmd_watch(args, s: Session) -> None:
+    from .holder import HolderError, current
+
+    state = current(s.paths)
+    if state is not None:
+        what = {"watch": "A photoclip watch", "app": "The photoclip window", "index": "A photoclip index"}.get(
+            state.get("kind"), "Another photoclip process")
+        raise HolderError(f"{what} (pid {state.get('pid')}) is already running for this library.")
+    run_watch(s.library(), json_lines=args.json)
+
+
+def run_watch(library, json_lines: bool = False) -> None:
+    """`photoclip watch`: run until SIGINT or SIGTERM, then shut down cleanly.  All console output is here."""
+    from .ops import ModelUnavailable
+    from .service import LibraryService
+
+    done = threading.Event()
+    fatal: list[str] = []
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def say(text: str) -> None:
+        if not json_lines:
+            print(text, file=sys.stderr, flush=True)
+
+    def on_event(ev) -> None:
+        if ev.fatal:
+            fatal.append(ev.message)
+            done.set()
+            return
+        if json_lines:
+            if ev.kind in ("notice", "idle", "error", "paused", "resumed") or (
+                    ev.kind == "progress" and time.monotonic() - last[0] > 1):
+                last[0] = time.monotonic()
+                p = ev.progress
+                print(json.dumps({"event": ev.kind, "message": ev.message, "done": p.done if p else None,
+                                  "total": p.total if p else None}), flush=True)
+            return
+        if ev.kind in ("notice", "error"):
+            say(f"photoclip: {ev.message}")
+        elif ev.kind in ("paused", "resumed"):
+            say(f"indexing {ev.kind}")
+        elif ev.kind == "progress" and ev.progress and (tty or time.monotonic() - last[0] > 5):
+            last[0] = time.monotonic()
+            p = ev.progress
+            eta = f", about {p.eta:.0f}s left" if p.eta else ""
+            say(f"indexed {p.done}/{p.total} ({p.rate:.1f} photos/s{eta})")
+        elif ev.kind == "idle":
+            say("library is current; watching for changes")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    service = LibraryService(library, kind="watch", on_event=on_event).start()
+    n = len(library.folder_paths())
+    say(f"watching {n} folder{'' if n == 1 else 's'} (Ctrl+C to stop)")
+    try:
+        while not done.wait(0.5):
+            pass
+    finally:
+        service.stop()
+    if fatal:
+        raise ModelUnavailable(fatal[0])
+    say("stopped")
+
+
+def cmd_gui(args, s: Session) -> None:  # pragma: no cover - exercised by the GUI tests through main()
     from .gui.app import run_gui
 
-    sys.exit(run_gui(lib, query=args.query, screenshot=args.screenshot))
+    sys.exit(run_gui(s.library(), query=args.query, screenshot=args.screenshot))
 
 
 # -- parser -----------------------------------------------------------------------------------------
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", default=argparse.SUPPRESS,
                         help="keep all photoclip data under this folder (also PHOTOCLIP_HOME)")
     common.add_argument("--model", default=argparse.SUPPRESS,
-                        help="open_clip model: ARCH:TAG, hf-hub:ORG/REPO or local-dir:PATH (also PHOTOCLIP_MODEL)")
+                        help="open_clip model: ARCH:TAG, hf-hub:ORG/REPO or local-dir:PATH (also PHOTOCLIP_MODEL); "
+                             "default: the model the library was indexed with")
+    common.add_argument("--switch-model", action="store_true", default=argparse.SUPPRESS,
+                        help="re-encode the library with --model (the old model's vectors are kept)")
     common.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=argparse.SUPPRESS,
                         help="where the model runs (default: auto, the best available)")
-    common.add_argument("--threads", type=int, default=argparse.SUPPRESS, help="CPU threads for encoding")
+    common.add_argument("--threads", type=positive_int, default=argparse.SUPPRESS, help="CPU threads for encoding")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log details")
     js = argparse.ArgumentParser(add_help=False)
     js.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -204,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     f = add("folders", cmd_folders, "manage the library's folders", parents=[common])
     fsub = f.add_subparsers(dest="folders_cmd", metavar="ACTION", required=True)
     fa = fsub.add_parser("add", parents=[common, js], help="add folders to the library",
-                         description="Add folders to the library (they are indexed by index or watch).")
+                         description="Add folders to the library (a running watch starts on them at once).")
     fa.add_argument("paths", nargs="+", metavar="PATH")
     fr = fsub.add_parser("remove", parents=[common, js], help="remove a folder (its photos leave the catalog)",
                          description="Remove a folder from the library; the files themselves are not touched.")
@@ -215,10 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="*", metavar="PATH", help="folders to add to the library first")
     s = add("search", cmd_search, "find photos by a description")
     s.add_argument("query", metavar="QUERY")
-    s.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
+    s.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     si = add("similar", cmd_similar, "find photos that look like a given photo")
     si.add_argument("path", metavar="PATH")
-    si.add_argument("--limit", type=int, default=20, help="number of results (default 20)")
+    si.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     add("status", cmd_status, "show counts, the model and whether a watch is running")
     add("failures", cmd_failures, "list skipped files with the reason")
 
@@ -264,8 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
                     description="List the ready-made albums that the GUI can enable with one click.")
 
     add("watch", cmd_watch, "keep the library current: watch folders and index in the background")
-    add("pause", cmd_pause, "pause the running watch's indexing")
-    add("resume", cmd_pause, "resume the running watch's indexing")
+    add("pause", cmd_pause, "pause the running watch's (or window's) indexing")
+    add("resume", cmd_pause, "resume the running watch's (or window's) indexing")
     g = add("gui", cmd_gui, "open the desktop app", parents=[common])
     g.add_argument("--query", help="search for this when the window opens")
     g.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window once loaded, then exit")
@@ -286,24 +432,36 @@ def main(argv: list[str] | None = None) -> int:
         args.command, args.func, args.query, args.screenshot = "gui", cmd_gui, None, None
     if not hasattr(args, "json"):
         args.json = False
-    errors = _user_errors()
-    try:
-        from .library import Library
+    # Names that are not valid UTF-8 reach the terminal as the bytes they are, like ls prints them.
+    sys.stdout.reconfigure(errors="surrogateescape")
+    from . import ipc, ops
 
-        with Library(home=getattr(args, "home", None), model=getattr(args, "model", None),
-                     device=getattr(args, "device", None), threads=getattr(args, "threads", None)) as lib:
-            args.func(args, lib)
+    errors = ops.user_errors() + (ipc.ServiceUnavailable, ipc.RemoteError)
+    session = None
+    try:
+        session = Session(args)
+        args.func(args, session)
     except errors as e:
         print(f"photoclip: {e}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(e, ops.UsageError) or getattr(e, "usage", False) else 1
     except KeyboardInterrupt:
         print("photoclip: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `photoclip failures | head -1`: the reader has all it wants
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except Exception as e:  # the last line of defence: one sentence, details only with -v
         if verbose:
             log.exception("unexpected error")
         print(f"photoclip: unexpected error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
         return 1
+    finally:
+        if session is not None:
+            try:
+                session.close()
+            except BrokenPipeError:
+                pass
     return 0
 
 

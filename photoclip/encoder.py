@@ -8,15 +8,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from .modelspec import DEFAULT_MODEL, MODEL_ENV, normalize_spec, parse_spec  # noqa: F401 - re-exported
+
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "ViT-B-32-256:datacomp_s34b_b86k"
-MODEL_ENV = "PHOTOCLIP_MODEL"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 OFFLINE_HINT = ("To work offline, put a model folder (open_clip_config.json and open_clip_model.safetensors) "
                 "on this machine and run with --model local-dir:/path/to/folder.")
@@ -24,21 +23,6 @@ OFFLINE_HINT = ("To work offline, put a model folder (open_clip_config.json and 
 
 class ModelLoadError(Exception):
     """The model could not be loaded; str(e) is one sentence for the user."""
-
-
-def parse_spec(spec: str) -> tuple[str, str | None]:
-    """'ARCH:TAG' -> (ARCH, TAG); 'hf-hub:org/repo' and 'local-dir:PATH' pass through whole."""
-    if spec.startswith(("hf-hub:", "local-dir:")):
-        return spec, None
-    arch, _, tag = spec.partition(":")
-    return arch, tag or None
-
-
-def normalize_spec(spec: str) -> str:
-    """The model's identity in the catalog: local folders by absolute path, so cwd does not matter."""
-    if spec.startswith("local-dir:"):
-        return "local-dir:" + str(Path(spec[len("local-dir:"):]).expanduser().resolve())
-    return spec
 
 
 def pick_device(requested: str = "auto") -> str:

@@ -38,11 +38,16 @@ def index_slug(model_id: str) -> str:
 
 
 class VectorIndex:
-    def __init__(self, directory: str | os.PathLike, model_id: str, dim: int, *, ef_search: int = EF_SEARCH,
-                 threads: int = 1):
+    """The graph for one model.  It loads lazily, on the first query or change that needs it, so commands
+    that only remove photos (or find nothing to do) never read it; its dimension comes from the catalog's
+    vectors, so loading it never needs the model itself."""
+
+    def __init__(self, directory: str | os.PathLike, model_id: str, catalog: Catalog, *,
+                 ef_search: int = EF_SEARCH, threads: int = 1):
         self.directory = Path(directory)
         self.model_id = model_id
-        self.dim = dim
+        self.catalog = catalog
+        self.dim: int | None = None
         self.ef_search = ef_search
         self.threads = threads
         self.slug = index_slug(model_id)
@@ -50,11 +55,17 @@ class VectorIndex:
         self.alive: set[int] = set()
         self._lock = threading.RLock()
         self._dirty = False
-        self._new_graph(1024)
+        self._graph = None
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
     # -- construction -----------------------------------------------------------------------------
-    def _new_graph(self, capacity: int) -> None:
-        self._graph = hnswlib.Index(space="ip", dim=self.dim)
+    def _new_graph(self, dim: int, capacity: int = 1024) -> None:
+        self.dim = dim
+        self._graph = hnswlib.Index(space="ip", dim=dim)
         self._graph.init_index(max_elements=capacity, ef_construction=EF_CONSTRUCTION, M=M)
         self._graph.set_ef(self.ef_search)
         self._graph.set_num_threads(self.threads)
@@ -65,13 +76,16 @@ class VectorIndex:
     def _state_path(self) -> Path:
         return self.directory / f"{self.slug}.state.json"
 
-    @classmethod
-    def open(cls, directory, model_id: str, dim: int, catalog: Catalog, **kw) -> "VectorIndex":
+    def ensure_loaded(self) -> "VectorIndex":
         """Load the saved index if it is usable, then bring it in step with the catalog."""
-        idx = cls(directory, model_id, dim, **kw)
-        idx._load()
-        idx.sync(catalog)
-        return idx
+        with self._lock:
+            if not self._loaded:
+                self._loaded = True
+                self.dim = self.catalog.vector_dim(self.model_id)
+                if self.dim is not None:
+                    self._load()
+                    self.sync()
+        return self
 
     def _load(self) -> None:
         for _attempt in range(3):  # another process may replace the pair between our reads: retry
@@ -104,17 +118,19 @@ class VectorIndex:
         with self._lock:
             self._graph, self.alive, self.seq = graph, set(int(i) for i in ids), int(state["seq"])
 
-    def sync(self, catalog: Catalog) -> tuple[int, int]:
+    def sync(self) -> tuple[int, int]:
         """Make the graph hold exactly the catalog's searchable vectors; returns (added, removed)."""
-        ids, seqs = catalog.searchable(self.model_id)
-        want = set(ids.tolist())
         with self._lock:
+            if not self._loaded:
+                return 0, 0  # it syncs when it loads
+            ids, seqs = self.catalog.searchable(self.model_id)
+            want = set(ids.tolist())
             stale = self.alive - want
             fresh = ids[(seqs > self.seq) | ~np.isin(ids, np.fromiter(self.alive, np.int64, len(self.alive)))]
             if stale:
                 self.remove(stale)
             if len(fresh):
-                fids, mat = catalog.vectors_for(self.model_id, fresh.tolist())
+                fids, mat = self.catalog.vectors_for(self.model_id, fresh.tolist())
                 if len(fids):
                     self.add(fids, mat)
             if len(seqs):
@@ -129,6 +145,9 @@ class VectorIndex:
         if len(ids) == 0:
             return
         with self._lock:
+            self.ensure_loaded()
+            if self._graph is None:
+                self._new_graph(int(vectors.shape[1]))
             need = self._graph.element_count + len(ids)
             if need > self._graph.get_max_elements():
                 self._graph.resize_index(max(need, int(self._graph.get_max_elements() * 1.5)))
@@ -138,7 +157,11 @@ class VectorIndex:
             self._dirty = True
 
     def remove(self, ids) -> None:
+        """Photos leave the results.  Before the graph is loaded there is nothing to do: the catalog already
+        says they are gone, and loading syncs with it."""
         with self._lock:
+            if self._graph is None:
+                return
             for i in ids:
                 i = int(i)
                 if i in self.alive:
@@ -147,12 +170,14 @@ class VectorIndex:
                     self._dirty = True
 
     def __len__(self) -> int:
+        self.ensure_loaded()
         return len(self.alive)
 
     # -- queries ----------------------------------------------------------------------------------
     def query(self, vector: np.ndarray, k: int, exclude: set[int] | frozenset = frozenset()) -> list[tuple[int, float]]:
         """The k nearest photo ids by cosine similarity, best first, skipping `exclude`."""
         with self._lock:
+            self.ensure_loaded()
             n = len(self.alive)
             if n == 0 or k <= 0:
                 return []
@@ -171,7 +196,7 @@ class VectorIndex:
     def save(self) -> None:
         """Write graph and ids under new names, then the state file naming them, then drop the old pair."""
         with self._lock:
-            if not self._dirty and self._state_path.exists():
+            if self._graph is None or (not self._dirty and self._state_path.exists()):
                 return
             self.directory.mkdir(parents=True, exist_ok=True)
             tag = f"{self.slug}-{self.seq}-{os.getpid()}-{threading.get_ident() % 10000}"

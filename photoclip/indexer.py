@@ -8,6 +8,8 @@ the batch in flight and the queue survives in the catalog.
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import os
 import time
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import imageio
-from .catalog import FAILED, INDEXED, MISSING, Catalog, Photo
+from .catalog import FAILED, INDEXED, MISSING, PENDING, Catalog, Photo
 from .encoder import Encoder
 from .index import VectorIndex
 from .scanner import walk
@@ -34,6 +36,7 @@ class Progress:
     indexed: int = 0
     failed: int = 0
     reused: int = 0  # moved, renamed or duplicate files that kept a vector without encoding
+    unchanged: int = 0  # queued, but the content had not changed: nothing to encode
     started: float = field(default_factory=time.monotonic)
     now: float = field(default_factory=time.monotonic)
 
@@ -70,7 +73,10 @@ class _Outcome:
 
 
 class Indexer:
-    """Drives catalog + encoder + index.  Collaborators come in through the constructor."""
+    """Drives catalog + encoder + index.  Collaborators come in through the constructor.
+
+    One indexer lives as long as its owner (the library service, or one `index` run) and keeps one decode
+    pool for its whole life; `close()` ends the pool's threads (and with them their catalog connections)."""
 
     def __init__(self, catalog: Catalog, encoder: Encoder, index: VectorIndex, *, batch_size: int = 32,
                  workers: int | None = None, clock: Callable[[], float] = time.monotonic,
@@ -85,6 +91,17 @@ class Indexer:
         self.on_indexed = on_indexed  # called with photo ids that gained (or changed) a vector
         self.excluded = list(excluded)  # folders inside library folders that the user left out
         self._last_save = clock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _decode_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="photoclip-decode")
+        return self._pool
 
     # -- reconcile ----------------------------------------------------------------------------------
     def reconcile(self, folders: list[str] | None = None) -> ReconcileResult:
@@ -98,55 +115,62 @@ class Indexer:
     def reconcile_folder(self, folder_id: int, root: str, result: ReconcileResult | None = None,
                          priority: int = 0) -> ReconcileResult:
         result = result or ReconcileResult()
+        online = next((r["online"] for r in self.catalog.folders() if r["id"] == folder_id), True)
         if not os.path.isdir(root):
             # An unplugged drive is not a mass deletion: hide its photos until it returns.
-            self.catalog.set_folder_online(folder_id, False)
-            self._remove_from_index_where("folder_id=?", (folder_id,))
+            self.index.remove(self.catalog.set_folder_online(folder_id, False))
             result.offline_folders.append(root)
             log.warning("folder %s is offline; its photos are hidden until it returns", root)
             return result
-        was_offline = any(r["id"] == folder_id and not r["online"] for r in self.catalog.folders())
-        if was_offline:
+        if not online:
             self.catalog.set_folder_online(folder_id, True)
-            self.index.sync(self.catalog)
+            self.index.sync()
         known = self.catalog.photos_in_folder(folder_id)
         seen: set[str] = set()
-        c = self.catalog.conn
-        with self.catalog.write():
-            for n, entry in enumerate(walk(root, self.excluded)):
-                seen.add(entry.path)
-                row = known.get(entry.path)
-                size = entry.stat.st_size if entry.stat else None
-                mtime = entry.stat.st_mtime_ns if entry.stat else None
-                unchanged = row is not None and row[1] == size and row[2] == mtime
-                if entry.reason:
-                    if not (unchanged and row[3] == FAILED):
-                        self.catalog.record_failure(c, folder_id, entry.path, size, mtime, entry.reason)
-                        result.failed += 1
-                    else:
-                        result.unchanged += 1
-                elif unchanged and row[3] in (INDEXED, FAILED):
-                    result.unchanged += 1
-                else:
-                    self.catalog.upsert_pending(c, folder_id, entry.path, size, mtime, priority)
-                    result.queued += 1
-                if n % 2000 == 1999:  # keep write transactions short so readers and the GUI never wait long
-                    c.execute("COMMIT")
-                    c.execute("BEGIN IMMEDIATE")
-            gone = [pid for path, (pid, _, _, status) in known.items() if path not in seen and status != MISSING]
-            for pid in gone:
-                self.catalog.mark_missing(c, pid)
-            result.missing += len(gone)
+        entries = walk(root, self.excluded)
+        while True:  # short write transactions, so the indexer's own batches and other writers never wait long
+            chunk = list(itertools.islice(entries, 2000))
+            if not chunk:
+                break
+            with self.catalog.write():
+                for entry in chunk:
+                    seen.add(entry.path)
+                    self._reconcile_entry(folder_id, entry, known.get(entry.path), priority, result)
+        gone = [pid for path, (pid, _, _, status) in known.items() if path not in seen and status != MISSING]
+        self.catalog.mark_missing(gone)
+        result.missing += len(gone)
         self.index.remove(gone)
         return result
 
-    def _remove_from_index_where(self, where: str, args: tuple) -> None:
-        ids = [r[0] for r in self.catalog.conn.execute(f"SELECT id FROM photos WHERE {where}", args)]
-        self.index.remove(ids)
+    def _reconcile_entry(self, folder_id: int, entry, row, priority: int, result: ReconcileResult) -> None:
+        size = entry.stat.st_size if entry.stat else None
+        mtime = entry.stat.st_mtime_ns if entry.stat else None
+        unchanged = row is not None and row[1] == size and row[2] == mtime
+        if entry.reason:
+            if unchanged and row[3] == FAILED:
+                result.unchanged += 1
+            else:
+                self.catalog.record_failure(folder_id, entry.path, size, mtime, entry.reason)
+                result.failed += 1
+        elif unchanged and row[3] in (INDEXED, FAILED):
+            result.unchanged += 1
+        elif unchanged and row[3] == PENDING:
+            result.queued += 1  # already queued (an earlier run was interrupted)
+        else:
+            self.catalog.upsert_pending(folder_id, entry.path, size, mtime, priority)
+            result.queued += 1
 
     # -- the queue ----------------------------------------------------------------------------------
     def _prepare(self, photo: Photo, target: int) -> _Outcome:
-        """Runs on a pool thread: hash, look for a vector to reuse, else decode and preprocess."""
+        """Runs on a pool thread: hash, look for a vector to reuse, else decode and preprocess.
+        Never raises: whatever goes wrong with one file becomes that file's recorded failure."""
+        try:
+            return self._prepare_unsafe(photo, target)
+        except Exception as e:  # a decoder (or our) bug must not end the run
+            log.exception("unexpected error reading %r", photo.path)
+            return _Outcome(photo, "failed", reason=f"unexpected error ({type(e).__name__}: {e})")
+
+    def _prepare_unsafe(self, photo: Photo, target: int) -> _Outcome:
         try:
             f, st = imageio.open_readonly(photo.path)
         except imageio.PhotoError as e:
@@ -159,105 +183,118 @@ class Indexer:
                 digest = imageio.file_hash(f)
                 if digest == photo.hash and self.catalog.vector(photo.id, self.model) is not None:
                     return _Outcome(photo, "same", st=st, digest=digest)
-                for other_id, _path, status, has_vec in self.catalog.find_by_hash(digest, self.model):
+                for other_id, other_path, status, has_vec in self.catalog.find_by_hash(digest, self.model):
                     if other_id != photo.id and has_vec:
+                        if status != MISSING and not os.path.lexists(other_path):
+                            # A move whose "deleted" half has not been applied yet: still a move, so the
+                            # photo keeps its id, vector and album tags.
+                            status = MISSING
                         return _Outcome(photo, "reuse", st=st, digest=digest, source_id=other_id,
                                         source_status=status)
                 decoded = imageio.decode(f, target)
                 tensor = self.encoder.preprocess(decoded.image)
             except imageio.PhotoError as e:
                 return _Outcome(photo, "failed", st=st, reason=str(e), digest=digest)
-            except Exception as e:  # a decoder bug must not end the run
-                log.exception("unexpected error reading %s", photo.path)
-                return _Outcome(photo, "failed", st=st, reason=f"unexpected error ({type(e).__name__}: {e})")
         meta = {"width": decoded.width, "height": decoded.height, "taken": decoded.taken, "camera": decoded.camera}
         return _Outcome(photo, "decoded", st=st, digest=digest, tensor=tensor, meta=meta)
 
     def process(self, should_stop: Callable[[], bool] = lambda: False,
-                on_progress: Callable[[Progress], None] | None = None, chunk: int = 256) -> Progress:
+                on_progress: Callable[[Progress], None] | None = None, chunk: int = 256,
+                progress: Progress | None = None) -> Progress:
         """Work off the queue until it is empty (or should_stop() says so)."""
-        progress = Progress(total=self.catalog.count_pending(self.model), started=self.clock(), now=self.clock())
-        target = max(self.encoder.input_size, 64)
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="photoclip-decode") as pool:
-            while not should_stop():
-                photos = self.catalog.pending(self.model, chunk)
-                if not photos:
-                    break
-                progress.total = max(progress.total, progress.done + self.catalog.count_pending(self.model))
-                self._run_chunk(pool, photos, target, progress, should_stop, on_progress)
+        progress = progress or Progress(started=self.clock(), now=self.clock())
+        progress.total = max(progress.total, progress.done + self.catalog.count_pending())
+        target = None
+        while not should_stop():
+            photos = self.catalog.pending(chunk)
+            if not photos:
+                break
+            if target is None:  # the model loads only once there is work for it
+                target = max(self.encoder.input_size, 64)
+            progress.total = max(progress.total, progress.done + self.catalog.count_pending())
+            self._run_chunk(photos, target, progress, should_stop, on_progress)
         self.maybe_save(force=True)
         return progress
 
-    def _run_chunk(self, pool, photos, target, progress, should_stop, on_progress) -> None:
+    def _run_chunk(self, photos, target, progress, should_stop, on_progress) -> None:
+        pool = self._decode_pool()
         lookahead = self.workers * 2 + self.batch_size
         futures: deque[Future] = deque()
         todo = deque(photos)
         batch: list[_Outcome] = []
-        while todo or futures:
-            while todo and len(futures) < lookahead:
-                futures.append(pool.submit(self._prepare, todo.popleft(), target))
-            batch.append(futures.popleft().result())
-            decoded = sum(1 for o in batch if o.kind == "decoded")
-            if decoded >= self.batch_size or not futures or len(batch) >= 4 * self.batch_size:
+        try:
+            while todo or futures:
+                while todo and len(futures) < lookahead:
+                    futures.append(pool.submit(self._prepare, todo.popleft(), target))
+                batch.append(futures.popleft().result())
+                decoded = sum(1 for o in batch if o.kind == "decoded")
+                if decoded >= self.batch_size or not futures or len(batch) >= 4 * self.batch_size:
+                    self._commit(batch, progress)
+                    batch = []
+                    if on_progress:
+                        on_progress(progress)
+                    if should_stop():
+                        return
+            if batch:
                 self._commit(batch, progress)
-                batch = []
-                if on_progress:
-                    on_progress(progress)
-                if should_stop():
-                    for fut in futures:
-                        fut.cancel()
-                    return
-        if batch:
-            self._commit(batch, progress)
+        finally:
+            for fut in futures:
+                fut.cancel()
+            for fut in futures:  # let running decodes finish before the next chunk reuses the pool
+                if not fut.cancelled():
+                    with contextlib.suppress(Exception):
+                        fut.result()
 
     def _commit(self, batch: list[_Outcome], progress: Progress) -> None:
         decoded = [o for o in batch if o.kind == "decoded"]
         vecs = self.encoder.encode_images([o.tensor for o in decoded]) if decoded else None
         touched: list[int] = []  # ids whose vector must be (re)added to the index
         removed: list[int] = []
-        c = self.catalog.conn
-        with self.catalog.write():
+        cat = self.catalog
+        with cat.write():
             for o in batch:
                 p = o.photo
                 if o.kind == "gone":
-                    self.catalog.mark_missing(c, p.id)
+                    cat.mark_missing([p.id])
                     removed.append(p.id)
                 elif o.kind == "failed":
-                    self.catalog.record_failure(c, p.folder_id, p.path, o.st.st_size if o.st else p.size,
-                                                o.st.st_mtime_ns if o.st else p.mtime_ns, o.reason, o.digest)
+                    cat.record_failure(p.folder_id, p.path, o.st.st_size if o.st else p.size,
+                                       o.st.st_mtime_ns if o.st else p.mtime_ns, o.reason, o.digest)
                     removed.append(p.id)
                     progress.failed += 1
                 elif o.kind == "same":
-                    self.catalog.mark_indexed(c, p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
+                    cat.mark_indexed(p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                     touched.append(p.id)
+                    progress.unchanged += 1
                 elif o.kind == "reuse":
                     progress.reused += 1
                     if o.source_status == MISSING:  # the file moved: the old row (id, vector, tags) follows it
-                        self.catalog.move_photo(c, o.source_id, p.path, p.folder_id)
-                        self.catalog.mark_indexed(c, o.source_id, o.st.st_size, o.st.st_mtime_ns, o.digest)
+                        cat.move_photo(o.source_id, p.path, p.folder_id)
+                        cat.mark_indexed(o.source_id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                         removed.append(p.id)
                         touched.append(o.source_id)
                     else:  # a duplicate of a photo we already encoded
-                        self.catalog.copy_vector(c, self.model, o.source_id, p.id)
-                        self.catalog.mark_indexed(c, p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
+                        cat.copy_vector(self.model, o.source_id, p.id)
+                        cat.mark_indexed(p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                         touched.append(p.id)
             if decoded:
                 ids = [o.photo.id for o in decoded]
-                self.catalog.put_vectors(c, self.model, ids, vecs)
+                cat.put_vectors(self.model, ids, vecs)
                 for o in decoded:
-                    self.catalog.mark_indexed(c, o.photo.id, o.st.st_size, o.st.st_mtime_ns, o.digest, o.meta)
+                    cat.mark_indexed(o.photo.id, o.st.st_size, o.st.st_mtime_ns, o.digest, o.meta)
                 progress.indexed += len(decoded)
                 touched += ids
-            seq = int(self.catalog.get_meta("vec_seq", "0"))
+            # Albums tag the new photos in the same transaction: a tag is never missing for a committed photo.
+            if self.on_indexed and touched:
+                self.on_indexed(touched)
+            seq = cat.vector_seq()
         self.index.remove([i for i in removed if i not in touched])
         if touched:
-            ids, mat = self.catalog.vectors_for(self.model, touched)
+            ids, mat = cat.vectors_for(self.model, touched)
             self.index.add(ids, mat)
         self.index.seq = max(self.index.seq, seq)
         progress.done += len(batch)
         progress.now = self.clock()
-        if self.on_indexed and touched:
-            self.on_indexed(touched)
         self.maybe_save()
 
     def maybe_save(self, force: bool = False) -> None:

@@ -1,21 +1,20 @@
 """The library: one object that wires paths, settings, catalog, encoder, index and albums together.
 
-The CLI and the GUI both drive this; nothing here knows about either.  The model and the index load
-lazily, so opening a library and listing its folders costs no PyTorch import.
+The CLI, the service and the GUI all drive this; nothing here knows about any of them.  The model and the
+index load lazily, so opening a library, listing its folders or finding nothing to index costs no PyTorch
+import.  The library remembers its model in the catalog: without `--model` every command uses it, and a
+different model is used only when asked for explicitly (`switch_model`).
 """
 from __future__ import annotations
 
 import logging
 import os
-import threading
-import time
-from typing import Callable
-
 from . import search as search_mod
 from .catalog import Catalog
-from .encoder import DEFAULT_MODEL, MODEL_ENV, Encoder
+from .encoder import Encoder
 from .index import VectorIndex
-from .indexer import Indexer, Progress
+from .indexer import Indexer
+from .modelspec import DEFAULT_MODEL, MODEL_ENV, mismatch_message, normalize_spec
 from .paths import AppPaths
 from .scanner import is_within
 from .settings import Settings
@@ -27,17 +26,35 @@ class LibraryError(Exception):
     """A request the library cannot carry out; str(e) is one sentence for the user."""
 
 
+class ModelMismatch(LibraryError):
+    """A model other than the library's was asked for without --switch-model."""
+
+
+def resolve_model(stored: str | None, requested: str | None, fallback: str | None, switch: bool) -> str:
+    """Which model a command uses: the library's own unless another is asked for with `switch`."""
+    requested = normalize_spec(requested) if requested else None
+    if stored is None:
+        return requested or normalize_spec(fallback or DEFAULT_MODEL)
+    if requested is None or requested == stored or switch:
+        return requested or stored
+    raise ModelMismatch(mismatch_message(stored, requested))
+
+
 class Library:
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None, device: str | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, switch_model: bool = False):
         self.paths = AppPaths.resolve(home).ensure()
         self.settings = Settings.load(self.paths.settings)
-        spec = model or os.environ.get(MODEL_ENV) or self.settings.model or DEFAULT_MODEL
         self.catalog = Catalog(self.paths.catalog)
-        self.encoder = Encoder(spec, device or self.settings.device, cache_dir=self.paths.models_dir,
-                               threads=threads or self.settings.threads)
-        self._index: VectorIndex | None = None
-        self._index_lock = threading.Lock()
+        self.device = device or self.settings.device
+        self.threads = threads or self.settings.threads
+        spec = resolve_model(self.catalog.library_model(), model or os.environ.get(MODEL_ENV),
+                             self.settings.model, switch_model)
+        self._use_model(spec)
+
+    def _use_model(self, spec: str) -> None:
+        self.encoder = Encoder(spec, self.device, cache_dir=self.paths.models_dir, threads=self.threads)
+        self.index = VectorIndex(self.paths.index_dir, self.model_id, self.catalog)
         self._albums = None
 
     @property
@@ -45,11 +62,8 @@ class Library:
         return self.encoder.model_id
 
     @property
-    def index(self) -> VectorIndex:
-        with self._index_lock:
-            if self._index is None:
-                self._index = VectorIndex.open(self.paths.index_dir, self.model_id, self.encoder.dim, self.catalog)
-            return self._index
+    def stored_model(self) -> str | None:
+        return self.catalog.library_model()
 
     @property
     def albums(self):
@@ -59,18 +73,40 @@ class Library:
             self._albums = Albums(self.catalog, self.encoder)
         return self._albums
 
-    # -- folders ----------------------------------------------------------------------------------
+    # -- writes (on the service's worker while one runs) -----------------------------------------
+    def adopt_model(self) -> int:
+        """Record this library's model in the catalog (the first index, or an explicit switch); photos that
+        lack its vectors are queued.  Returns how many were queued."""
+        if self.catalog.library_model() == self.model_id:
+            return 0
+        return self.catalog.set_library_model(self.model_id)
+
+    def switch_model(self, spec: str) -> int:
+        """Use another model from now on; its missing vectors are queued (the old model's are kept)."""
+        self.index.save()
+        self._use_model(normalize_spec(spec))
+        return self.adopt_model()
+
     def add_folders(self, paths: list[str]) -> list[str]:
+        """Add folders; a folder inside (or around) a library folder is refused with one sentence."""
         added = []
         for p in paths:
+            if not str(p).strip():
+                raise LibraryError("An empty path is not a folder; name the folder to add.")
             full = os.path.abspath(os.path.expanduser(p))
             if not os.path.isdir(full):
                 raise LibraryError(f"{p} is not a folder (or does not exist).")
             for existing in self.folder_paths():
-                if full != existing and is_within(full, existing):
+                if full == existing:
+                    break
+                if is_within(full, existing):
                     raise LibraryError(f"{full} is already inside the library folder {existing}.")
-            self.catalog.add_folder(full)
-            added.append(full)
+                if is_within(existing, full):
+                    raise LibraryError(f"{full} contains the library folder {existing}; remove that folder first "
+                                       "(photoclip folders remove), then add this one.")
+            else:
+                self.catalog.add_folder(full)
+                added.append(full)
         return added
 
     def remove_folder(self, path: str) -> int:
@@ -78,34 +114,31 @@ class Library:
         if full not in self.folder_paths():
             raise LibraryError(f"{full} is not a library folder; see photoclip folders list.")
         ids = self.catalog.remove_folder(full)
-        if self._index is not None:  # an index not loaded yet catches up with the catalog when it opens
-            self._index.remove(ids)
-            self._index.save()
+        self.index.remove(ids)
+        self.index.save()
         return len(ids)
 
+    def make_indexer(self, **kw) -> Indexer:
+        return Indexer(self.catalog, self.encoder, self.index, on_indexed=self.tag_new_photos,
+                       excluded=self.settings.excluded, **kw)
+
+    def index_now(self, on_event=None) -> dict:
+        """Index everything queued, the way `photoclip index` does (a one-off service run); returns its counts."""
+        from .service import LibraryService
+
+        service = LibraryService(self, kind="index", watch=False, serve=False, on_event=on_event).start()
+        try:
+            return service.run_until_current()
+        finally:
+            service.stop()
+
+    def tag_new_photos(self, ids: list[int]) -> None:
+        self.albums.tag_photos(ids)
+
+    # -- reads (any thread) --------------------------------------------------------------------
     def folder_paths(self) -> list[str]:
         return [r["path"] for r in self.catalog.folders()]
 
-    # -- indexing ---------------------------------------------------------------------------------
-    def make_indexer(self, **kw) -> Indexer:
-        return Indexer(self.catalog, self.encoder, self.index, on_indexed=self.albums.tag_photos,
-                       excluded=self.settings.excluded, **kw)
-
-    def index_now(self, on_progress: Callable[[Progress], None] | None = None,
-                  should_stop: Callable[[], bool] = lambda: False) -> dict:
-        """Reconcile every folder and index everything pending; the `photoclip index` command."""
-        if not self.folder_paths():
-            raise LibraryError("The library has no folders yet; add one with: photoclip folders add PATH")
-        t0 = time.monotonic()
-        indexer = self.make_indexer()
-        rec = indexer.reconcile()
-        prog = indexer.process(should_stop=should_stop, on_progress=on_progress)
-        removed = indexer.finish() if not should_stop() else []
-        return {"indexed": prog.indexed + prog.reused, "unchanged": rec.unchanged,
-                "failed": prog.failed + rec.failed, "removed": len(removed),
-                "seconds": round(time.monotonic() - t0, 3), "offline": rec.offline_folders}
-
-    # -- queries ----------------------------------------------------------------------------------
     def search(self, query: str, limit: int = 20) -> list[search_mod.Result]:
         return search_mod.by_text(self.catalog, self.index, self.encoder, query, limit)
 
@@ -118,11 +151,11 @@ class Library:
                 "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths()}
 
     def failures(self) -> list[dict]:
-        return [{"path": r["path"], "reason": r["reason"]} for r in self.catalog.failures()]
+        return [{"path": p, "reason": r} for p, r in self.catalog.failures()]
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.save()
+        if self.catalog.may_write():
+            self.index.save()
         self.catalog.close()
 
     def __enter__(self) -> "Library":
@@ -130,3 +163,4 @@ class Library:
 
     def __exit__(self, *exc) -> None:
         self.close()
+

@@ -5,7 +5,9 @@ under DIR; tests use it to isolate themselves.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,9 +62,21 @@ class AppPaths:
 
     @property
     def live_state(self) -> Path:
-        """Written by a running `watch` or GUI: its pid and whether it is paused."""
+        """Written by the process that holds the library (holder.py): its pid, kind and whether it is paused."""
         return self.data / "live.json"
 
     @property
     def live_lock(self) -> Path:
         return self.data / "live.lock"
+
+    @property
+    def service_address(self) -> tuple[str, str]:
+        """(family, address) where a running service answers: a Unix socket in the user's runtime folder
+        (named after this library's data folder, so libraries never collide) or a Windows named pipe."""
+        key = hashlib.sha1(str(self.data).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        if os.name == "nt":  # pragma: no cover - Windows
+            return "AF_PIPE", rf"\\.\pipe\photoclip-{key}"
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; it falls back
+            warnings.simplefilter("ignore")
+            runtime = Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
+        return "AF_UNIX", str(runtime / f"{key}.sock")

@@ -3,8 +3,9 @@ import subprocess
 import sys
 
 CORE = ["photoclip.catalog", "photoclip.encoder", "photoclip.index", "photoclip.indexer", "photoclip.watcher",
-        "photoclip.albums", "photoclip.search", "photoclip.library", "photoclip.live", "photoclip.cli",
-        "photoclip.imageio", "photoclip.scanner", "photoclip.paths", "photoclip.settings"]
+        "photoclip.albums", "photoclip.search", "photoclip.library", "photoclip.service", "photoclip.cli",
+        "photoclip.imageio", "photoclip.scanner", "photoclip.paths", "photoclip.settings", "photoclip.holder",
+        "photoclip.ipc", "photoclip.changes", "photoclip.ops", "photoclip.modelspec"]
 
 
 def test_core_modules_do_not_import_qt():

@@ -40,7 +40,7 @@ def test_index_mixed_folder_search_similar_and_failures(tmp_path, toy_spec):
     before = {p: (os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in truth}
 
     out = cli_json("--model", toy_spec, "index", pics, home=home)
-    assert set(out) == {"indexed", "unchanged", "failed", "removed", "seconds"}
+    assert set(out) == {"indexed", "reused", "unchanged", "failed", "removed", "seconds"}
     assert out["indexed"] == 60 and out["failed"] == len(expected) and out["removed"] == 0
     assert isinstance(out["seconds"], float)
 
@@ -106,7 +106,8 @@ def test_reindex_only_changed_and_moves_keep_vectors(tmp_path, toy_spec):
 
     out = cli_json("index", home=home, env=env)
     assert out["removed"] == 1 and out["failed"] == 0
-    assert out["indexed"] == 2  # the move (reused vector) + the edit (re-encoded)
+    # Only the edit is encoded; the move reuses its vector; the touched file's content had not changed.
+    assert (out["indexed"], out["reused"], out["unchanged"]) == (1, 1, 17), out
     after = cat.photo_by_path(moved_dst)
     assert after is not None and after.id == before.id and cat.photo_by_path(moved_src) is None
     seq_after = cat.conn.execute("SELECT seq FROM vectors WHERE photo_id=?", (after.id,)).fetchone()[0]
@@ -139,7 +140,7 @@ def test_folders_commands_and_usage_errors(tmp_path, toy_spec):
 
 def test_missing_model_is_one_clear_sentence(tmp_path):
     home = tmp_path / "home"
-    (tmp_path / "p").mkdir()
+    draw_folder(tmp_path / "p", seed=7201, count=1)  # with nothing to encode, index never loads the model
     r = run_cli("--model", f"local-dir:{tmp_path / 'no-model'}", "index", tmp_path / "p", home=home, check=False)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.strip().count("\n") == 0 and "no-model" in r.stderr
@@ -149,6 +150,7 @@ def test_missing_model_is_one_clear_sentence(tmp_path):
                 env={"HF_HUB_OFFLINE": "1"})
     assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.strip().count("\n") == 0
     assert "ViT-B-32-256:datacomp_s34b_b86k" in r.stderr and "local-dir:" in r.stderr
+    assert "switch-model" not in r.stderr  # a model that never loaded did not become the library's model
 
 
 def test_index_without_folders_says_how_to_add_one(tmp_path, toy_spec):

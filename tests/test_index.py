@@ -25,7 +25,7 @@ def _fill(cat, n, seed=0):
     with cat.write() as c:
         c.executemany("INSERT INTO photos(id, path, folder_id, status, updated) VALUES(?, ?, ?, 'indexed', 0)",
                       [(i + 1, f"/p/{i}.jpg", fid) for i in range(n)])
-        cat.put_vectors(c, "m", list(range(1, n + 1)), vecs)
+        cat.put_vectors("m", list(range(1, n + 1)), vecs)
     return vecs.astype(np.float16).astype(np.float32)
 
 
@@ -35,7 +35,7 @@ def _exact(vecs, q, k):
 
 def test_results_match_exact_search_and_grow_past_capacity(tmp_path, catalog):
     vecs = _fill(catalog, 1500)  # more than the initial capacity: resize_index must kick in
-    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    idx = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     assert len(idx) == 1500
     rng = np.random.default_rng(1)
     for q in rng.standard_normal((20, DIM)).astype(np.float32):
@@ -49,15 +49,15 @@ def test_results_match_exact_search_and_grow_past_capacity(tmp_path, catalog):
 
 def test_save_load_and_sync_with_the_catalog(tmp_path, catalog):
     vecs = _fill(catalog, 200)
-    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    idx = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     idx.save()
     # The catalog moves on without the index: a photo deleted, one re-encoded, one added.
     with catalog.write() as c:
-        catalog.delete_photos(c, [5])
-        catalog.put_vectors(c, "m", [7], -vecs[7:8])
+        c.execute("DELETE FROM photos WHERE id=5")
+        catalog.put_vectors("m", [7], -vecs[7:8])
         c.execute("INSERT INTO photos(id, path, folder_id, status, updated) VALUES(201, '/p/new.jpg', 1, 'indexed', 0)")
-        catalog.put_vectors(c, "m", [201], vecs[9:10])
-    again = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+        catalog.put_vectors("m", [201], vecs[9:10])
+    again = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     assert 5 not in again.alive and 201 in again.alive and len(again) == 200
     assert again.query(-vecs[7], 1)[0][0] == 7  # the re-encoded vector, not the stale one
     assert 5 not in [i for i, _ in again.query(vecs[5], 5)]
@@ -65,24 +65,25 @@ def test_save_load_and_sync_with_the_catalog(tmp_path, catalog):
 
 def test_corrupt_or_missing_files_are_rebuilt_from_the_catalog(tmp_path, catalog):
     vecs = _fill(catalog, 100)
-    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    idx = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     idx.save()
     state = json.loads(next((tmp_path / "idx").glob("*.state.json")).read_text())
     (tmp_path / "idx" / state["graph"]).write_bytes(b"garbage")
-    rebuilt = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    rebuilt = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     assert len(rebuilt) == 100 and rebuilt.query(vecs[3], 1)[0][0] == 4
     for p in (tmp_path / "idx").iterdir():
         p.unlink()
-    assert len(VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)) == 100
+    assert len(VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()) == 100
 
 
 def test_an_empty_index_answers_nothing(tmp_path, catalog):
-    idx = VectorIndex.open(tmp_path / "idx", "m", DIM, catalog)
+    idx = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     assert idx.query(np.ones(DIM, np.float32) / 4, 5) == []
 
 
 def test_vectors_of_different_models_never_mix(tmp_path, catalog):
     _fill(catalog, 50)
-    other = VectorIndex.open(tmp_path / "idx", "other-model", DIM, catalog)
+    other = VectorIndex(tmp_path / "idx", "other-model", catalog).ensure_loaded()
     assert len(other) == 0
-    assert catalog.count_pending("other-model") == 50  # a model change means re-encoding, not mixing
+    assert catalog.set_library_model("other-model") == 50  # a model change means re-encoding, not mixing
+    assert catalog.count_pending() == 50 and catalog.library_model() == "other-model"

@@ -11,7 +11,7 @@ import time
 import pytest
 from helpers import cli_json, draw_folder, run_cli
 
-from photoclip.live import LibraryService
+from photoclip.service import LibraryService
 
 TIMEOUT = 60  # generous for a slow CI machine; never used as a speed assertion
 
@@ -49,7 +49,7 @@ def test_live_library_follows_every_change(counted, tmp_path):
     root = tmp_path / "Photos"
     first = draw_folder(root / "2024", seed=9001, count=6, scenes=["beach", "forest", "room"])
     lib.add_folders([str(root)])
-    svc = LibraryService(lib, settle_s=0.4, tick_s=0.05).start()
+    svc = LibraryService(lib, settle_s=0.4).start()
     try:
         assert svc.wait_idle(TIMEOUT)
         assert searchable(lib) == set(first) and sum(calls) == 6
@@ -114,14 +114,14 @@ def test_pause_resume_and_concurrent_search(library, tmp_path):
     root = tmp_path / "p"
     draw_folder(root, seed=9101, count=3)
     library.add_folders([str(root)])
-    svc = LibraryService(library, settle_s=0.3, tick_s=0.05).start()
+    svc = LibraryService(library, settle_s=0.3).start()
     try:
         assert svc.wait_idle(TIMEOUT)
-        svc.pause()
+        svc.pause().result()
         more = draw_folder(root / "more", seed=9102, count=5)
-        wait_for(lambda: library.catalog.count_pending(library.model_id) == 5, what="queued while paused")
+        wait_for(lambda: library.catalog.count_pending() == 5, what="queued while paused")
         assert not set(more) & searchable(library)  # answered from this thread while the worker holds work
-        svc.resume()
+        svc.resume().result()
         wait_for(lambda: set(more) <= searchable(library), what="indexed after resume")
     finally:
         svc.stop()
@@ -138,7 +138,7 @@ def test_inotify_limit_falls_back_to_polling(library, tmp_path, monkeypatch):
     root.mkdir()
     library.add_folders([str(root)])
     notices = []
-    svc = LibraryService(library, settle_s=0.3, tick_s=0.05, poll_interval=0.3,
+    svc = LibraryService(library, settle_s=0.3, poll_interval=0.3,
                          on_event=lambda e: notices.append(e.message) if e.kind == "notice" else None).start()
     try:
         wait_for(lambda: svc.polling_folders == {str(root)}, what="polling fallback")
@@ -176,7 +176,7 @@ def test_watch_command_in_a_subprocess(tmp_path, toy_spec):
     assert proc.returncode == 0, err
     assert cli_json("status", home=home, env=env)["watching"] is False
     nobody = run_cli("pause", home=home, check=False)
-    assert nobody.returncode == 1 and "No photoclip watch is running" in nobody.stderr
+    assert nobody.returncode == 1 and "No photoclip watch or window is running" in nobody.stderr
 
 
 def test_sigkill_at_any_moment_leaves_a_catalog_that_resumes(tmp_path, toy_spec):
@@ -198,7 +198,7 @@ def test_sigkill_at_any_moment_leaves_a_catalog_that_resumes(tmp_path, toy_spec)
         assert cat.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         dup = cat.conn.execute("SELECT path, count(*) FROM photos GROUP BY path HAVING count(*) > 1").fetchall()
         assert dup == []
-        idx = VectorIndex.open(home / "data" / "index", model, 64, cat)
+        idx = VectorIndex(home / "data" / "index", model, cat).ensure_loaded()
         ids, _ = cat.searchable(model)
         assert idx.alive == set(ids.tolist())
         cat.close()
@@ -224,7 +224,7 @@ def test_catch_up_on_start_finds_changes_made_while_not_running(counted, tmp_pat
     root = tmp_path / "p"
     first = draw_folder(root, seed=9501, count=5)
     lib.add_folders([str(root)])
-    svc = LibraryService(lib, settle_s=0.3, tick_s=0.05).start()
+    svc = LibraryService(lib, settle_s=0.3).start()
     assert svc.wait_idle(TIMEOUT)
     svc.stop()
     ids = {p: lib.catalog.photo_by_path(p).id for p in first}
@@ -237,7 +237,7 @@ def test_catch_up_on_start_finds_changes_made_while_not_running(counted, tmp_pat
     os.unlink(gone)
     added = draw_folder(root / "new", seed=9502, count=3)
     encoded = sum(calls)
-    svc = LibraryService(lib, settle_s=0.3, tick_s=0.05).start()
+    svc = LibraryService(lib, settle_s=0.3).start()
     try:
         wait_for(lambda: searchable(lib) == (set(first) - {moved_from, gone}) | {moved_to} | set(added),
                  what="catch-up scan")

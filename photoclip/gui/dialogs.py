@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QWidget)
 
 from ..albums import Album, AlbumError, calibrated_threshold, starter_albums
+from ..modelspec import DEFAULT_MODEL, normalize_spec
 from .tasks import run_task
 
 
@@ -23,10 +24,13 @@ class AlbumDialog(QDialog):
     """Name, prompts, negatives and a threshold slider that previews the member count and borderline photos."""
     scores_ready = Signal()
 
-    def __init__(self, library, album: Album | None = None, parent=None):
+    saved = Signal()  # the service has created or changed the album
+
+    def __init__(self, library, album: Album | None = None, parent=None, submit=None):
         super().__init__(parent)
         self.lib = library
         self.album = album
+        self.submit = submit  # the window's command(op, on_done, on_error, **params); None: write here
         self.setWindowTitle("Edit album" if album else "New smart album")
         self.ids = np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(0, dtype=np.float32)
@@ -57,7 +61,7 @@ class AlbumDialog(QDialog):
         self.auto.toggled.connect(self._update_preview)
         self.count = QLabel("…")
         self.borderline = QListWidget()
-        self.borderline.setFixedHeight(110)
+        self.borderline.setMinimumHeight(8 * self.borderline.fontMetrics().height() + 12)
         form.addRow("Name", self.name)
         form.addRow("Prompts", self.prompts)
         form.addRow("Not these", self.negatives)
@@ -70,6 +74,9 @@ class AlbumDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.Ok)
+        self.slider.setMinimumWidth(260)
+        self.setMinimumSize(560, 600)  # room for the prompts, a usable slider and whole borderline rows
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b00020")
         lay = QVBoxLayout(self)
@@ -137,16 +144,31 @@ class AlbumDialog(QDialog):
                     self.borderline.addItem(f"{side} {self.scores[i]:.3f}  {os.path.basename(paths[pid])}")
 
     def accept(self) -> None:
+        """Send the album to the library service; the dialog closes once it is saved, or shows why not."""
         d = self.draft()
-        try:
-            if self.album is None:
-                self.lib.albums.create(d.name, d.prompts, d.negatives, d.threshold)
-            else:
-                self.lib.albums.edit(d.name, d.prompts, d.negatives, d.threshold)
-        except AlbumError as e:
-            self.error.setText(str(e))
+        op = "albums_add" if self.album is None else "albums_edit"
+        params = {"name": d.name, "prompts": d.prompts, "negatives": d.negatives, "threshold": d.threshold}
+        if self.submit is None:
+            from .. import ops
+
+            try:
+                ops.WRITES[op](self.lib, **params)
+            except AlbumError as e:
+                self._failed(e)
+                return
+            self._saved(None)
             return
+        self.ok_button.setEnabled(False)
+        self.error.setText("")
+        self.submit(op, self._saved, self._failed, **params)
+
+    def _saved(self, _result) -> None:
+        self.saved.emit()
         super().accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        self.error.setText(str(error))
 
 
 class PreviewDialog(QDialog):
@@ -200,12 +222,14 @@ class FailuresDialog(QDialog):
 class SettingsDialog(QDialog):
     """Model, device, CPU threads, excluded folders; saved to settings.json, applied on the next start."""
 
-    def __init__(self, settings, parent=None):
+    def __init__(self, settings, parent=None, model_in_use: str | None = None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
-        self.model = QLineEdit(settings.model or "")
-        self.model.setPlaceholderText("default (ViT-B-32-256:datacomp_s34b_b86k)")
+        self.model_in_use = model_in_use
+        self.model = QLineEdit(model_in_use or settings.model or "")
+        self.model.setPlaceholderText(f"default ({DEFAULT_MODEL})")
+        self.model.setMinimumWidth(self.model.fontMetrics().horizontalAdvance("x" * 48))
         browse = QPushButton("Model folder…")
         browse.clicked.connect(self._browse)
         self.device = QComboBox()
@@ -232,7 +256,8 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
-        lay.addWidget(QLabel("Model and device changes apply the next time photoclip starts."))
+        lay.addWidget(QLabel("A new model re-encodes the library in the background (after you confirm).\n"
+                             "Device and thread changes apply the next time photoclip starts."))
         lay.addWidget(buttons)
 
     def _browse(self) -> None:
@@ -240,9 +265,13 @@ class SettingsDialog(QDialog):
         if folder:
             self.model.setText(f"local-dir:{folder}")
 
+    def chosen_model(self) -> str | None:
+        text = self.model.text().strip()
+        return normalize_spec(text) if text else None
+
     def apply(self) -> None:
         s = self.settings
-        s.model = self.model.text().strip() or None
+        s.model = self.chosen_model()  # also the model a new library starts with
         s.device = self.device.currentText()
         s.threads = self.threads.value() or None
         s.excluded = _lines(self.excluded)

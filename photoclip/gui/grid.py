@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
@@ -34,10 +34,55 @@ class PhotoModel(QAbstractListModel):
         thumbs.ready.connect(self._thumb_ready)
 
     def set_items(self, items: list[Item]) -> None:
+        """Show a different list (another view): a reset."""
         self.beginResetModel()
-        self.items = items
-        self._rows = {it.path: i for i, it in enumerate(items)}
+        self.items = list(items)
+        self._reindex()
         self.endResetModel()
+
+    def update_items(self, items: list[Item]) -> None:
+        """Show a new version of the same view as row removals, insertions, moves and dataChanged, so the
+        selection, the current item and the scroll position survive (calibre's cover grid does the same)."""
+        new_ids = {it.id for it in items}
+        end = len(self.items) - 1
+        while end >= 0:  # removals, bottom up, in contiguous runs
+            if self.items[end].id in new_ids:
+                end -= 1
+                continue
+            start = end
+            while start > 0 and self.items[start - 1].id not in new_ids:
+                start -= 1
+            self.beginRemoveRows(QModelIndex(), start, end)
+            del self.items[start:end + 1]
+            self.endRemoveRows()
+            end = start - 1
+        known = {it.id for it in self.items}
+        target = 0
+        while target < len(items):
+            it = items[target]
+            if it.id not in known:  # a run of new photos: one insertion
+                end = target
+                while end + 1 < len(items) and items[end + 1].id not in known:
+                    end += 1
+                self.beginInsertRows(QModelIndex(), target, end)
+                self.items[target:target] = items[target:end + 1]
+                self.endInsertRows()
+                target = end + 1
+                continue
+            if self.items[target].id != it.id:  # the same photo moved in the order (renamed, re-dated)
+                source = next(i for i in range(target + 1, len(self.items)) if self.items[i].id == it.id)
+                self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), target)
+                self.items.insert(target, self.items.pop(source))
+                self.endMoveRows()
+            if self.items[target] != it:
+                self.items[target] = it
+                idx = self.index(target)
+                self.dataChanged.emit(idx, idx)
+            target += 1
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._rows = {it.path: i for i, it in enumerate(self.items)}
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.items)
@@ -124,6 +169,25 @@ class PhotoGrid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.activated.connect(lambda idx: self.preview_requested.emit(idx.data(PathRole)))
+
+    def update_keeping_view(self, items: list[Item]) -> None:
+        """Apply a new version of the shown list while the photo under the user's eye stays where it is:
+        the current photo if it is on screen, else the top-left one."""
+        model: PhotoModel = self.model()
+        anchor = self.currentIndex()
+        if not anchor.isValid() or not self.viewport().rect().intersects(self.visualRect(anchor)):
+            anchor = self.indexAt(QPoint(CELL.width() // 2, CELL.height() // 2))
+        anchor_id = model.items[anchor.row()].id if anchor.isValid() else None
+        before = self.visualRect(anchor).top() if anchor.isValid() else 0
+        model.update_items(items)
+        if anchor_id is None:
+            return
+        row = next((i for i, it in enumerate(model.items) if it.id == anchor_id), None)
+        if row is None:
+            return
+        self.doItemsLayout()
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.value() + self.visualRect(model.index(row)).top() - before)
 
     def selected_paths(self) -> list[str]:
         return [i.data(PathRole) for i in sorted(self.selectedIndexes(), key=lambda i: i.row())]

@@ -1,7 +1,9 @@
 """The main window: sidebar (library, folders, albums), search box, photo grid, status bar.
 
-It only drives the core: the Library for queries and albums, the LibraryService for watching and indexing.
-Everything slow runs through run_task or the service's own thread; core events arrive via a queued signal.
+It only drives the core: reads go to the Library on worker threads (run_task); every change — folders,
+albums, feedback, pause, a model switch — is a command to the LibraryService, whose worker owns all writes
+(or, when a `photoclip watch` already holds the library, to that process over its socket).  Core events
+arrive through the Bridge in time-boxed batches, and views update row by row.
 """
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMai
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
+from .. import ipc
 from ..encoder import ModelLoadError
-from ..live import LibraryService, LiveError, LiveEvent
+from ..holder import HolderError
+from ..service import LibraryService, LiveEvent
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
 from .grid import Item, PhotoGrid, PhotoModel
-from .tasks import Bridge, run_task
+from .tasks import Bridge, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -30,6 +34,8 @@ RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
 
 class MainWindow(QMainWindow):
     view_loaded = Signal()  # the grid shows the current view's photos
+    sidebar_loaded = Signal()
+    command_done = Signal(str)  # a command to the service finished (its name)
     model_ready = Signal()
     model_failed = Signal(str)
 
@@ -54,8 +60,10 @@ class MainWindow(QMainWindow):
         self.bridge.event.connect(self._on_live_event)
         self._build()
         self._refresh_timer = QTimer(self, singleShot=True, interval=700, timeout=self.refresh)
+        self._sidebar_timer = QTimer(self, singleShot=True, interval=300, timeout=self.refresh_sidebar)
         self._search_timer = QTimer(self, singleShot=True, interval=300, timeout=self._search_now)
         self._download_timer = QTimer(self, interval=500, timeout=self._show_download_progress)
+        self._start_service()
         self.refresh_sidebar()
         self.refresh()
         QTimer.singleShot(0, self._load_model)
@@ -147,6 +155,7 @@ class MainWindow(QMainWindow):
         self.progress_label = QLabel("")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
+        self.pause_button.setEnabled(False)  # until the service runs: there is nothing to pause before
         self.pause_button.toggled.connect(self._toggle_pause)
         self.model_label = QLabel("model: loading…")
         self.skipped_button = QPushButton("")
@@ -158,12 +167,47 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.model_label)
 
     # -- model and service --------------------------------------------------------------------------
+    def _start_service(self) -> None:
+        if not self.start_service:
+            return
+        try:
+            self.service = LibraryService(self.lib, kind="app", on_event=self.bridge.post,
+                                          settle_s=self.settle_s).start()
+            self.pause_button.setEnabled(True)
+        except HolderError as e:  # a `photoclip watch` keeps the library: changes go to it
+            self.service = None
+            self.statusBar().showMessage(f"{e} Changes made here are sent to it.", 15000)
+
+    def command(self, op: str, on_done=None, on_error=None, **params) -> None:
+        """Ask the library service to change something; on_done(result) runs on the GUI thread."""
+        def done(result):
+            if on_done is not None:
+                on_done(result)
+            self.command_done.emit(op)
+
+        def failed(error):
+            (on_error or (lambda e: self.statusBar().showMessage(str(e), 8000)))(error)
+            self.command_done.emit(op)
+
+        if self.service is not None:
+            when_done(self.service.submit(op, **params), self.bridge, done, failed)
+            return
+
+        def remote():
+            answer = ipc.call(self.lib.paths, op, params)
+            if answer is None:
+                raise HolderError("The photoclip process that held this library has stopped; restart "
+                                  "photoclip to make changes.")
+            return answer
+
+        run_task(remote, done, failed, owner=self)
+
     def _load_model(self) -> None:
         self.model_progress.show()
         self.cancel_load.show()
         self._download_timer.start()
-        run_task(lambda: self.lib.encoder.load() and self.lib.index, self._model_loaded, self._model_load_failed,
-                 pool_name="model", threads=1, owner=self)
+        run_task(lambda: self.lib.encoder.load() and self.lib.index.ensure_loaded(), self._model_loaded,
+                 self._model_load_failed, pool_name="model", threads=1, owner=self)
 
     def _show_download_progress(self) -> None:
         """First run: the weights stream into the models folder; show how much has arrived."""
@@ -185,12 +229,6 @@ class MainWindow(QMainWindow):
         self.model_progress.hide()
         self.cancel_load.hide()
         self.model_label.setText(f"model: {self.lib.model_id} on {self.lib.encoder.device}")
-        if self.start_service:
-            try:
-                self.service = LibraryService(self.lib, on_event=self.bridge.post, settle_s=self.settle_s)
-                self.service.start()
-            except LiveError as e:
-                self.show_error(str(e))
         self.model_ready.emit()
         if self.search.text().strip():
             self._search_now()
@@ -232,12 +270,16 @@ class MainWindow(QMainWindow):
         elif ev.kind == "notice":
             self.statusBar().showMessage(ev.message, 8000)
         elif ev.kind == "error":
-            self.show_error(ev.message)
+            self.show_error(ev.message, model_button=ev.fatal)
+        elif ev.kind == "model":  # the library switched models: load the new one for searches
+            self.model_error = None
+            self.banner_box.hide()
+            self.model_label.setText("model: loading…")
+            self._load_model()
         elif ev.kind == "idle":
             # The worker also goes idle while paused: say so rather than claim the library is current.
             paused = self.service is not None and self.service.paused
             self.progress_label.setText("Indexing paused" if paused else "Library is current")
-            self.update_counts()
         elif ev.kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(ev.kind == "paused")
@@ -248,24 +290,31 @@ class MainWindow(QMainWindow):
         if ev.kind in ("changed", "idle", "progress") and self.mode[0] in ("all", "folder", "album"):
             if not self._refresh_timer.isActive():
                 self._refresh_timer.start()
-        if ev.kind in ("changed", "idle"):
-            self.refresh_sidebar()
+        if ev.kind in ("changed", "idle") and not self._sidebar_timer.isActive():
+            self._sidebar_timer.start()
 
     def _toggle_pause(self, paused: bool) -> None:
-        if self.service is None:
-            return
-        (self.service.pause if paused else self.service.resume)()  # the service's event updates the button
+        self.command("pause" if paused else "resume")  # the service's event updates the button
 
     # -- sidebar ------------------------------------------------------------------------------------
     def refresh_sidebar(self) -> None:
-        sel = self.mode
+        """Folders, albums with their counts and the skipped count, read on a worker (one grouped count)."""
+        def load():
+            counts = self.lib.catalog.album_counts()
+            return (self.lib.catalog.folders(), [(a.name, counts.get(a.id, 0)) for a in self.lib.albums.all()],
+                    self.lib.catalog.count_failed())
+
+        run_task(load, self._fill_sidebar, owner=self)
+
+    def _fill_sidebar(self, data) -> None:
+        folder_rows, album_rows, failed = data
         self.sidebar.clear()
         all_item = QTreeWidgetItem(["All photos"])
         all_item.setData(0, Qt.UserRole, ("all", None))
         self.sidebar.addTopLevelItem(all_item)
         folders = QTreeWidgetItem(["Folders"])
         folders.setFlags(Qt.ItemIsEnabled)
-        for row in self.lib.catalog.folders():
+        for row in folder_rows:
             it = QTreeWidgetItem([row["path"] + ("" if row["online"] else "  (offline)")])
             it.setData(0, Qt.UserRole, ("folder", row["path"]))
             if not row["online"]:
@@ -274,15 +323,16 @@ class MainWindow(QMainWindow):
         self.sidebar.addTopLevelItem(folders)
         albums = QTreeWidgetItem(["Smart albums"])
         albums.setFlags(Qt.ItemIsEnabled)
-        for a in self.lib.albums.all():
-            it = QTreeWidgetItem([f"{a.name} ({self.lib.albums.count(a)})"])
-            it.setData(0, Qt.UserRole, ("album", a.name))
+        for name, count in album_rows:
+            it = QTreeWidgetItem([f"{name} ({count})"])
+            it.setData(0, Qt.UserRole, ("album", name))
             albums.addChild(it)
         self.sidebar.addTopLevelItem(albums)
         self.sidebar.expandAll()
-        self.update_counts()
-        self.stack.setCurrentWidget(self.grid if self.lib.folder_paths() else self.welcome)
-        self.mode = sel
+        self.skipped_button.setText(f"{failed} skipped" if failed else "")
+        self.skipped_button.setVisible(bool(failed))
+        self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)
+        self.sidebar_loaded.emit()
 
     def sidebar_items(self) -> dict[str, QTreeWidgetItem]:
         out = {}
@@ -292,11 +342,6 @@ class MainWindow(QMainWindow):
             for j in range(top.childCount()):
                 out[top.child(j).text(0)] = top.child(j)
         return out
-
-    def update_counts(self) -> None:
-        n = self.lib.catalog.conn.execute("SELECT count(*) FROM photos WHERE status='failed'").fetchone()[0]
-        self.skipped_button.setText(f"{n} skipped" if n else "")
-        self.skipped_button.setVisible(bool(n))
 
     def _sidebar_clicked(self, item: QTreeWidgetItem) -> None:
         mode = item.data(0, Qt.UserRole)
@@ -345,18 +390,15 @@ class MainWindow(QMainWindow):
             return [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
         if kind == "album":
             return [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)]
-        where, args = "", ()
-        if kind == "folder":
-            where, args = " AND (path=? OR substr(path, 1, ?)=?)", (arg, len(arg) + 1, arg + os.sep)
-        rows = self.lib.catalog.conn.execute(
-            "SELECT id, path FROM photos WHERE status IN ('indexed', 'pending') AND offline=0 "
-            f"AND hash IS NOT NULL{where} ORDER BY coalesce(taken, '') DESC, path", args).fetchall()
-        return [Item(r[0], r[1]) for r in rows]
+        return [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)]
 
     def _show_items(self, req: int, mode, items: list[Item]) -> None:
         if req != self._request:
             return  # a newer view was asked for: drop stale results
-        self.model.set_items(items)
+        if mode == self.shown_mode:
+            self.grid.update_keeping_view(items)  # the same view, newer: selection and scroll stay
+        else:
+            self.model.set_items(items)
         self.shown_mode = mode
         self.view_loaded.emit()
 
@@ -414,12 +456,10 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
 
     def give_feedback(self, album: str, paths: list[str], belongs: bool) -> None:
-        def work():
-            for p in paths:
-                self.lib.albums.mark(album, p, belongs)
-
-        run_task(work, lambda _r: (self.refresh_sidebar(), self.refresh()),
-                 lambda e: self.statusBar().showMessage(str(e), 8000), pool_name="writes", threads=1, owner=self)
+        for i, p in enumerate(paths):  # the worker carries them out in order; the last one refreshes
+            last = i == len(paths) - 1
+            self.command("albums_mark", (lambda _r: (self.refresh_sidebar(), self.refresh())) if last else None,
+                         name=album, path=p, belongs=belongs)
 
     def preview(self, path: str) -> None:
         PreviewDialog(self.lib, path, self).exec()
@@ -434,27 +474,19 @@ class MainWindow(QMainWindow):
             self.add_folder(folder)
 
     def add_folder(self, folder: str) -> None:
-        try:
-            if self.service is not None:
-                self.service.add_folder(folder)
-            else:
-                self.lib.add_folders([folder])
-        except Exception as e:
-            QMessageBox.warning(self, "photoclip", str(e))
-            return
-        self.refresh_sidebar()
+        self.command("folders_add", lambda _r: self.refresh_sidebar(),
+                     lambda e: QMessageBox.warning(self, "photoclip", str(e)), paths=[os.path.abspath(folder)])
 
     def remove_folder(self, folder: str) -> None:
-        (self.service.remove_folder if self.service else self.lib.remove_folder)(folder)
-        self.refresh_sidebar()
-        self.show_mode(("all", None))
+        self.command("folders_remove", lambda _r: (self.refresh_sidebar(), self.show_mode(("all", None))),
+                     path=folder)
 
     def new_album(self) -> None:
-        if AlbumDialog(self.lib, None, self).exec():
+        if AlbumDialog(self.lib, None, self, submit=self.command).exec():
             self.refresh_sidebar()
 
     def edit_album(self, name: str) -> None:
-        if AlbumDialog(self.lib, self.lib.albums.get(name), self).exec():
+        if AlbumDialog(self.lib, self.lib.albums.get(name), self, submit=self.command).exec():
             self.refresh_sidebar()
             self.refresh()
 
@@ -465,15 +497,22 @@ class MainWindow(QMainWindow):
                      lambda w: self.statusBar().showMessage(f"exported {len(w)} photos to {dest}", 8000))
 
     def remove_album(self, name: str) -> None:
-        self.lib.albums.remove(name)
-        self.refresh_sidebar()
-        self.show_mode(("all", None))
+        self.command("albums_remove", lambda _r: (self.refresh_sidebar(), self.show_mode(("all", None))), name=name)
 
     def open_settings(self) -> None:
-        dlg = SettingsDialog(self.lib.settings, self)
+        dlg = SettingsDialog(self.lib.settings, self, model_in_use=self.lib.model_id)
         if dlg.exec():
             dlg.apply()
             self.lib.settings.save(self.lib.paths.settings)
+            wanted = dlg.chosen_model()
+            if wanted and wanted != self.lib.model_id and self.confirm_model_switch(wanted):
+                self.command("switch_model", model=wanted)
+
+    def confirm_model_switch(self, model: str) -> bool:
+        answer = QMessageBox.question(
+            self, "photoclip", f"Re-encode the library with {model}? Photos are re-encoded in the background; "
+            f"the vectors of {self.lib.model_id} are kept, so switching back is free.")
+        return answer == QMessageBox.Yes
 
     # -- drag and drop folders onto the window ------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -1,0 +1,152 @@
+"""The service's local socket: one small JSON request and one JSON answer per connection.
+
+`multiprocessing.connection` does the framing and the authentication (an HMAC challenge with the library's
+key, which only the user can read) on a Unix socket in the user's runtime folder (mode 0600, in a 0700
+folder) or a Windows named pipe; nothing listens on a network port.  Messages are JSON bytes, never pickles,
+so even an authenticated peer can only ask, not run code.  Paths that are not valid UTF-8 cross as JSON
+surrogate escapes and arrive unchanged.
+
+Request: {"v": 1, "op": NAME, "params": {...}, "model": SPEC|null, "switch_model": BOOL}
+Answer:  {"ok": true, "data": {...}} or {"ok": false, "error": "one sentence", "usage": BOOL}
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Client, Listener
+from typing import Callable
+
+from . import holder
+from .paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+PROTOCOL = 1
+MAX_MESSAGE = 64 * 1024 * 1024
+
+
+class ServiceUnavailable(Exception):
+    """str(e) is one sentence for the user."""
+
+
+class RemoteError(Exception):
+    """The service answered with an error; str(e) is its sentence."""
+
+    def __init__(self, message: str, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
+
+
+def encode(message: dict) -> bytes:
+    return json.dumps(message, ensure_ascii=True).encode("ascii")
+
+
+def decode(data: bytes) -> dict:
+    return json.loads(data.decode("ascii"))
+
+
+class Server:
+    """Accepts connections on a thread and answers each on a small fixed pool (bounded threads and
+    catalog connections, two clients at once never wait for each other's slow search)."""
+
+    def __init__(self, paths: AppPaths, handle: Callable[[dict], dict], workers: int = 4):
+        self.paths = paths
+        self.handle = handle
+        self.family, self.address = paths.service_address
+        self._listener: Listener | None = None
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="photoclip-ipc")
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    def start(self) -> "Server":
+        key = holder.auth_key(self.paths)
+        if self.family == "AF_UNIX":
+            folder = os.path.dirname(self.address)
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            with contextlib.suppress(OSError):
+                os.chmod(folder, 0o700)
+            # We hold the library's lock, so a socket file here was left by a service that crashed.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.address)
+        self._listener = Listener(self.address, family=self.family, authkey=key)
+        if self.family == "AF_UNIX":
+            os.chmod(self.address, 0o600)
+        self._thread = threading.Thread(target=self._accept_loop, name="photoclip-ipc-accept", daemon=True)
+        self._thread.start()
+        return self
+
+    def _accept_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn = self._listener.accept()
+            except Exception as e:  # a client that failed authentication, or the listener closing
+                if self._stopping.is_set():
+                    return
+                log.debug("rejected a connection: %s", e)
+                continue
+            if self._stopping.is_set():
+                conn.close()
+                return
+            self._pool.submit(self._serve, conn)
+
+    def _serve(self, conn) -> None:
+        with conn:
+            try:
+                request = decode(conn.recv_bytes(MAX_MESSAGE))
+                answer = self.handle(request)
+            except Exception as e:  # never let one bad request end the server
+                log.exception("service request failed")
+                answer = {"ok": False, "error": f"The service could not answer ({type(e).__name__}: {e})."}
+            with contextlib.suppress(OSError):
+                conn.send_bytes(encode(answer))
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._listener is not None:
+            # accept() does not wake when its socket closes on every OS: knock once so it sees the flag.
+            with contextlib.suppress(Exception):
+                if self.family == "AF_UNIX":
+                    with socket.socket(socket.AF_UNIX) as s:
+                        s.settimeout(1)
+                        s.connect(self.address)
+                else:  # pragma: no cover - Windows
+                    Client(self.address, family=self.family).close()
+            if self._thread is not None:
+                self._thread.join(5)
+            with contextlib.suppress(Exception):
+                self._listener.close()
+            self._listener = None
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def call(paths: AppPaths, op: str, params: dict, *, model: str | None = None, switch_model: bool = False,
+         timeout: float | None = None) -> dict | None:
+    """Ask the running service; None when no process holds the library (the caller works in-process)."""
+    state = holder.current(paths)
+    if state is None or not state.get("address"):
+        return None
+    try:
+        conn = Client(state["address"], family=state.get("family", "AF_UNIX"), authkey=holder.auth_key(paths))
+    except OSError as e:
+        if holder.current(paths) is None:  # it stopped (or crashed) meanwhile: its socket is stale
+            return None
+        raise ServiceUnavailable(f"{holder.describe(state).capitalize()} holds this library but does not answer "
+                                 f"({e.strerror or e}); wait a moment, or stop it.") from None
+    with conn:
+        conn.send_bytes(encode({"v": PROTOCOL, "op": op, "params": params, "model": model,
+                                "switch_model": switch_model}))
+        if timeout is not None and not conn.poll(timeout):
+            raise ServiceUnavailable(f"{holder.describe(state).capitalize()} did not answer within {timeout:g}s.")
+        try:
+            answer = decode(conn.recv_bytes(MAX_MESSAGE))
+        except EOFError:
+            raise ServiceUnavailable(f"{holder.describe(state).capitalize()} closed the connection "
+                                     "without answering.") from None
+    if not answer.get("ok"):
+        raise RemoteError(answer.get("error", "The service refused the request."), bool(answer.get("usage")))
+    return answer["data"]

@@ -1,0 +1,128 @@
+"""The library's operations as plain functions that return JSON-ready dicts: the CLI runs them in-process, the
+service runs them for its socket clients and the app, so every path answers with the same data (and the CLI
+prints the same bytes whichever path answered).
+
+READS run on any thread.  WRITES change the catalog: while a service runs they run only on its worker
+(`LibraryService.submit`), which then re-watches folders, re-counts the queue and tells listeners.
+"""
+from __future__ import annotations
+
+import os
+
+
+class UsageError(Exception):
+    """A request that cannot be meant as given (exit status 2); str(e) is one sentence."""
+
+
+class ServiceStopped(Exception):
+    """str(e) is one sentence for the user."""
+
+
+class ModelUnavailable(Exception):
+    """The model could not be loaded; str(e) is one sentence for the user."""
+
+
+def model_errors() -> tuple[type[BaseException], ...]:
+    from .encoder import ModelLoadError
+
+    return (ModelLoadError,)
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is meant for the user as it is (one sentence, no traceback)."""
+    from .albums import AlbumError
+    from .catalog import CatalogError
+    from .encoder import ModelLoadError
+    from .holder import HolderError
+    from .library import LibraryError
+    from .search import SearchError
+
+    return (AlbumError, CatalogError, ModelLoadError, LibraryError, HolderError, SearchError, UsageError,
+            ServiceStopped, ModelUnavailable)
+
+
+def _results(results) -> dict:
+    return {"results": [{"path": r.path, "score": r.score} for r in results]}
+
+
+def threshold(album) -> float:
+    """The one rounding of a threshold that every output shows."""
+    return round(float(album.effective_threshold), 4)
+
+
+def _album_summary(lib, album) -> dict:
+    return {"name": album.name, "count": lib.albums.count(album), "threshold": threshold(album)}
+
+
+# -- reads ------------------------------------------------------------------------------------------
+def folders_list(lib) -> dict:
+    return {"folders": [{"path": r["path"], "online": r["online"]} for r in lib.catalog.folders()]}
+
+
+def search(lib, query: str, limit: int = 20) -> dict:
+    return _results(lib.search(query, limit))
+
+
+def similar(lib, path: str, limit: int = 20) -> dict:
+    return _results(lib.similar(path, limit))
+
+
+def status(lib) -> dict:
+    return {**lib.status(), "watching": False, "paused": False}
+
+
+def failures(lib) -> dict:
+    return {"failures": lib.failures()}
+
+
+def albums_list(lib) -> dict:
+    counts = lib.catalog.album_counts()
+    return {"albums": [{"name": a.name, "count": counts.get(a.id, 0), "threshold": threshold(a)}
+                       for a in lib.albums.all()]}
+
+
+def albums_show(lib, name: str) -> dict:
+    a = lib.albums.get(name)
+    return {"name": a.name, "threshold": threshold(a), "prompts": a.prompts, "negatives": a.negatives,
+            "members": [{"path": p, "score": s} for p, s in lib.albums.members(name)]}
+
+
+# -- writes -----------------------------------------------------------------------------------------
+def folders_add(lib, paths: list[str]) -> dict:
+    added = lib.add_folders(paths)
+    return {"folders": lib.folder_paths(), "added": added}
+
+
+def folders_remove(lib, path: str) -> dict:
+    n = lib.remove_folder(path)
+    return {"folders": lib.folder_paths(), "removed_photos": n, "path": os.path.abspath(os.path.expanduser(path))}
+
+
+def albums_add(lib, name: str, prompts: list[str], negatives: list[str] = (), threshold: float | None = None,
+               templates: str = "personal") -> dict:
+    return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates))
+
+
+def albums_edit(lib, name: str, prompts: list[str] | None = None, negatives: list[str] | None = None,
+                threshold: float | None | str = "keep") -> dict:
+    return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold))
+
+
+def albums_mark(lib, name: str, path: str, belongs: bool) -> dict:
+    a = lib.albums.mark(name, path, belongs)
+    return {"name": a.name, "count": lib.albums.count(a)}
+
+
+def albums_remove(lib, name: str) -> dict:
+    lib.albums.remove(name)
+    return {"removed": name}
+
+
+def switch_model(lib, model: str) -> dict:
+    queued = lib.switch_model(model)
+    return {"model": lib.model_id, "queued": queued}
+
+
+READS = {f.__name__: f for f in (folders_list, search, similar, status, failures, albums_list, albums_show)}
+WRITES = {f.__name__: f for f in (folders_add, folders_remove, albums_add, albums_edit, albums_mark, albums_remove,
+                                  switch_model)}

@@ -1,0 +1,448 @@
+"""The library service: the one process, and within it the one thread, that changes a library.
+
+`LibraryService` is what `photoclip watch`, `photoclip index` and the app run.  Its worker thread owns every
+catalog write and the vector index: file events from the watcher and commands from the app or from other
+processes (through the local socket, ipc.py) arrive in one queue and are carried out in order, between
+indexing batches.  `submit(op, **params)` returns a Future; what happened is reported as `LiveEvent`s.
+
+The worker blocks on its queue when there is nothing to do.  Its only timed wake-ups are the next settle
+check of a file being written, the purge of photos deleted more than a grace period ago, and (while
+watching) a stat of each library root every few seconds to notice a drive that comes back: no SQL, no file
+writes at idle.  The queue's length lives in memory, recounted after the worker's own changes.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Callable
+
+from . import ipc, ops
+from .changes import ChangeTracker
+from .holder import Holder
+from .indexer import Progress, ReconcileResult
+from .modelspec import mismatch_message, normalize_spec
+from .watcher import FolderWatcher, RawEvent
+
+log = logging.getLogger(__name__)
+
+FOLDER_CHECK_S = 3.0
+RETRY_AFTER_ERROR_S = 5.0
+
+
+@dataclass
+class LiveEvent:
+    """What the service reports: progress counts, notices for the user, and state changes."""
+    kind: str  # progress | notice | changed | idle | error | paused | resumed | model
+    progress: Progress | None = None
+    message: str = ""
+    pending: int = 0
+    fatal: bool = False  # indexing cannot go on (the model cannot load)
+
+
+@dataclass
+class _Command:
+    op: str
+    params: dict
+    future: Future
+
+
+_STOP = object()
+
+
+class LibraryService:
+    def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
+                 settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
+                 on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.lib = library
+        self.kind = kind
+        self.watching = watch
+        self.serve = serve
+        self.settle_s = settle_s
+        # A deleted photo leaves results at once but its row (vector, album tags) waits this long before it
+        # is purged, in case the deletion was the first half of a move whose second half is still coming.
+        # A one-off `index` run purges at the end, as `index` always did.
+        self.purge_grace_s = max(10.0, 5 * settle_s) if watch else 0.0
+        self.on_event = on_event or (lambda e: None)
+        self.clock = clock
+        self._inbox: "queue.Queue" = queue.Queue()
+        self._watcher = FolderWatcher(self._inbox, self._notice, force_polling, poll_interval) if watch else None
+        self._holder = Holder(library.paths, kind)
+        self._server: ipc.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._idle = threading.Event()
+        self._tracker: ChangeTracker | None = None
+        self._indexer = None
+        self.paused = False
+        self.pending = 0
+        self.progress = Progress()
+        self._spell: Progress | None = None  # progress over the current busy spell
+        self._batches = 0  # committed batches in the current indexing call
+        self.model_error: str | None = None  # the model could not load: indexing waits for another model
+        self.notices: list[str] = []
+        self.reconciled = ReconcileResult()
+        self.purged = 0
+        self._purge_at: float | None = None
+        self._retry_at = 0.0
+        self._next_folder_check = 0.0
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> "LibraryService":
+        """Take the library (HolderError if another process has it), start the worker and the socket."""
+        self._holder.acquire()
+        try:
+            self._thread = threading.Thread(target=self._run, name="photoclip-worker", daemon=True)
+            self._thread.start()
+            if self.serve:
+                self._server = ipc.Server(self.lib.paths, self._answer).start()
+                self._holder.update(family=self._server.family, address=self._server.address)
+                if self.kind == "watch":  # a watch is there to answer: have the model ready for the first search
+                    threading.Thread(target=self._warm_up, name="photoclip-warm-up", daemon=True).start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _warm_up(self) -> None:
+        try:
+            self.lib.encoder.load()
+            self.lib.index.ensure_loaded()
+        except ops.model_errors() as e:  # say so now, not at the first photo or search
+            self.model_error = str(e)
+            self._emit(LiveEvent("error", message=str(e), fatal=True))
+        except Exception:
+            log.exception("could not prepare the model and the index")
+        finally:
+            self.lib.catalog.close_thread()
+
+    def stop(self, timeout: float = 60) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        self._stopping.set()
+        self._inbox.put(_STOP)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._holder.release()
+
+    def submit(self, op: str, **params) -> Future:
+        """Queue a write (an ops.WRITES name, or pause/resume) for the worker; the Future holds its answer."""
+        fut: Future = Future()
+        if op not in ops.WRITES and op not in ("pause", "resume"):
+            fut.set_exception(ValueError(f"unknown command {op!r}"))
+        elif self._stopping.is_set() or self._thread is None:
+            fut.set_exception(ops.ServiceStopped("The library service has stopped."))
+        else:
+            self._idle.clear()
+            self._inbox.put(_Command(op, params, fut))
+        return fut
+
+    def pause(self) -> Future:
+        return self.submit("pause")
+
+    def resume(self) -> Future:
+        return self.submit("resume")
+
+    @property
+    def polling_folders(self) -> set[str]:
+        return set(self._watcher.polling) if self._watcher else set()
+
+    def open_connections(self) -> int:
+        return self.lib.catalog.open_connections()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """For tests and scripts: block until the queue is empty and no file is settling."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._idle.is_set() and self._inbox.empty():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self._idle.wait(0.05)
+
+    def status(self) -> dict:
+        return {**self.lib.status(), "watching": self.watching, "paused": self.paused}
+
+    # -- the socket: reads answered here, writes handed to the worker --------------------------------
+    def _answer(self, request: dict) -> dict:
+        op, params = request.get("op"), request.get("params") or {}
+        try:
+            wanted = request.get("model")
+            if wanted and normalize_spec(wanted) != self.lib.model_id:
+                if not request.get("switch_model"):
+                    raise ops.UsageError(mismatch_message(self.lib.model_id, normalize_spec(wanted)))
+                self.submit("switch_model", model=wanted).result()
+            if op == "status":
+                data = self.status()
+            elif op in ops.READS:
+                data = ops.READS[op](self.lib, **params)
+            elif op in ops.WRITES or op in ("pause", "resume"):
+                data = self.submit(op, **params).result()
+            else:
+                return {"ok": False, "error": f"This photoclip service does not know the request {op!r}.",
+                        "usage": True}
+            return {"ok": True, "data": data}
+        except ops.user_errors() as e:
+            return {"ok": False, "error": str(e), "usage": isinstance(e, ops.UsageError)}
+
+    # -- the worker ---------------------------------------------------------------------------------
+    def _run(self) -> None:
+        cat = self.lib.catalog
+        cat.claim_writes()
+        try:
+            self._startup()
+            while self._step():
+                pass
+        except Exception as e:  # never silently: the app and `watch` hear of it and can say so
+            log.exception("the library service stopped unexpectedly")
+            self.model_error = self.model_error or f"The library service stopped: {e}"
+            self._emit(LiveEvent("error", message=self.model_error, fatal=True))
+        finally:
+            self._stopping.set()
+            self._fail_queued()
+            if self._indexer is not None:
+                self._indexer.close()
+            try:
+                self.lib.index.save()
+            except Exception:
+                log.exception("could not save the search index")
+            cat.release_writes()
+            cat.close_thread()
+
+    def _startup(self) -> None:
+        self._indexer = self.lib.make_indexer()
+        self._tracker = ChangeTracker(self.lib, self.settle_s, self.clock)
+        if self._watcher is not None:
+            for row in self._tracker.folders:
+                if os.path.isdir(row["path"]):
+                    self._watcher.watch(row["path"])
+        # Catch up on what changed while photoclip was not running (stat only; hash where changed).
+        self.reconciled = self._indexer.reconcile()
+        for folder in self.reconciled.offline_folders:
+            self._notice(f"{folder} is offline; its photos are hidden until it returns.")
+        self._tracker.refresh_folders()
+        self._after_change()
+
+    def _step(self) -> bool:
+        """One turn: wait for something (or a deadline), apply it and all that queued meanwhile, index."""
+        self._maybe_idle()
+        item = self._next_item()
+        changed = False
+        while item is not None:
+            if item is _STOP:
+                return False
+            changed |= self._apply(item)
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                item = None
+        changed |= self._run_timers()
+        if changed:
+            self._after_change()
+        if self._can_index():
+            self._index()
+        return not self._stopping.is_set()
+
+    def _can_index(self) -> bool:
+        return (self.pending > 0 and not self.paused and self.model_error is None
+                and self.clock() >= self._retry_at and not self._stopping.is_set())
+
+    def _next_item(self):
+        if self._can_index():
+            timeout = 0.0  # work to do: only look at what has arrived
+        else:
+            now = self.clock()
+            due = [d for d in (self._tracker.next_deadline(), self._purge_at if self.pending == 0 else None,
+                               self._next_folder_check if self.watching else None,
+                               self._retry_at if self.pending and self._retry_at > now else None) if d is not None]
+            timeout = max(0.0, min(due) - now) if due else None  # None: block until something arrives
+        try:
+            return self._inbox.get(timeout=timeout) if timeout != 0.0 else self._inbox.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _apply(self, item) -> bool:
+        self._idle.clear()
+        if isinstance(item, _Command):
+            return self._execute(item)
+        try:
+            return self._tracker.handle(item) if isinstance(item, RawEvent) else False
+        except Exception as e:  # one odd event must not end the service
+            log.exception("could not apply the file event %r", item)
+            self._emit(LiveEvent("error", message=f"A file change could not be applied: {e}"))
+            return False
+
+    def _execute(self, cmd: _Command) -> bool:
+        if not cmd.future.set_running_or_notify_cancel():
+            return False
+        folders_before, model_before = set(self.lib.folder_paths()), self.lib.model_id
+        try:
+            if cmd.op in ("pause", "resume"):
+                result = self._set_paused(cmd.op == "pause")
+            else:
+                result = ops.WRITES[cmd.op](self.lib, **cmd.params)
+        except BaseException as e:  # the caller hears of it through its Future
+            error: BaseException | None = e
+            result = None
+        else:
+            error = None
+        try:
+            self._after_command(folders_before, model_before)
+        finally:
+            if error is not None:
+                cmd.future.set_exception(error)
+            else:
+                cmd.future.set_result(result)
+        return True
+
+    def _after_command(self, folders_before: set[str], model_before: str) -> None:
+        """Follow what a command changed: new folders are watched and scanned, removed ones forgotten, a new
+        model gets its own indexer."""
+        if self.lib.model_id != model_before:
+            self._indexer.close()
+            self._indexer = self.lib.make_indexer()
+            self.model_error = None
+            self._emit(LiveEvent("model", message=self.lib.model_id))
+        folders = {r["path"]: r for r in self.lib.catalog.folders()}
+        for path in folders_before - set(folders):
+            if self._watcher is not None:
+                self._watcher.unwatch(path)
+            self._tracker.forget_under(path)
+        for path in set(folders) - folders_before:
+            if self._watcher is not None:
+                self._watcher.watch(path)
+            self._indexer.reconcile_folder(folders[path]["id"], path)
+        self._tracker.refresh_folders()
+
+    def _after_change(self) -> None:
+        self.pending = self.lib.catalog.count_pending()
+        since = self.lib.catalog.missing_since()
+        self._purge_at = None if since is None else self.clock() + max(0.0, since + self.purge_grace_s - time.time())
+        self._emit(LiveEvent("changed", pending=self.pending))
+
+    def _run_timers(self) -> bool:
+        now = self.clock()
+        changed = False
+        deadline = self._tracker.next_deadline()
+        if deadline is not None and now >= deadline:
+            changed |= self._tracker.apply_settled() > 0
+        # Purge only with the queue empty: a queued file may be the new home of a photo that went missing.
+        if (self._purge_at is not None and now >= self._purge_at and not self._tracker.settling
+                and self.pending == 0):
+            purged = self._indexer.finish(self.purge_grace_s)
+            self.purged += len(purged)
+            self._purge_at = None
+            changed |= bool(purged)
+        if self.watching and now >= self._next_folder_check:
+            changed |= self._check_folders()
+            self._next_folder_check = now + FOLDER_CHECK_S
+        return changed
+
+    def _index(self) -> None:
+        self._idle.clear()
+        if self._spell is None:
+            self._spell = Progress(started=self.clock(), now=self.clock())
+        self._batches = 0
+        try:
+            self.lib.encoder.load()
+            if self.lib.adopt_model():  # the first index records the library's model, once it loads
+                self.pending = self.lib.catalog.count_pending()
+            self._indexer.process(should_stop=self._should_yield, on_progress=self._on_progress,
+                                  progress=self._spell)
+        except ops.model_errors() as e:
+            self.model_error = str(e)
+            self._emit(LiveEvent("error", message=str(e), fatal=True))
+        except Exception as e:  # keep the service alive; retry a little later
+            log.exception("indexing batch failed")
+            self._retry_at = self.clock() + RETRY_AFTER_ERROR_S
+            self._emit(LiveEvent("error", message=f"Indexing error: {e}"))
+        self._after_change()
+
+    def _should_yield(self) -> bool:
+        # Always finish one batch per call, so a steady trickle of events never starves indexing.
+        return self._stopping.is_set() or self.paused or (self._batches > 0 and not self._inbox.empty())
+
+    def _on_progress(self, p: Progress) -> None:
+        self._batches += 1
+        self.progress = p
+        self.pending = max(0, p.total - p.done)
+        self._emit(LiveEvent("progress", progress=p, pending=self.pending))
+
+    def _maybe_idle(self) -> None:
+        if self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index():
+            return
+        if self._purge_at is not None and self.purge_grace_s == 0:
+            return  # a one-off index run purges before it calls itself done
+        self._spell = None
+        self._idle.set()
+        self._emit(LiveEvent("idle", pending=self.pending))
+
+    def _check_folders(self) -> bool:
+        """Vanished roots go offline (no deletions); returning ones come back and are reconciled."""
+        changed = False
+        for row in self._tracker.folders:
+            root, exists = row["path"], os.path.isdir(row["path"])
+            if row["online"] and not exists:
+                self._indexer.reconcile_folder(row["id"], root)  # takes it offline
+                self._watcher.unwatch(root)
+                self._tracker.forget_under(root)
+                self._notice(f"{root} is offline; its photos are hidden until it returns.")
+                changed = True
+            elif not row["online"] and exists:
+                self._indexer.reconcile_folder(row["id"], root)
+                self._watcher.watch(root)
+                self._notice(f"{root} is back online.")
+                changed = True
+        if changed:
+            self._tracker.refresh_folders()
+        return changed
+
+    def _set_paused(self, paused: bool) -> dict:
+        if paused != self.paused:
+            self.paused = paused
+            self._holder.update(paused=paused)
+            self._emit(LiveEvent("paused" if paused else "resumed", pending=self.pending))
+        return {"paused": paused}
+
+    def _fail_queued(self) -> None:
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Command) and item.future.set_running_or_notify_cancel():
+                item.future.set_exception(ops.ServiceStopped("The library service stopped before doing this."))
+
+    # -- reporting ----------------------------------------------------------------------------------
+    def _notice(self, message: str) -> None:
+        log.info("%s", message)
+        self.notices.append(message)
+        self._emit(LiveEvent("notice", message=message))
+
+    def _emit(self, event: LiveEvent) -> None:
+        try:
+            self.on_event(event)
+        except Exception:  # a listener's bug must not stop indexing
+            log.exception("event listener failed")
+
+    # -- a one-off run: `photoclip index` ------------------------------------------------------------
+    def run_until_current(self) -> dict:
+        """Wait until everything queued is indexed (and deleted files purged); the `index` command's counts."""
+        t0 = time.monotonic()
+        while not self._idle.wait(0.2):
+            if self._thread is None or not self._thread.is_alive():
+                break
+        if self.model_error:
+            raise ops.ModelUnavailable(self.model_error)
+        p, r = self.progress, self.reconciled
+        return {"indexed": p.indexed, "reused": p.reused, "unchanged": r.unchanged + p.unchanged,
+                "failed": r.failed + p.failed, "removed": self.purged, "seconds": round(time.monotonic() - t0, 3),
+                "offline": r.offline_folders}
