@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Client, Listener
 from typing import Callable
@@ -127,16 +128,9 @@ class Server:
 def call(paths: AppPaths, op: str, params: dict, *, model: str | None = None, switch_model: bool = False,
          timeout: float | None = None) -> dict | None:
     """Ask the running service; None when no process holds the library (the caller works in-process)."""
-    state = holder.current(paths)
-    if state is None or not state.get("address"):
+    conn, state = _connect(paths)
+    if conn is None:
         return None
-    try:
-        conn = Client(state["address"], family=state.get("family", "AF_UNIX"), authkey=holder.auth_key(paths))
-    except OSError as e:
-        if holder.current(paths) is None:  # it stopped (or crashed) meanwhile: its socket is stale
-            return None
-        raise ServiceUnavailable(f"{holder.describe(state).capitalize()} holds this library but does not answer "
-                                 f"({e.strerror or e}); wait a moment, or stop it.") from None
     with conn:
         conn.send_bytes(encode({"v": PROTOCOL, "op": op, "params": params, "model": model,
                                 "switch_model": switch_model}))
@@ -150,3 +144,22 @@ def call(paths: AppPaths, op: str, params: dict, *, model: str | None = None, sw
     if not answer.get("ok"):
         raise RemoteError(answer.get("error", "The service refused the request."), bool(answer.get("usage")))
     return answer["data"]
+
+
+def _connect(paths: AppPaths, patience: float = 5.0):
+    """(connection, holder state), or (None, None) when nobody holds the library.  A holder that is starting
+    (or that replaced one that crashed) may not answer yet, or its state file may still name the old socket:
+    wait a little for it rather than fail."""
+    deadline = time.monotonic() + patience
+    while True:
+        state = holder.current(paths)
+        if state is None or not state.get("address"):
+            return None, None
+        try:
+            return Client(state["address"], family=state.get("family", "AF_UNIX"),
+                          authkey=holder.auth_key(paths)), state
+        except OSError as e:
+            if time.monotonic() >= deadline:
+                raise ServiceUnavailable(f"{holder.describe(state).capitalize()} holds this library but does not "
+                                         f"answer ({e.strerror or e}); wait a moment, or stop it.") from None
+        time.sleep(0.1)
