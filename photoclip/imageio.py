@@ -4,14 +4,17 @@ Every failure becomes a `PhotoError` with one sentence a user can read; nothing 
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
 import os
 import stat
+import threading
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
@@ -138,14 +141,45 @@ def _exif_facts(img: Image.Image) -> tuple[str | None, str | None]:
     return taken, camera
 
 
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """High-bit-depth greyscale (16-bit scans, 32-bit int or float from astro and HDR tools) to 8-bit "L",
+    scaled by the range the data uses rather than clipped (a plain convert turns most of it white)."""
+    if img.mode.startswith("I;16"):
+        arr = np.asarray(img, dtype=np.uint16)
+        return Image.fromarray((arr >> 8).astype(np.uint8), "L")
+    if img.mode in ("I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        finite = arr[np.isfinite(arr)]
+        if finite.size == 0:
+            return Image.new("L", img.size)
+        lo, hi = float(finite.min()), float(finite.max())
+        if img.mode == "I" and lo >= 0 and hi <= 65535:  # 16-bit data in a 32-bit container
+            lo, hi = 0.0, 65535.0 if hi > 255 else 255.0
+        elif img.mode == "F" and lo >= 0 and hi <= 1:  # normalised floats
+            lo, hi = 0.0, 1.0
+        scaled = (np.nan_to_num(arr, nan=lo, posinf=hi, neginf=lo) - lo) / max(hi - lo, 1e-12)
+        return Image.fromarray(np.clip(scaled * 255 + 0.5, 0, 255).astype(np.uint8), "L")
+    return img
+
+
 def _to_rgb(img: Image.Image) -> Image.Image:
+    """Any Pillow mode to RGB: transparency over white, CMYK and YCbCr through Pillow's own conversions."""
+    img = _to_8bit(img)
     if img.mode == "RGB":
         return img
-    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+    if "A" in img.getbands() or "a" in img.getbands() or (img.mode == "P" and "transparency" in img.info) \
+            or (img.mode in ("L", "RGB") and "transparency" in img.info):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return img.convert("RGB")
+
+
+# Decoding a huge non-JPEG image needs its whole bitmap at once (Pillow has no reduced decode for PNG, TIFF,
+# WebP...).  Only one such image is decoded at a time, so peak memory stays bounded however many of them a
+# folder holds and however many decode workers run.
+HUGE_PIXELS = 40_000_000
+_huge = threading.BoundedSemaphore(1)
 
 
 def decode(f, target: int = 256) -> Decoded:
@@ -163,11 +197,9 @@ def decode(f, target: int = 256) -> Decoded:
             if img.format == "JPEG":
                 # Ask libjpeg for a reduced decode: most of the CPU cost of a 12 MP photo disappears.
                 img.draft("RGB", (target, target))
-            img = ImageOps.exif_transpose(img)
-            img.load()
-            if img.width > 2 * target and img.height > 2 * target:
-                img.thumbnail((max(target, round(target * img.width / img.height)),
-                               max(target, round(target * img.height / img.width))), Image.Resampling.BILINEAR)
+            huge = img.format != "JPEG" and w * h > HUGE_PIXELS
+            with _huge if huge else contextlib.nullcontext():
+                img = _reduced(ImageOps.exif_transpose(img), target)
             img = _to_rgb(img)
     except PhotoError:
         raise
@@ -185,6 +217,20 @@ def decode(f, target: int = 256) -> Decoded:
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     return Decoded(img, w, h, taken, camera)
+
+
+def _reduced(img: Image.Image, target: int) -> Image.Image:
+    """Decode and shrink to about `target` on the short side before any mode conversion, so no full-size
+    copy in another mode is ever made."""
+    img.load()
+    img = _to_8bit(img)
+    if img.width > 2 * target and img.height > 2 * target:
+        if img.mode in ("1", "P", "PA"):  # resampling needs real colour values, not palette indices
+            alpha = img.mode == "PA" or "transparency" in img.info
+            img = img.convert("L" if img.mode == "1" else "RGBA" if alpha else "RGB")
+        img.thumbnail((max(target, round(target * img.width / img.height)),
+                       max(target, round(target * img.height / img.width))), Image.Resampling.BILINEAR)
+    return img
 
 
 def load(path: str, target: int = 256) -> tuple[Decoded, str, os.stat_result]:

@@ -102,12 +102,19 @@ class VectorIndex:
             state = json.loads(self._state_path.read_text())
             if state["dim"] != self.dim or state["model"] != self.model_id:
                 raise ValueError("saved for another model")
+            # hnswlib trusts its file: damaged bytes can crash the process inside load_index or a query.
+            # So nothing is handed to it unless both files are exactly what was saved.
+            for name, digest in ((state["graph"], state.get("graph_hash")), (state["ids"], state.get("ids_hash"))):
+                if digest is None or _file_hash(self.directory / name) != digest:
+                    raise ValueError(f"{name} does not match its checksum")
             ids = np.load(self.directory / state["ids"])
             graph = hnswlib.Index(space="ip", dim=self.dim)
             graph.load_index(str(self.directory / state["graph"]),
                              max_elements=max(1024, int(state["capacity"])))
-            if graph.element_count != int(state["elements"]):
+            if graph.element_count != int(state["elements"]) or len(ids) != int(state.get("alive", len(ids))):
                 raise ValueError("graph and state disagree")
+            if not set(ids.tolist()) <= set(graph.get_ids_list()):
+                raise ValueError("the graph lacks photos its id list names")
         except FileNotFoundError:
             raise
         except Exception as e:
@@ -210,8 +217,10 @@ class VectorIndex:
 
             atomic_write(self.directory / ids_name, write_ids)
             state = {"model": self.model_id, "dim": self.dim, "seq": self.seq, "graph": graph_name,
-                     "ids": ids_name, "elements": self._graph.element_count,
-                     "capacity": self._graph.get_max_elements()}
+                     "ids": ids_name, "elements": self._graph.element_count, "alive": len(alive),
+                     "capacity": self._graph.get_max_elements(),
+                     "graph_hash": _file_hash(self.directory / graph_name),
+                     "ids_hash": _file_hash(self.directory / ids_name)}
             atomic_write_bytes(self._state_path, json.dumps(state).encode())
             self._dirty = False
         for p in self.directory.glob(f"{self.slug}-*"):
@@ -220,3 +229,11 @@ class VectorIndex:
                     p.unlink()
                 except OSError:
                     pass
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

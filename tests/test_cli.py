@@ -209,3 +209,28 @@ def test_an_unplugged_folder_is_hidden_not_deleted(tmp_path, toy_spec):
     back = cli_json("index", home=home, env=env)
     assert back["indexed"] == 0 and back["unchanged"] == 6 and back["removed"] == 0
     assert cli_json("status", home=home, env=env)["photos"] == 6
+
+
+@pytest.mark.parametrize("damage", ["flip16", "zero4k"])
+def test_a_damaged_index_file_is_rebuilt_not_trusted(tmp_path, toy_spec, damage):
+    """hnswlib crashes (exit 139) on a damaged graph file: it is checked against its checksum first."""
+    home, pics = tmp_path / "home", tmp_path / "pics"
+    truth = draw_folder(pics, seed=7301, count=24)
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    cli_json("index", pics, home=home, env=env)
+    index_dir = home / "data" / "index"
+    state = json.loads(next(index_dir.glob("*.state.json")).read_text())
+    graph = index_dir / state["graph"]
+    data = bytearray(graph.read_bytes())
+    middle = len(data) // 2
+    if damage == "flip16":
+        data[middle:middle + 16] = bytes(b ^ 0xFF for b in data[middle:middle + 16])
+    else:
+        data[middle:middle + 4096] = bytes(min(4096, len(data) - middle))
+    graph.write_bytes(bytes(data))
+    r = run_cli("search", "a photo", "--limit", "100", "--json", home=home, env=env, check=False)
+    assert r.returncode == 0, r.stderr
+    assert {x["path"] for x in json.loads(r.stdout)["results"]} == set(truth)  # nothing silently dropped
+    assert "rebuilding it from the catalog" in r.stderr and r.stderr.count("\n") == 1
+    again = run_cli("similar", sorted(truth)[0], "--json", home=home, env=env)  # repaired on disk
+    assert "rebuilding" not in again.stderr

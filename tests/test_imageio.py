@@ -97,3 +97,40 @@ def _jpeg_bytes():
     buf = io.BytesIO()
     _photo(size=(300, 200)).save(buf, "JPEG")
     return buf.getvalue()
+
+
+def _gradient16(w=300, h=200):
+    return np.tile(np.linspace(0, 65535, w), (h, 1)).astype(np.uint16)  # black on the left, white on the right
+
+
+@pytest.mark.parametrize("name,make", [
+    ("sixteen.png", lambda: Image.fromarray(_gradient16())),  # mode I;16, as scanners write it
+    ("int32.tiff", lambda: Image.fromarray(_gradient16().astype(np.int32) * 3)),  # mode I, beyond 16 bits
+    ("float.tiff", lambda: Image.fromarray(_gradient16().astype(np.float32) / 65535)),  # mode F, 0..1
+])
+def test_high_bit_depth_images_keep_their_tones(tmp_path, name, make):
+    img = make()
+    img.save(tmp_path / name)
+    out = np.asarray(imageio.load(str(tmp_path / name), 64)[0].image).astype(float)
+    # A gradient from black to white: dark on the left, light on the right, not clipped to white.
+    assert out[:, :5].mean() < 40 and out[:, -5:].mean() > 215 and 100 < out.mean() < 155
+
+
+@pytest.mark.parametrize("mode,fmt", [("LA", "PNG"), ("PA", "TIFF"), ("P", "PNG"), ("CMYK", "TIFF"),
+                                      ("YCbCr", "JPEG"), ("RGBA", "PNG"), ("1", "PNG")])
+def test_every_pillow_mode_becomes_rgb(tmp_path, mode, fmt):
+    src = Image.new("RGB", (300, 200), (30, 30, 200)).convert(mode)
+    path = tmp_path / f"m.{fmt.lower()}"
+    src.save(path, fmt)
+    img = imageio.load(str(path), 64)[0].image
+    assert img.mode == "RGB" and 64 <= min(img.size) <= 128
+    r, g, b = np.asarray(img).astype(float).mean(axis=(0, 1))
+    if mode in ("LA", "1"):  # no colour, but the blue's lightness survives
+        assert abs(r - g) < 1 and abs(g - b) < 1 and 10 < r < 120
+    else:
+        assert b > 150 and r < 80 and g < 80, (r, g, b)
+
+
+def test_palette_transparency_is_white_not_black(tmp_path):
+    Image.new("RGBA", (100, 100), (0, 0, 0, 0)).convert("P").save(tmp_path / "clear.png")  # transparency kept
+    assert np.asarray(imageio.load(str(tmp_path / "clear.png"), 32)[0].image).mean() > 250
