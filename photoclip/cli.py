@@ -24,6 +24,8 @@ log = logging.getLogger("photoclip")
 REMOTE_OPS = {"search", "similar", "status", "failures", "folders_list", "albums_list", "albums_show",
               "folders_add", "folders_remove", "albums_add", "albums_edit", "albums_mark", "albums_remove",
               "pause", "resume"}
+# Commands that start a library service check the whole catalog file first (SQLite's quick_check).
+THOROUGH = {"index", "watch", "gui"}
 
 
 class Session:
@@ -50,7 +52,9 @@ class Session:
 
             self._lib = Library(home=getattr(self.args, "home", None), model=getattr(self.args, "model", None),
                                 device=getattr(self.args, "device", None), threads=getattr(self.args, "threads", None),
-                                switch_model=self.switch)
+                                switch_model=self.switch, thorough_check=self.args.command in THOROUGH)
+            if self._lib.recovered:
+                print(f"photoclip: {self._lib.recovered}", file=sys.stderr)
             if self._lib.stored_model not in (None, self._lib.model_id):
                 with self.writing():
                     queued = self._lib.adopt_model()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from . import recovery
 from . import search as search_mod
 from .catalog import Catalog
 from .encoder import Encoder
@@ -42,9 +43,12 @@ def resolve_model(stored: str | None, requested: str | None, fallback: str | Non
 
 class Library:
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None, device: str | None = None,
-                 threads: int | None = None, switch_model: bool = False):
+                 threads: int | None = None, switch_model: bool = False, thorough_check: bool = False):
         self.paths = AppPaths.resolve(home).ensure()
         self.settings = Settings.load(self.paths.settings)
+        # A damaged catalog is kept aside and the newest good backup restored; `recovered` says so, once.
+        reason = recovery.problem(self.paths.catalog, thorough=thorough_check)
+        self.recovered = recovery.recover(self.paths.catalog, reason) if reason else None
         self.catalog = Catalog(self.paths.catalog)
         self.device = device or self.settings.device
         self.threads = threads or self.settings.threads

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable
 
-from . import ipc, ops
+from . import ipc, ops, recovery
 from .changes import ChangeTracker
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
@@ -74,6 +74,7 @@ class LibraryService:
         self._holder = Holder(library.paths, kind)
         self._server: ipc.Server | None = None
         self._thread: threading.Thread | None = None
+        self._backup_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._idle = threading.Event()
         self._tracker: ChangeTracker | None = None
@@ -108,6 +109,12 @@ class LibraryService:
             raise
         return self
 
+    def _backup(self) -> None:
+        try:
+            recovery.daily_backup(self.lib.paths.catalog)
+        except Exception:  # a backup that fails is retried at the next start; say why in the log
+            log.exception("could not back up the catalog")
+
     def _warm_up(self) -> None:
         try:
             self.lib.encoder.load()
@@ -131,6 +138,8 @@ class LibraryService:
             self._thread = None
         if self._watcher is not None:
             self._watcher.stop()
+        if self._backup_thread is not None:
+            self._backup_thread.join(timeout)
         self._holder.release()
 
     def submit(self, op: str, **params) -> Future:
@@ -218,6 +227,8 @@ class LibraryService:
             cat.close_thread()
 
     def _startup(self) -> None:
+        self._backup_thread = threading.Thread(target=self._backup, name="photoclip-backup", daemon=True)
+        self._backup_thread.start()
         self._indexer = self.lib.make_indexer()
         self._tracker = ChangeTracker(self.lib, self.settle_s, self.clock)
         if self._watcher is not None:

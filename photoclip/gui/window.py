@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
         self._sidebar_timer = QTimer(self, singleShot=True, interval=300, timeout=self.refresh_sidebar)
         self._search_timer = QTimer(self, singleShot=True, interval=300, timeout=self._search_now)
         self._download_timer = QTimer(self, interval=500, timeout=self._show_download_progress)
+        if library.recovered:
+            self.show_error(library.recovered)
         self._start_service()
         self.refresh_sidebar()
         self.refresh()

@@ -1,0 +1,104 @@
+"""Keeping the catalog safe: daily rolling backups, and recovery from a damaged catalog file.
+
+A damaged catalog is never replaced silently.  It is moved aside (with its -wal and -shm files), the newest
+backup that passes SQLite's own check is restored in its place, and the caller gets one sentence saying
+what happened, to tell the user.  Backups are made with SQLite's online backup API (consistent while the
+library is in use) by the library service once a day, into `backups/`, keeping the last KEEP days.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+KEEP = 3
+HEADER = b"SQLite format 3\x00"
+
+
+def problem(path: Path, thorough: bool = False) -> str | None:
+    """Why the catalog file at `path` cannot be trusted, or None (also when it does not exist yet)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    if size == 0:  # SQLite would open it as a new, empty library
+        return "it is empty (0 bytes)"
+    try:
+        with open(path, "rb") as f:
+            if f.read(16) != HEADER:
+                return "it is not an SQLite database"
+    except OSError as e:
+        return f"it cannot be read ({e.strerror or e})"
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if thorough:
+                verdict = con.execute("PRAGMA quick_check").fetchone()[0]
+                if verdict != "ok":
+                    return f"it is damaged ({verdict})"
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as e:
+        return f"it is damaged ({e})"
+    return None
+
+
+def backup_dir(catalog: Path) -> Path:
+    return catalog.parent / "backups"
+
+
+def backups(catalog: Path) -> list[Path]:
+    """Existing backups, newest first."""
+    folder = backup_dir(catalog)
+    return sorted(folder.glob("catalog-*.sqlite3"), reverse=True) if folder.is_dir() else []
+
+
+def daily_backup(catalog: Path, today: dt.date | None = None) -> Path | None:
+    """Back the catalog up once a day (SQLite's online backup: consistent while in use); keep KEEP days."""
+    today = today or dt.date.today()
+    folder = backup_dir(catalog)
+    target = folder / f"catalog-{today.isoformat()}.sqlite3"
+    if target.exists() or not catalog.exists() or problem(catalog):
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    src = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    os.replace(tmp, target)
+    for old in backups(catalog)[KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return target
+
+
+def recover(catalog: Path, reason: str) -> str:
+    """Move the damaged catalog aside and restore the newest good backup; returns one sentence for the user."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = catalog.with_name(f"{catalog.name}.damaged-{stamp}")
+    os.replace(catalog, aside)
+    for suffix in ("-wal", "-shm"):
+        side = catalog.with_name(catalog.name + suffix)
+        if side.exists():
+            os.replace(side, aside.with_name(aside.name + suffix))
+    for candidate in backups(catalog):
+        if problem(candidate, thorough=True) is None:
+            shutil.copy2(candidate, catalog)
+            day = candidate.stem.removeprefix("catalog-")
+            return (f"The catalog {catalog} was unusable ({reason}); it was kept as {aside.name} and the backup "
+                    f"of {day} was restored, so changes made since then are gone.")
+    return (f"The catalog {catalog} was unusable ({reason}); it was kept as {aside.name}, and with no backup "
+            "to restore, the library starts empty: add your folders again.")
