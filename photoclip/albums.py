@@ -17,10 +17,12 @@ How an album decides (also in the README):
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -28,8 +30,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import imageio
 from .catalog import Catalog
 from .encoder import Encoder
+from .scanner import is_within
 
 log = logging.getLogger(__name__)
 
@@ -284,34 +288,99 @@ class Albums:
     def albums_of(self, photo_id: int) -> list[tuple[str, float]]:
         return self.catalog.albums_of(photo_id)
 
-    def export(self, name: str, dest: str, mode: str = "copy") -> list[str]:
-        """Copy (or symlink) the album's photos into `dest`; the originals are only read."""
+    def export(self, name: str, dest: str, mode: str = "copy") -> dict:
+        """Copy (or symlink) the album's photos into `dest`, as a sync: a photo already there (same content)
+        is left alone, so exporting again adds only what is new.  The originals are only read; only regular
+        files whose size still matches the catalog are copied, through a temporary name, so no partial file
+        is ever left.  Returns {"exported": [...], "unchanged": N, "skipped": [{"path", "reason"}]}."""
         if mode not in ("copy", "symlink"):
             raise AlbumError("Export needs --copy or --symlink.")
-        members = self.members(name)
+        album = self.get(name)
+        dest = os.path.abspath(os.path.expanduser(dest))
+        if os.path.exists(dest) and not os.path.isdir(dest):
+            raise AlbumError(f"{dest} is a file, not a folder; export needs a folder to copy into.")
+        for folder in self.catalog.folders():
+            if is_within(dest, folder["path"]):
+                raise AlbumError(f"{dest} is inside the library folder {folder['path']}; the exported copies would "
+                                 "join the library and the album again. Choose a folder outside the library.")
         os.makedirs(dest, exist_ok=True)
-        written = []
-        for path, _score in members:
-            target = _free_name(dest, os.path.basename(path))
+        out = {"exported": [], "unchanged": 0, "skipped": []}
+        for photo_id, path, _score in self.catalog.album_members(album.id):
+            photo = self.catalog.photo(photo_id)
             try:
-                if mode == "copy":
-                    shutil.copy2(path, target)
-                else:
-                    os.symlink(path, target)
-            except OSError as e:
-                log.warning("could not export %s: %s", path, e)
+                target = _export_one(path, photo, dest, mode)
+            except _Skip as e:
+                out["skipped"].append({"path": path, "reason": str(e)})
                 continue
-            written.append(target)
-        return written
+            if target is None:
+                out["unchanged"] += 1
+            else:
+                out["exported"].append(target)
+        return out
 
 
-def _free_name(folder: str, name: str) -> str:
-    """A path in `folder` that does not exist yet: photo.jpg, photo (2).jpg, ..."""
-    stem, ext = os.path.splitext(name)
-    candidate, n = os.path.join(folder, name), 2
-    while os.path.lexists(candidate):
-        candidate, n = os.path.join(folder, f"{stem} ({n}){ext}"), n + 1
-    return candidate
+class _Skip(Exception):
+    """Why one photo was not exported: one sentence."""
+
+
+def _export_one(path: str, photo, dest: str, mode: str) -> str | None:
+    """Export one photo; returns the new file's path, or None when the same content is already there."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise _Skip(f"cannot be read ({e.strerror or e})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _Skip("not a regular file any more (a link to a device, a pipe or a folder?)")
+    if photo is not None and photo.size is not None and st.st_size != photo.size:
+        raise _Skip("changed since it was indexed (its size differs); run photoclip index first")
+    stem, ext = os.path.splitext(os.path.basename(path))
+    n = 1
+    while True:
+        target = os.path.join(dest, f"{stem}{ext}" if n == 1 else f"{stem} ({n}){ext}")
+        if not os.path.lexists(target):
+            break
+        if _same_content(target, path, st, photo, mode):
+            return None
+        n += 1
+    if mode == "symlink":
+        os.symlink(path, target)
+        return target
+    tmp = os.path.join(dest, f".{stem}.photoclip-export.tmp")
+    try:
+        with imageio.open_readonly(path)[0] as src, open(tmp, "wb") as out:
+            remaining = st.st_size
+            while remaining > 0:  # never more than the catalog says the photo holds
+                chunk = src.read(min(1 << 20, remaining))
+                if not chunk:
+                    raise _Skip("became shorter while it was copied")
+                out.write(chunk)
+                remaining -= len(chunk)
+            if src.read(1):
+                raise _Skip("grew while it was copied")
+        shutil.copystat(path, tmp)
+        os.replace(tmp, target)
+    except (OSError, imageio.PhotoError) as e:
+        raise _Skip(f"could not be copied ({getattr(e, 'strerror', None) or e})") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return target
+
+
+def _same_content(target: str, path: str, st: os.stat_result, photo, mode: str) -> bool:
+    if mode == "symlink":
+        return os.path.islink(target) and os.readlink(target) == path
+    try:
+        if os.path.islink(target) or os.path.getsize(target) != st.st_size:
+            return False
+        with open(target, "rb") as f:
+            digest = imageio.file_hash(f)
+    except OSError:
+        return False
+    if photo is not None and photo.hash:
+        return digest == photo.hash
+    with open(path, "rb") as f:
+        return digest == imageio.file_hash(f)
 
 
 def _check_threshold(threshold) -> None:

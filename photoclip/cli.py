@@ -122,7 +122,11 @@ def _abs(path: str) -> str:
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_folders(args, s: Session) -> None:
     if args.folders_cmd == "add":
-        d = s.call("folders_add", paths=[_abs(p) if str(p).strip() else "" for p in args.paths])
+        if any(not str(p).strip() for p in args.paths):
+            from .ops import UsageError
+
+            raise UsageError("An empty path is not a folder; name the folder to add.")
+        d = s.call("folders_add", paths=[_abs(p) for p in args.paths])
         _emit(args, d, "\n".join(f"added {p}" for p in d["added"]) or "already in the library")
     elif args.folders_cmd == "remove":
         d = s.call("folders_remove", path=_abs(args.path))
@@ -229,8 +233,13 @@ def cmd_albums(args, s: Session) -> None:
         d = s.call("albums_remove", name=args.name)
         _emit(args, d, f"removed album {d['removed']}")
     elif sub == "export":
-        written = s.library().albums.export(args.name, args.dest, "copy" if args.copy else "symlink")
-        _emit(args, {"exported": written}, f"exported {len(written)} photos to {args.dest}")
+        d = s.library().albums.export(args.name, args.dest, "copy" if args.copy else "symlink")
+        _emit(args, d, f"exported {len(d['exported'])} photos to {os.path.abspath(args.dest)}"
+                       f" ({d['unchanged']} already there)")
+        for skip in d["skipped"]:
+            print(f"photoclip: skipped {skip['path']}: {skip['reason']}", file=sys.stderr)
+        if d["skipped"]:
+            return 1
     elif sub == "starters":
         from .albums import starter_albums
 
@@ -444,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     session = None
     try:
         session = Session(args)
-        args.func(args, session)
+        status = args.func(args, session)
     except errors as e:
         print(f"photoclip: {e}", file=sys.stderr)
         return 2 if isinstance(e, ops.UsageError) or getattr(e, "usage", False) else 1
@@ -466,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
                 session.close()
             except BrokenPipeError:
                 pass
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

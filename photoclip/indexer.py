@@ -18,13 +18,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from . import imageio
-from .catalog import FAILED, INDEXED, MISSING, PENDING, Catalog, Photo
-from .encoder import Encoder
+from .catalog import FAILED, INDEXED, MISSING, PENDING, Catalog, Photo, WriteOwnershipError
+from .encoder import Encoder, ModelLoadError
 from .index import VectorIndex
 from .scanner import walk
 
 log = logging.getLogger(__name__)
+
 
 SAVE_EVERY_S = 30.0
 
@@ -246,14 +249,72 @@ class Indexer:
                         fut.result()
 
     def _commit(self, batch: list[_Outcome], progress: Progress) -> None:
+        """Encode the decoded photos and write the batch in one transaction.  Whatever one photo does wrong
+        (an encoder error, a write the catalog refuses) becomes that photo's recorded failure: the batch is
+        retried photo by photo, and the queue always moves on."""
         decoded = [o for o in batch if o.kind == "decoded"]
-        vecs = self.encoder.encode_images([o.tensor for o in decoded]) if decoded else None
-        touched: list[int] = []  # ids whose vector must be (re)added to the index
+        try:
+            vecs = self.encoder.encode_images([o.tensor for o in decoded]) if decoded else None
+            vectors = {id(o): vecs[i] for i, o in enumerate(decoded)}
+        except ModelLoadError:
+            raise
+        except Exception:
+            log.exception("a batch could not be encoded; encoding its photos one by one")
+            vectors = {}
+            for o in decoded:
+                try:
+                    vectors[id(o)] = self.encoder.encode_images([o.tensor])[0]
+                except Exception as e:
+                    self._fail(o, f"unexpected error while encoding ({type(e).__name__}: {e})")
+        try:
+            touched, removed = self._write(batch, vectors, progress)
+        except WriteOwnershipError:
+            raise
+        except Exception:
+            log.exception("a batch could not be written; writing its photos one by one")
+            touched, removed = [], []
+            for o in batch:
+                try:
+                    t, r = self._write([o], vectors, progress)
+                    touched += t
+                    removed += r
+                except WriteOwnershipError:
+                    raise
+                except Exception as e:
+                    log.exception("could not record %r", o.photo.path)
+                    removed += self._fail_quietly(o, f"unexpected error ({type(e).__name__}: {e})", progress)
+        self.index.remove([i for i in removed if i not in touched])
+        if touched:
+            ids, mat = self.catalog.vectors_for(self.model, touched)
+            self.index.add(ids, mat)
+        self.index.seq = max(self.index.seq, self.catalog.vector_seq())
+        progress.done += len(batch)
+        progress.now = self.clock()
+        self.maybe_save()
+
+    def _fail(self, o: _Outcome, reason: str) -> None:
+        o.kind, o.reason, o.tensor = "failed", reason, None
+
+    def _fail_quietly(self, o: _Outcome, reason: str, progress: Progress) -> list[int]:
+        try:
+            self._fail(o, reason)
+            return self._write([o], {}, progress)[1]
+        except Exception:  # even the failure cannot be written: leave the row for the next start
+            log.exception("could not record the failure of %r", o.photo.path)
+            return []
+
+    def _write(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> tuple[list[int], list[int]]:
+        """One transaction for the batch; returns (ids whose vector is new or changed, ids that left)."""
+        touched: list[int] = []
         removed: list[int] = []
+        counts = Progress()
         cat = self.catalog
         with cat.write():
+            encoded = []
             for o in batch:
                 p = o.photo
+                if o.kind == "decoded" and id(o) not in vectors:
+                    self._fail(o, o.reason or "unexpected error while encoding")
                 if o.kind == "gone":
                     cat.mark_missing([p.id])
                     removed.append(p.id)
@@ -261,13 +322,13 @@ class Indexer:
                     cat.record_failure(p.folder_id, p.path, o.st.st_size if o.st else p.size,
                                        o.st.st_mtime_ns if o.st else p.mtime_ns, o.reason, o.digest)
                     removed.append(p.id)
-                    progress.failed += 1
+                    counts.failed += 1
                 elif o.kind == "same":
                     cat.mark_indexed(p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                     touched.append(p.id)
-                    progress.unchanged += 1
+                    counts.unchanged += 1
                 elif o.kind == "reuse":
-                    progress.reused += 1
+                    counts.reused += 1
                     if o.source_status == MISSING:  # the file moved: the old row (id, vector, tags) follows it
                         cat.move_photo(o.source_id, p.path, p.folder_id)
                         cat.mark_indexed(o.source_id, o.st.st_size, o.st.st_mtime_ns, o.digest)
@@ -277,25 +338,21 @@ class Indexer:
                         cat.copy_vector(self.model, o.source_id, p.id)
                         cat.mark_indexed(p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                         touched.append(p.id)
-            if decoded:
-                ids = [o.photo.id for o in decoded]
-                cat.put_vectors(self.model, ids, vecs)
-                for o in decoded:
+                elif o.kind == "decoded":
+                    encoded.append(o)
+            if encoded:
+                ids = [o.photo.id for o in encoded]
+                cat.put_vectors(self.model, ids, np.stack([vectors[id(o)] for o in encoded]))
+                for o in encoded:
                     cat.mark_indexed(o.photo.id, o.st.st_size, o.st.st_mtime_ns, o.digest, o.meta)
-                progress.indexed += len(decoded)
+                counts.indexed += len(encoded)
                 touched += ids
             # Albums tag the new photos in the same transaction: a tag is never missing for a committed photo.
             if self.on_indexed and touched:
                 self.on_indexed(touched)
-            seq = cat.vector_seq()
-        self.index.remove([i for i in removed if i not in touched])
-        if touched:
-            ids, mat = cat.vectors_for(self.model, touched)
-            self.index.add(ids, mat)
-        self.index.seq = max(self.index.seq, seq)
-        progress.done += len(batch)
-        progress.now = self.clock()
-        self.maybe_save()
+        for name in ("indexed", "failed", "reused", "unchanged"):  # counted once the transaction committed
+            setattr(progress, name, getattr(progress, name) + getattr(counts, name))
+        return touched, removed
 
     def maybe_save(self, force: bool = False) -> None:
         if force or self.clock() - self._last_save > SAVE_EVERY_S:

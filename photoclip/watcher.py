@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import queue
 from dataclasses import dataclass
 from typing import Callable
@@ -43,7 +44,7 @@ class _Forward(FileSystemEventHandler):
 
 
 def _s(p) -> str:
-    return p.decode() if isinstance(p, bytes) else str(p)
+    return os.fsdecode(p)  # a name that is not UTF-8 keeps its bytes as surrogate escapes
 
 
 class FolderWatcher:

@@ -1,11 +1,12 @@
 """Smart albums on freshly drawn toy-world pictures, through the real library, catalog and model."""
+import json
 import os
 import shutil
 
 import numpy as np
 import open_clip
 import pytest
-from helpers import cli_json, draw_folder
+from helpers import cli_json, draw_folder, run_cli
 from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
 from PIL import Image
 
@@ -96,15 +97,18 @@ def test_export_copies_exactly_the_members_and_touches_no_original(toy_library, 
     members = [p for p, _ in lib.albums.members("night")]
     originals = {p: (os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in truth}
     dest = tmp_path / "export"
-    written = lib.albums.export("night", str(dest), "copy")
+    written = lib.albums.export("night", str(dest), "copy")["exported"]
     assert sorted(os.path.basename(p) for p in written) == sorted(os.path.basename(p) for p in members)
     assert sorted(os.listdir(dest)) == sorted(os.path.basename(p) for p in members)
     for p in members:
         assert (dest / os.path.basename(p)).read_bytes() == open(p, "rb").read()
-    links = lib.albums.export("night", str(tmp_path / "links"), "symlink")
+    links = lib.albums.export("night", str(tmp_path / "links"), "symlink")["exported"]
     assert all(os.path.islink(p) and os.path.realpath(p) in members for p in links)
     assert {p: (os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in truth} == originals
     assert sorted(os.listdir(tmp_path / "pics")) == sorted(os.path.basename(p) for p in truth)
+    again = lib.albums.export("night", str(dest), "copy")  # a sync: nothing new, nothing doubled
+    assert again == {"exported": [], "unchanged": len(members), "skipped": []}
+    assert len(os.listdir(dest)) == len(members)
 
 
 def test_album_errors_and_starters(library):
@@ -158,3 +162,26 @@ def test_text_embeddings_are_cached_per_model_prompt_and_templates(library):
         assert len(calls) == 2 and calls[1] == 80
     finally:
         library.encoder.encode_texts = real
+
+
+def test_export_refuses_the_library_and_skips_what_is_not_a_photo_any_more(tmp_path, toy_spec):
+    home, pics = tmp_path / "home", tmp_path / "pics"
+    draw_folder(pics, seed=8201, count=12, scenes=["night", "beach"])
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    cli_json("index", pics, home=home, env=env)
+    cli_json("albums", "add", "Night", "--prompt", "the night sky", home=home, env=env)
+    members = [m["path"] for m in cli_json("albums", "show", "Night", home=home, env=env)["members"]]
+    inside = run_cli("albums", "export", "Night", pics / "exported", "--copy", home=home, env=env, check=False)
+    assert inside.returncode == 1 and "inside the library folder" in inside.stderr and not (pics / "exported").exists()
+    (tmp_path / "a-file").write_text("x")
+    to_file = run_cli("albums", "export", "Night", tmp_path / "a-file", "--copy", home=home, env=env, check=False)
+    assert to_file.returncode == 1 and to_file.stderr.count("\n") == 1 and "is a file" in to_file.stderr
+    # A photo replaced by a link to /dev/zero must not fill the disk: skipped, nothing partial, exit 1.
+    victim = members[0]
+    os.unlink(victim)
+    os.symlink("/dev/zero", victim)
+    r = run_cli("albums", "export", "Night", tmp_path / "out", "--copy", "--json", home=home, env=env, check=False)
+    assert r.returncode == 1 and "not a regular file" in r.stderr
+    out = json.loads(r.stdout)
+    assert [s["path"] for s in out["skipped"]] == [victim] and len(out["exported"]) == len(members) - 1
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in members[1:])

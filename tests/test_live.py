@@ -246,3 +246,83 @@ def test_catch_up_on_start_finds_changes_made_while_not_running(counted, tmp_pat
         assert lib.catalog.photo_by_path(moved_to).id == ids[moved_from]
     finally:
         svc.stop()
+
+
+NAMES = ["bad\udcff\udcfe.jpg", "caf\udce9.png", "ok-\u65e5\u672c.jpg"]  # Latin-1 bytes, invalid UTF-8, real UTF-8
+
+
+def _odd_names(folder, seed):
+    """Photos whose names are not valid UTF-8 (Linux allows any bytes but / and NUL)."""
+    src = draw_folder(folder / ".staging", seed=seed, count=len(NAMES), exts=("jpg", "png", "jpg"))
+    out = []
+    for p, name in zip(sorted(src), NAMES):
+        os.rename(p, folder / name)
+        out.append(str(folder / name))
+    (folder / ".staging").rmdir()
+    return out
+
+
+def test_non_utf8_names_through_watch_search_similar_and_export(library, tmp_path):
+    root = tmp_path / "p"
+    plain = draw_folder(root, seed=9601, count=4)
+    odd = _odd_names(root, 9602)
+    library.add_folders([str(root)])
+    svc = LibraryService(library, settle_s=0.3).start()
+    try:
+        assert svc.wait_idle(TIMEOUT)
+        assert searchable(library) == set(plain) | set(odd) and library.failures() == []
+        later = _odd_names(root / "later", 9603)  # the watch picks them up too; its worker does not die
+        wait_for(lambda: set(later) <= searchable(library), what="odd names found by the watch")
+        sim = [r.path for r in library.similar(odd[0], 20)]
+        assert odd[0] not in sim and set(sim) == (set(plain) | set(odd) | set(later)) - {odd[0]}
+        # Through the socket (JSON) and back: the exact bytes survive.
+        from photoclip import ipc
+
+        res = ipc.call(library.paths, "search", {"query": "a photo", "limit": 50})["results"]
+        assert {os.fsencode(r["path"]) for r in res} == {os.fsencode(p) for p in searchable(library)}
+        assert svc.submit("albums_add", name="All", prompts=["a photo"], threshold=0.0).result(TIMEOUT)["count"] == 10
+    finally:
+        svc.stop()
+    written = library.albums.export("All", str(tmp_path / "out"), "copy")["exported"]
+    assert {os.fsencode(os.path.basename(p)) for p in written} >= {os.fsencode(os.path.basename(p)) for p in odd}
+
+
+def test_non_utf8_names_through_the_cli(tmp_path, toy_spec):
+    root = tmp_path / "p"
+    draw_folder(root, seed=9701, count=3)
+    odd = _odd_names(root, 9702)
+    home, env = tmp_path / "home", {"PHOTOCLIP_MODEL": toy_spec}
+    out = cli_json("index", root, home=home, env=env)
+    assert out["indexed"] == 6 and out["failed"] == 0
+    res = run_cli("search", "a photo", "--json", home=home, env=env)
+    paths = {r["path"] for r in json.loads(res.stdout)["results"]}  # valid JSON, with \\udcXX escapes
+    assert set(odd) <= paths and "\\udcff" in res.stdout
+    text = subprocess.run([sys.executable, "-m", "photoclip", "search", "a photo"], capture_output=True,
+                          env={**os.environ, "PHOTOCLIP_HOME": str(home), **env}).stdout
+    assert os.fsencode(odd[0]) in text  # text output is the name's own bytes, as ls prints it
+    sim = cli_json("similar", odd[1], home=home, env=env)["results"]
+    assert odd[1] not in [r["path"] for r in sim] and len(sim) == 5
+
+
+def test_an_unexpected_error_fails_one_photo_not_the_worker(library, tmp_path, monkeypatch):
+    root = tmp_path / "p"
+    photos = draw_folder(root, seed=9801, count=6)
+    cursed = sorted(photos)[2]
+    real = library.catalog.mark_indexed
+
+    def mark_indexed(photo_id, *a, **kw):
+        if library.catalog.photo(photo_id).path == cursed:
+            raise RuntimeError("a bug in photoclip")
+        return real(photo_id, *a, **kw)
+
+    monkeypatch.setattr(library.catalog, "mark_indexed", mark_indexed)
+    library.add_folders([str(root)])
+    svc = LibraryService(library, settle_s=0.3).start()
+    try:
+        assert svc.wait_idle(TIMEOUT)
+        assert searchable(library) == set(photos) - {cursed}
+        assert [(f["path"], "a bug in photoclip" in f["reason"]) for f in library.failures()] == [(cursed, True)]
+        more = draw_folder(root / "more", seed=9802, count=2)  # the worker is alive and goes on
+        wait_for(lambda: set(more) <= searchable(library), what="indexing after the error")
+    finally:
+        svc.stop()

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
@@ -14,6 +15,16 @@ PathRole = Qt.UserRole + 1
 ScoreRole = Qt.UserRole + 2
 IdRole = Qt.UserRole + 3
 CELL = QSize(THUMB + 16, THUMB + 34)
+
+
+def display_name(path: str) -> str:
+    """A path as text for the screen: bytes that are not UTF-8 show as � (Qt would drop them silently)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def file_url(path: str) -> QUrl:
+    """A file URL that keeps every byte of the name (QUrl.fromLocalFile loses the ones that are not UTF-8)."""
+    return QUrl.fromEncoded(QByteArray(b"file://" + quote(os.fsencode(path))))
 
 
 @dataclass
@@ -92,11 +103,11 @@ class PhotoModel(QAbstractListModel):
             return None
         it = self.items[index.row()]
         if role == Qt.DisplayRole:
-            return os.path.basename(it.path)
+            return display_name(os.path.basename(it.path))
         if role == Qt.DecorationRole:
             return self.thumbs.get(it.path) or self.placeholder  # a miss queues a render
         if role == Qt.ToolTipRole:
-            return it.path + (f"\nscore {it.score:.3f}" if it.score is not None else "")
+            return display_name(it.path) + (f"\nscore {it.score:.3f}" if it.score is not None else "")
         if role == PathRole:
             return it.path
         if role == ScoreRole:
@@ -113,7 +124,7 @@ class PhotoModel(QAbstractListModel):
 
     def mimeData(self, indexes):  # noqa: N802 - drag photos out to other apps as file URLs
         mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(self.items[i.row()].path) for i in indexes if i.isValid()])
+        mime.setUrls([file_url(self.items[i.row()].path) for i in indexes if i.isValid()])
         return mime
 
     def _thumb_ready(self, path: str) -> None:
@@ -150,7 +161,7 @@ class PhotoDelegate(QStyledItemDelegate):
 
 
 class PhotoGrid(QListView):
-    preview_requested = Signal(str)
+    preview_requested = Signal(object)
 
     def __init__(self, model: PhotoModel):
         super().__init__()
@@ -168,7 +179,7 @@ class PhotoGrid(QListView):
         self.setDragDropMode(QAbstractItemView.DragOnly)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setContextMenuPolicy(Qt.CustomContextMenu)
-        self.activated.connect(lambda idx: self.preview_requested.emit(idx.data(PathRole)))
+        self.activated.connect(lambda idx: self.preview_requested.emit(self.path_at(idx)))
 
     def update_keeping_view(self, items: list[Item]) -> None:
         """Apply a new version of the shown list while the photo under the user's eye stays where it is:
@@ -190,11 +201,16 @@ class PhotoGrid(QListView):
         bar.setValue(bar.value() + self.visualRect(model.index(row)).top() - before)
 
     def selected_paths(self) -> list[str]:
-        return [i.data(PathRole) for i in sorted(self.selectedIndexes(), key=lambda i: i.row())]
+        # From the model's own items, never through Qt's strings: a name that is not UTF-8 stays exact.
+        items = self.model().items
+        return [items[i.row()].path for i in sorted(self.selectedIndexes(), key=lambda i: i.row())]
+
+    def path_at(self, index) -> str:
+        return self.model().items[index.row()].path
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         if event.key() == Qt.Key_Space and self.currentIndex().isValid():
-            self.preview_requested.emit(self.currentIndex().data(PathRole))
+            self.preview_requested.emit(self.path_at(self.currentIndex()))
             return
         if event.matches(QKeySequence.Copy):
             QGuiApplication.clipboard().setText("\n".join(self.selected_paths()))

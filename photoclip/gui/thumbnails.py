@@ -32,7 +32,7 @@ def cache_key(path: str) -> str:
         sig = f"{path}|{st.st_size}|{st.st_mtime_ns}"
     except OSError:
         sig = path
-    return hashlib.sha1(sig.encode()).hexdigest()
+    return hashlib.sha1(sig.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def render(path: str, cache_dir: str) -> QImage | None:
@@ -60,7 +60,7 @@ def render(path: str, cache_dir: str) -> QImage | None:
 
 
 class ThumbnailLoader(QObject):
-    ready = Signal(str)  # a path whose thumbnail is now in memory
+    ready = Signal(object)  # a path whose thumbnail is now in memory (object: Qt strings drop undecodable bytes)
     _delivered = Signal(str)
 
     def __init__(self, cache_dir: str, capacity: int = 600, threads: int = 2):

@@ -24,7 +24,7 @@ from ..encoder import ModelLoadError
 from ..holder import HolderError
 from ..service import LibraryService, LiveEvent
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
-from .grid import Item, PhotoGrid, PhotoModel
+from .grid import Item, PhotoGrid, PhotoModel, file_url
 from .tasks import Bridge, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         similar = menu.addAction("Find similar", lambda: self.find_similar(paths[0]))
         similar.setEnabled(len(paths) == 1)
-        menu.addAction("Open", lambda: [QDesktopServices.openUrl(QUrl.fromLocalFile(p)) for p in paths])
+        menu.addAction("Open", lambda: [QDesktopServices.openUrl(file_url(p)) for p in paths])
         menu.addAction("Show in folder", lambda: self.show_in_folder(paths[0]))
         menu.addAction("Copy path" if len(paths) == 1 else f"Copy {len(paths)} paths",
                        lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
         if sys.platform == "darwin":
             subprocess.Popen(["open", "-R", path])
         else:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+            QDesktopServices.openUrl(file_url(folder))
 
     def give_feedback(self, album: str, paths: list[str], belongs: bool) -> None:
         for i, p in enumerate(paths):  # the worker carries them out in order; the last one refreshes
@@ -495,8 +495,10 @@ class MainWindow(QMainWindow):
     def export_album(self, name: str) -> None:
         dest = QFileDialog.getExistingDirectory(self, f"Copy the photos of {name} into")
         if dest:
-            run_task(lambda: self.lib.albums.export(name, dest, "copy"),
-                     lambda w: self.statusBar().showMessage(f"exported {len(w)} photos to {dest}", 8000))
+            run_task(lambda: self.lib.albums.export(name, dest, "copy"), lambda d: self.statusBar().showMessage(
+                f"exported {len(d['exported'])} photos to {dest}, {d['unchanged']} were already there"
+                + (f"; {len(d['skipped'])} skipped ({d['skipped'][0]['reason']})" if d["skipped"] else ""), 15000),
+                lambda e: QMessageBox.warning(self, "photoclip", str(e)), owner=self)
 
     def remove_album(self, name: str) -> None:
         self.command("albums_remove", lambda _r: (self.refresh_sidebar(), self.show_mode(("all", None))), name=name)
