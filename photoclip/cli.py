@@ -318,7 +318,12 @@ def run_watch(library, json_lines: bool = False) -> None:
 
 
 def cmd_gui(args, s: Session) -> None:  # pragma: no cover - exercised by the GUI tests through main()
-    from .gui.app import run_gui
+    from .gui.app import display_problem, run_gui
+    from .ops import CannotRun
+
+    problem = display_problem()
+    if problem:
+        raise CannotRun(problem)
 
     sys.exit(run_gui(s.library(), query=args.query, screenshot=args.screenshot))
 

@@ -18,6 +18,10 @@ class ServiceStopped(Exception):
     """str(e) is one sentence for the user."""
 
 
+class CannotRun(Exception):
+    """Something this machine lacks for the request (a display, a writable folder); str(e) says what to do."""
+
+
 class ModelUnavailable(Exception):
     """The model could not be loaded; str(e) is one sentence for the user."""
 
@@ -35,10 +39,11 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from .encoder import ModelLoadError
     from .holder import HolderError
     from .library import LibraryError
+    from .paths import NotWritable
     from .search import SearchError
 
     return (AlbumError, CatalogError, ModelLoadError, LibraryError, HolderError, SearchError, UsageError,
-            ServiceStopped, ModelUnavailable)
+            ServiceStopped, ModelUnavailable, CannotRun, NotWritable)
 
 
 def _results(results) -> dict:

@@ -17,6 +17,10 @@ APP_NAME = "photoclip"
 HOME_ENV = "PHOTOCLIP_HOME"
 
 
+class NotWritable(Exception):
+    """str(e) is one sentence for the user, naming the folder."""
+
+
 @dataclass(frozen=True)
 class AppPaths:
     data: Path  # catalog.sqlite3 and the vector indexes
@@ -37,7 +41,15 @@ class AppPaths:
 
     def ensure(self) -> "AppPaths":
         for p in (self.data, self.cache, self.config, self.index_dir, self.models_dir):
-            p.mkdir(parents=True, exist_ok=True)
+            try:
+                p.mkdir(parents=True, exist_ok=True)
+                writable = os.access(p, os.W_OK)
+            except OSError as e:
+                raise NotWritable(f"photoclip cannot create its folder {p} ({e.strerror or e}); point --home or "
+                                  f"{HOME_ENV} at a folder you can write to.") from None
+            if not writable:
+                raise NotWritable(f"photoclip's folder {p} is read-only (or not yours); point --home or {HOME_ENV} "
+                                  "at a folder you can write to.")
         return self
 
     @property

@@ -3,6 +3,9 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
+import time
 
 import pytest
 from helpers import cli_json, draw_folder, run_cli
@@ -234,3 +237,95 @@ def test_a_damaged_index_file_is_rebuilt_not_trusted(tmp_path, toy_spec, damage)
     assert "rebuilding it from the catalog" in r.stderr and r.stderr.count("\n") == 1
     again = run_cli("similar", sorted(truth)[0], "--json", home=home, env=env)  # repaired on disk
     assert "rebuilding" not in again.stderr
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path):
+    home = tmp_path / "home"
+    for args in (["search", "x", "--limit", "-1"], ["search", "x", "--limit", "0"], ["similar", "p", "--limit", "0"],
+                 ["--threads", "-1", "status"], ["folders", "add", ""], ["--home", "", "status"]):
+        r = run_cli(*args, home=None if "--home" in args else home, check=False)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and "unexpected" not in r.stderr, (args, r.stderr)
+
+
+def test_an_unwritable_home_is_named_in_one_line(tmp_path):
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    r = run_cli("status", home=tmp_path / "blocker" / "home", check=False)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and str(tmp_path / "blocker") in r.stderr
+    assert "--home" in r.stderr and "unexpected" not in r.stderr
+
+
+def test_nested_library_folders_are_refused_in_both_orders(tmp_path):
+    home, parent = tmp_path / "home", tmp_path / "parent"
+    (parent / "child").mkdir(parents=True)
+    cli_json("folders", "add", parent / "child", home=home)
+    r = run_cli("folders", "add", parent, home=home, check=False)
+    assert r.returncode == 1 and "contains the library folder" in r.stderr
+    cli_json("folders", "remove", parent / "child", home=home)
+    cli_json("folders", "add", parent, home=home)
+    r = run_cli("folders", "add", parent / "child", home=home, check=False)
+    assert r.returncode == 1 and "already inside the library folder" in r.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path, toy_spec):
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    for i in range(1500):  # more failure lines than a pipe holds
+        (pics / f"empty-file-number-{i:05d}-with-a-long-name.jpg").write_bytes(b"")
+    home = tmp_path / "home"
+    cli_json("index", pics, home=home, env={"PHOTOCLIP_MODEL": toy_spec})
+    r = subprocess.run(f"{sys.executable} -m photoclip failures | head -1", shell=True, capture_output=True, text=True,
+                       env={**os.environ, "PHOTOCLIP_HOME": str(home)})
+    assert r.stdout.count("\n") == 1 and r.stderr == ""
+
+
+def test_the_app_without_a_display_says_so_in_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "photoclip", "gui"], capture_output=True, text=True, timeout=120,
+                       env={**env, "PHOTOCLIP_HOME": str(tmp_path / "home")})
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "no display" in r.stderr
+    from photoclip.gui.app import display_problem
+
+    x11 = {"DISPLAY": ":0"}
+    assert "libxcb-cursor0" in display_problem(x11, "linux", find_library=lambda name: None)
+    assert display_problem(x11, "linux", find_library=lambda name: "libxcb-cursor.so.0") is None
+    assert display_problem({}, "darwin") is None and display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+
+
+def test_two_index_runs_do_not_both_encode(tmp_path, toy_spec):
+    home, pics = tmp_path / "home", tmp_path / "pics"
+    draw_folder(pics, seed=7401, count=150, sizes=((400, 300),))
+    env = {**os.environ, "PHOTOCLIP_HOME": str(home), "PHOTOCLIP_MODEL": toy_spec}
+    cli_json("folders", "add", pics, home=home)
+    first = subprocess.Popen([sys.executable, "-m", "photoclip", "index", "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    live = home / "data" / "live.json"
+    deadline = time.monotonic() + 120
+    while not (live.exists() and json.loads(live.read_text() or "{}").get("kind") == "index"):
+        assert time.monotonic() < deadline and first.poll() is None, "the first index never held the library"
+        time.sleep(0.05)
+    second = run_cli("index", home=home, env={"PHOTOCLIP_MODEL": toy_spec}, check=False)
+    assert second.returncode == 1 and f"Another photoclip index (pid {first.pid})" in second.stderr
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert json.loads(out)["indexed"] == 150
+
+
+def test_readers_never_wait_for_a_writer(tmp_path, toy_spec):
+    import sqlite3
+
+    home, pics = tmp_path / "home", tmp_path / "pics"
+    draw_folder(pics, seed=7501, count=5)
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    cli_json("index", pics, home=home, env=env)
+    writer = sqlite3.connect(home / "data" / "catalog.sqlite3", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE photos SET updated=updated+1")
+    try:  # another process holds the write lock for as long as it likes: reading still answers at once
+        t = time.monotonic()
+        st = cli_json("status", home=home, env=env, timeout=25)
+        assert st["photos"] == 5 and time.monotonic() - t < 20
+        assert len(cli_json("search", "a photo", home=home, env=env, timeout=25)["results"]) == 5
+        assert cli_json("failures", home=home, env=env, timeout=25) == {"failures": []}
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -11,6 +11,24 @@ log = logging.getLogger(__name__)
 SCREENSHOT_TIMEOUT_S = 120
 
 
+def display_problem(environ=os.environ, platform: str = sys.platform, find_library=None) -> str | None:
+    """Why Qt could not open a window here, in one sentence, or None.  Checked before Qt is imported: Qt
+    itself aborts the process (SIGABRT) with a page of plugin text when it has no display to use."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None  # macOS and Windows always have their platform plugin; an explicit choice is respected
+    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        return ("There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set): run "
+                "photoclip in a desktop session, or use the command line (photoclip --help).")
+    if environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        if find_library is None:
+            from ctypes.util import find_library
+        if not find_library("xcb-cursor"):
+            return ("Qt needs the system library libxcb-cursor to open a window on X11: install it (Debian/Ubuntu: "
+                    "sudo apt install libxcb-cursor0; Fedora: sudo dnf install xcb-util-cursor), then start "
+                    "photoclip again.")
+    return None
+
+
 def run_gui(library, query: str | None = None, screenshot: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
