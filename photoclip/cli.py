@@ -446,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     if not verbose:
         logging.getLogger("photoclip").setLevel(logging.WARNING)
+        # The model hub's retries and warnings are its own business; we say what went wrong in one line.
+        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
     if args.command is None:
         args.command, args.func, args.query, args.screenshot = "gui", cmd_gui, None, None
     if not hasattr(args, "json"):

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
+from pathlib import Path
 from typing import Sequence
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -41,6 +44,18 @@ def pick_device(requested: str = "auto") -> str:
     if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ModelLoadError("--device mps was asked for, but this machine has no Apple GPU available to PyTorch.")
     return requested
+
+
+def _unreachable(endpoint: str, timeout: float = 3.0) -> str | None:
+    """Why the model hub cannot be reached, or None when it can (or a proxy decides)."""
+    if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None
+    host = urlparse(endpoint).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError as e:
+        return f"{host} cannot be reached: {e.strerror or e}"
+    return None
 
 
 def _explain(spec: str, err: BaseException) -> str:
@@ -100,21 +115,56 @@ class Encoder:
             device = pick_device(self.requested_device)
             name, tag = parse_spec(self.spec)
             precision = "fp16" if device == "cuda" else "fp32"
-            try:
+            def create():
                 model, _, preprocess = open_clip.create_model_and_transforms(
                     name, pretrained=tag, device=device, precision=precision, cache_dir=self.cache_dir)
-                tokenizer = open_clip.get_tokenizer(name, cache_dir=self.cache_dir)
+                return model, preprocess, open_clip.get_tokenizer(name, cache_dir=self.cache_dir)
+
+            try:
+                model, preprocess, tokenizer = self._offline_first(create)
             except (KeyboardInterrupt, SystemExit):
+                raise
+            except ModelLoadError:
                 raise
             except BaseException as e:
                 log.debug("model load failed", exc_info=True)
-                raise ModelLoadError(_explain(self.spec, e)) from None
+                raise ModelLoadError(_explain(self.spec, e) + self._partial_download()) from None
             model.eval()
             self._model, self._tokenizer, self._preprocess = model, tokenizer, preprocess
             self._dtype = torch.float16 if precision == "fp16" else torch.float32
             self.device = device
             log.info("loaded %s on %s", self.spec, device)
             return self
+
+    def _offline_first(self, create):
+        """Weights already on disk load with the hub switched to offline mode: no network call at all.  Only
+        when they are not there, and only if the hub can be reached, is the network used (a machine without
+        one gets its answer in seconds, not after a minute of retries)."""
+        if self.spec.startswith("local-dir:"):
+            return create()
+        import huggingface_hub.constants as hub
+
+        if hub.HF_HUB_OFFLINE:
+            return create()
+        hub.HF_HUB_OFFLINE = True
+        try:
+            return create()
+        except Exception:
+            log.debug("the weights are not on disk yet", exc_info=True)
+        finally:
+            hub.HF_HUB_OFFLINE = False
+        reason = _unreachable(hub.ENDPOINT)
+        if reason:
+            raise ModelLoadError(f"Could not load the model {self.spec}: its weights are not on this machine and "
+                                 f"cannot be downloaded ({reason}).{self._partial_download()} {OFFLINE_HINT}")
+        return create()
+
+    def _partial_download(self) -> str:
+        """How far an interrupted download got, as a clause for the error message."""
+        if not self.cache_dir:
+            return ""
+        got = sum(p.stat().st_size for p in Path(self.cache_dir).rglob("*.incomplete") if p.is_file())
+        return f" (the download had reached {got / 1e6:.0f} MB; it resumes from there)" if got else ""
 
     @property
     def input_size(self) -> int:

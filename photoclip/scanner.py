@@ -53,8 +53,8 @@ def walk(root: str, excluded=()) -> Iterator[Entry]:
         folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError as e:
-            log.warning("cannot read folder %s: %s", folder, e.strerror or e)
+        except OSError as e:  # listed with the skipped files, so the user sees why its photos are missing
+            yield Entry(folder, None, f"folder cannot be read ({e.strerror or e}); its photos are not indexed")
             continue
         for entry in sorted(entries, key=lambda e: e.name):
             if is_hidden(entry.name) or (excluded and is_excluded(entry.path, excluded)):

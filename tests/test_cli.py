@@ -329,3 +329,45 @@ def test_readers_never_wait_for_a_writer(tmp_path, toy_spec):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def _hub_cache_with_toy_weights(home, toy_spec, repo="photoclip/toy"):
+    """The toy model laid out as the model hub's cache does, as if downloaded on an earlier run."""
+    commit = "0" * 40
+    folder = home / "cache" / "models" / f"models--{repo.replace('/', '--')}"
+    (folder / "refs").mkdir(parents=True)
+    (folder / "refs" / "main").write_text(commit)
+    shutil.copytree(toy_spec[len("local-dir:"):], folder / "snapshots" / commit)
+
+
+def test_weights_on_disk_load_without_any_network_call(tmp_path, toy_spec):
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    calls = []
+    threading.Thread(target=lambda: calls.append(server.accept()), daemon=True).start()
+    home = tmp_path / "home"
+    _hub_cache_with_toy_weights(home, toy_spec)
+    draw_folder(tmp_path / "pics", seed=7601, count=3)
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "PHOTOCLIP_MODEL")}
+    env.update(PHOTOCLIP_HOME=str(home), HF_ENDPOINT=f"http://127.0.0.1:{server.getsockname()[1]}")
+    r = subprocess.run([sys.executable, "-m", "photoclip", "--model", "hf-hub:photoclip/toy", "index",
+                        str(tmp_path / "pics"), "--json"], capture_output=True, text=True, env=env, timeout=300)
+    server.close()
+    assert r.returncode == 0 and json.loads(r.stdout)["indexed"] == 3, r.stderr
+    assert calls == [] and r.stderr == ""  # the hub was never contacted, and nothing was printed
+
+
+def test_no_network_and_no_weights_is_one_quick_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    env.update(PHOTOCLIP_HOME=str(tmp_path / "home"), HF_ENDPOINT="http://127.0.0.1:9")  # nothing listens there
+    partial = tmp_path / "home" / "cache" / "models" / "models--laion--x" / "blobs" / "abc.incomplete"
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"\0" * 2_000_000)
+    r = subprocess.run([sys.executable, "-m", "photoclip", "--model", "ViT-B-32-256:datacomp_s34b_b86k", "search",
+                        "dog"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr  # no retry noise from the hub
+    assert "cannot be reached" in r.stderr and "reached 2 MB" in r.stderr and "local-dir:" in r.stderr

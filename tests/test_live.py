@@ -174,6 +174,9 @@ def test_watch_command_in_a_subprocess(tmp_path, toy_spec):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
+    events = [json.loads(line) for line in out.splitlines()]  # with --json, stdout is JSON lines only
+    assert [e["event"] for e in events].count("paused") == 1 and [e["event"] for e in events].count("resumed") == 1
+    assert "paused" not in err  # and nothing said twice on stderr
     assert cli_json("status", home=home, env=env)["watching"] is False
     nobody = run_cli("pause", home=home, check=False)
     assert nobody.returncode == 1 and "No photoclip watch or window is running" in nobody.stderr
@@ -326,3 +329,27 @@ def test_an_unexpected_error_fails_one_photo_not_the_worker(library, tmp_path, m
         wait_for(lambda: set(more) <= searchable(library), what="indexing after the error")
     finally:
         svc.stop()
+
+
+def test_an_unreadable_subfolder_is_listed_with_the_skipped_files(library, tmp_path, monkeypatch):
+    import photoclip.scanner as scanner
+
+    root = tmp_path / "p"
+    ok = draw_folder(root, seed=9901, count=2)
+    draw_folder(root / "locked", seed=9902, count=2)
+    real = os.scandir
+
+    def scandir(path):
+        if str(path) == str(root / "locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(scanner.os, "scandir", scandir)  # as root, chmod 000 cannot stop us reading
+    library.add_folders([str(root)])
+    library.index_now()
+    assert searchable(library) == set(ok)
+    assert [(f["path"], "folder cannot be read" in f["reason"]) for f in library.failures()] == [
+        (str(root / "locked"), True)]
+    monkeypatch.setattr(scanner.os, "scandir", real)  # readable again: its photos come in, the entry goes
+    library.index_now()
+    assert len(searchable(library)) == 4 and library.failures() == []

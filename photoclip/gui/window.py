@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         add.clicked.connect(self.choose_folder)
         self.model_progress = QProgressBar()
         self.model_progress.setRange(0, 0)
-        self.model_progress.setFormat("loading the model (downloaded once, on first use)…")
+        self.model_progress.setFormat("Loading the model… (the first run downloads it once, about 600 MB)")
         self.model_progress.setTextVisible(True)
         self.cancel_load = QPushButton("Cancel")
         self.cancel_load.clicked.connect(self._cancel_model_load)
@@ -221,7 +221,8 @@ class MainWindow(QMainWindow):
                 except OSError:
                     pass
         if total:
-            self.model_progress.setFormat(f"downloading the model (once, on first use): {total / 1e6:.0f} MB…")
+            self.model_progress.setFormat(f"Loading the model… (the first run downloads about 600 MB): "
+                                          f"{total / 1e6:.0f} MB")
         self.downloaded_bytes = total
 
     def _model_loaded(self, _result) -> None:
