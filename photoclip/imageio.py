@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,9 @@ def decode(f, target: int = 256) -> Decoded:
                 img.draft("RGB", (target, target))
             huge = img.format != "JPEG" and w * h > HUGE_PIXELS
             with _huge if huge else contextlib.nullcontext():
-                img = _reduced(ImageOps.exif_transpose(img), target)
+                # Shrink first, then turn upright: a transpose (or Pillow's exif_transpose, which copies the
+                # image even when there is nothing to turn) never touches the full-size bitmap.
+                img = _upright(_reduced(img, target), orientation)
             img = _to_rgb(img)
     except PhotoError:
         raise
@@ -217,6 +219,17 @@ def decode(f, target: int = 256) -> Decoded:
     if orientation in (5, 6, 7, 8):
         w, h = h, w
     return Decoded(img, w, h, taken, camera)
+
+
+_ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+                4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270,
+                7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90}
+
+
+def _upright(img: Image.Image, orientation: int) -> Image.Image:
+    """Apply the EXIF orientation (the same transposes as Pillow's ImageOps.exif_transpose)."""
+    method = _ORIENTATION.get(orientation)
+    return img.transpose(method) if method is not None else img
 
 
 def _reduced(img: Image.Image, target: int) -> Image.Image:
