@@ -38,7 +38,7 @@ def main() -> None:
     with cat.write() as c:
         c.executemany("INSERT INTO photos(id, path, folder_id, status, updated) VALUES(?, ?, ?, 'indexed', 0)",
                       [(i + 1, f"/bench/{i}.jpg", fid) for i in range(args.photos)])
-        cat.put_vectors(c, enc.model_id, list(range(1, args.photos + 1)), vecs)
+        cat.put_vectors(enc.model_id, list(range(1, args.photos + 1)), vecs)
     albums = Albums(cat, enc)
     album = albums.create("beach", ["a beach", "the seaside"], negatives=["a swimming pool"])
     ids, mat = cat.vectors_for(enc.model_id)

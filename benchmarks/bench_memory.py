@@ -3,7 +3,7 @@
     python benchmarks/bench_memory.py [--megapixels 169] [--images 4] [--workers 2] [--quick]
 
 Each decoder runs in its own process over the same generated PNGs with --workers threads, as the indexer's
-decode pool does, and reports its peak resident memory (ru_maxrss).  Baseline in the same run: the decoder
+decode pool does, and reports its peak resident memory (VmHWM).  Baseline in the same run: the decoder
 as it was before this change (photoclip/imageio.py at commit 30f56c0, read from git), which decoded several
 huge images at once and converted them to RGB at full size.
 """
@@ -21,17 +21,19 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BASELINE_COMMIT = "30f56c0"
 
 WORKER = r"""
-import importlib.util, json, resource, sys, time
+import importlib.util, json, sys, time
 from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, sys.argv[1])
 spec = importlib.util.spec_from_file_location("decoder", sys.argv[2])
 decoder = importlib.util.module_from_spec(spec); sys.modules["decoder"] = decoder; spec.loader.exec_module(decoder)
 paths, workers = json.loads(sys.argv[3]), int(sys.argv[4])
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def status(key):  # VmHWM is this process's own peak (ru_maxrss would carry the parent's over exec)
+    return int(next(l for l in open("/proc/self/status") if l.startswith(key)).split()[1]) / 1024
+base = status("VmHWM:")
 t = time.perf_counter()
 with ThreadPoolExecutor(workers) as pool:
     sizes = list(pool.map(lambda p: decoder.load(p, 256)[0].image.size, paths))
-print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "base_mb": base / 1024,
+print(json.dumps({"peak_mb": status("VmHWM:"), "base_mb": base,
                   "seconds": time.perf_counter() - t, "sizes": sizes}))
 """
 

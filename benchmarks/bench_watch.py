@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import toyworld  # noqa: E402
 
 from photoclip.library import Library  # noqa: E402
-from photoclip.live import LibraryService  # noqa: E402
+from photoclip.service import LibraryService  # noqa: E402
 
 MODEL = f"local-dir:{os.path.join(ROOT, 'tests', 'fixtures', 'toyclip')}"
 
@@ -83,10 +83,8 @@ def main() -> None:
     before = encoded[0]
     t0 = time.perf_counter()
     os.rename(os.path.join(root, "album"), os.path.join(root, "moved-album"))
-    prefix = os.path.join(root, "moved-album") + os.sep
-    move_s = wait_until(lambda: lib.catalog.conn.execute(
-        "SELECT count(*) FROM photos WHERE substr(path, 1, ?)=? AND status='indexed'",
-        (len(prefix), prefix)).fetchone()[0] == args.moved)
+    moved = os.path.join(root, "moved-album")
+    move_s = wait_until(lambda: len(lib.catalog.listing(moved)) == args.moved)
     svc.wait_idle(3600)
     reencoded = encoded[0] - before
     print(f"move of a folder of {args.moved:,} indexed photos: results current in {move_s:.2f}s; "

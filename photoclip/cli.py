@@ -8,10 +8,12 @@ with one clear line on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -62,18 +64,16 @@ class Session:
                       "with it (the previous model's vectors are kept).", file=sys.stderr)
         return self._lib
 
+    @contextlib.contextmanager
     def writing(self):
         """Hold the library for an in-process write, so no service starts in the middle of it."""
         from .holder import Holder
 
-        class _Writing:
-            def __enter__(inner):
-                inner.holder = Holder(self.paths, "cli").acquire()
-
-            def __exit__(inner, *exc):
-                inner.holder.release()
-
-        return _Writing()
+        holder = Holder(self.paths, "cli").acquire()
+        try:
+            yield
+        finally:
+            holder.release()
 
     def call(self, op: str, **params) -> dict:
         from . import ipc, ops
@@ -474,7 +474,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # the last line of defence: one sentence, details only with -v
         if verbose:
             log.exception("unexpected error")
-        print(f"photoclip: unexpected error: {type(e).__name__}: {e} (run with -v for details)", file=sys.stderr)
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            print("photoclip: the catalog stayed busy for 30 seconds (another program is writing to it); "
+                  "try again in a moment.", file=sys.stderr)
+        else:
+            print(f"photoclip: something went wrong that photoclip did not expect ({e or 'no details'}); run "
+                  "again with -v for the details.", file=sys.stderr)
         return 1
     finally:
         if session is not None:

@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import time
-from pathlib import Path
 
 from .fsutil import atomic_write_bytes
 from .paths import AppPaths

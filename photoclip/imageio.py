@@ -192,13 +192,15 @@ def decode(f, target: int = 256) -> Decoded:
             w, h = img.size
             if w * h > MAX_PIXELS:
                 raise PhotoError(f"image too large ({w}x{h} pixels, over the {MAX_PIXELS // 1_000_000} MP limit)")
-            taken, camera = _exif_facts(img)
-            orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
-            if img.format == "JPEG":
-                # Ask libjpeg for a reduced decode: most of the CPU cost of a 12 MP photo disappears.
-                img.draft("RGB", (target, target))
             huge = img.format != "JPEG" and w * h > HUGE_PIXELS
+            # The gate covers the EXIF read too: for PNG, getexif() decodes the whole image (the EXIF
+            # chunk may follow the pixels).
             with _huge if huge else contextlib.nullcontext():
+                taken, camera = _exif_facts(img)
+                orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+                if img.format == "JPEG":
+                    # Ask libjpeg for a reduced decode: most of the CPU cost of a 12 MP photo disappears.
+                    img.draft("RGB", (target, target))
                 # Shrink first, then turn upright: a transpose (or Pillow's exif_transpose, which copies the
                 # image even when there is nothing to turn) never touches the full-size bitmap.
                 img = _upright(_reduced(img, target), orientation)

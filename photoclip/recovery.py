@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -36,7 +37,8 @@ def problem(path: Path, thorough: bool = False) -> str | None:
     except OSError as e:
         return f"it cannot be read ({e.strerror or e})"
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        # A normal connection (not read-only): after a crash it replays the write-ahead log as SQLite should.
+        con = sqlite3.connect(path, timeout=30)
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
             if thorough:
@@ -46,8 +48,15 @@ def problem(path: Path, thorough: bool = False) -> str | None:
         finally:
             con.close()
     except sqlite3.DatabaseError as e:
+        # Only what SQLite calls damage counts; "locked", "unable to open" and the like are not damage
+        # (the normal path reports them), and a catalog is never moved aside for them.
+        if isinstance(e, sqlite3.OperationalError) and not _DAMAGE.search(str(e)):
+            return None
         return f"it is damaged ({e})"
     return None
+
+
+_DAMAGE = re.compile(r"malformed|not a database|corrupt|disk image", re.I)
 
 
 def backup_dir(catalog: Path) -> Path:

@@ -164,9 +164,6 @@ class LibraryService:
     def polling_folders(self) -> set[str]:
         return set(self._watcher.polling) if self._watcher else set()
 
-    def open_connections(self) -> int:
-        return self.lib.catalog.open_connections()
-
     def wait_idle(self, timeout: float) -> bool:
         """For tests and scripts: block until the queue is empty and no file is settling."""
         deadline = time.monotonic() + timeout

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import toyworld
@@ -44,3 +45,15 @@ def run_cli(*args, home=None, check=True, env=None, timeout=300) -> subprocess.C
 
 def cli_json(*args, home=None, **kw) -> dict:
     return json.loads(run_cli(*args, "--json", home=home, **kw).stdout)
+
+
+TIMEOUT = 90  # generous for a slow CI machine; never used as a speed assertion
+
+
+def wait_for(cond, timeout=TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -143,6 +143,8 @@ def test_albums_cli_contract(tmp_path, toy_spec):
     assert victim not in [m["path"] for m in cli_json("albums", "show", "Receipts", home=home, env=env)["members"]]
     cli_json("albums", "edit", "Receipts", "--threshold", "0.99", home=home, env=env)
     assert cli_json("albums", "list", home=home, env=env)["albums"][0]["threshold"] == 0.99
+    auto = cli_json("albums", "edit", "Receipts", "--auto-threshold", home=home, env=env)["threshold"]
+    assert auto == round(auto, 4) and cli_json("albums", "list", home=home, env=env)["albums"][0]["threshold"] == auto
     exported = cli_json("albums", "export", "Receipts", tmp_path / "out", "--copy", home=home, env=env)["exported"]
     assert len(exported) == len(os.listdir(tmp_path / "out"))
     cli_json("albums", "remove", "Receipts", home=home, env=env)

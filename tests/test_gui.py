@@ -398,3 +398,26 @@ def test_selection_and_scroll_survive_indexing(make_window, qtbot, library, tmp_
     rect = w.grid.visualRect(current)
     assert w.grid.viewport().rect().contains(rect) and abs(rect.top() - before) <= 2  # ...and it did not move
     assert resets == []  # row inserts, never a reset under the user's hand
+
+
+def test_first_hour_details_of_the_window(qtbot, library, tmp_path):
+    """Nothing to pause before the service runs; the first-run bar says what it does; dialogs have room."""
+    from photoclip.gui.dialogs import SettingsDialog
+
+    w = MainWindow(library, start_service=False)
+    qtbot.addWidget(w)
+    w.show()
+    assert not w.pause_button.isEnabled()
+    assert w.model_progress.format().startswith("Loading the model") and "600 MB" in w.model_progress.format()
+    dlg = AlbumDialog(library, None, w)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.width() >= 560 and dlg.height() >= 600 and dlg.slider.width() >= 260
+    rows = dlg.borderline.height() // dlg.borderline.fontMetrics().height()
+    assert rows >= 8  # whole borderline rows, not cut in the middle
+    settings = SettingsDialog(library.settings, w, model_in_use="ViT-B-32-256:datacomp_s34b_b86k")
+    qtbot.addWidget(settings)
+    settings.show()
+    assert settings.model.width() > settings.model.fontMetrics().horizontalAdvance(settings.model.text())
+    assert settings.model.text() == "ViT-B-32-256:datacomp_s34b_b86k"  # the model actually in use
+    w.close()

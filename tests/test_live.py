@@ -9,20 +9,11 @@ import sys
 import time
 
 import pytest
-from helpers import cli_json, draw_folder, run_cli
+from helpers import TIMEOUT, cli_json, draw_folder, run_cli, wait_for
 
 from photoclip.service import LibraryService
 
-TIMEOUT = 60  # generous for a slow CI machine; never used as a speed assertion
 
-
-def wait_for(cond, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def searchable(lib):

@@ -67,3 +67,23 @@ def test_backups_roll_over_keeping_the_last_days(tmp_path):
     names = [b.name for b in recovery.backups(path)]
     assert names == [f"catalog-2026-11-0{d}.sqlite3" for d in (5, 4, 3)]
     assert not any(n.endswith(".tmp") for n in os.listdir(tmp_path / "backups"))
+
+
+def test_a_catalog_a_live_process_holds_is_never_moved_aside(tmp_path):
+    from photoclip.holder import Holder
+    from photoclip.paths import AppPaths
+
+    home = tmp_path / "home"
+    (tmp_path / "p").mkdir()
+    cli_json("folders", "add", tmp_path / "p", home=home)
+    catalog = home / "data" / "catalog.sqlite3"
+    holder = Holder(AppPaths.resolve(home), "watch").acquire()  # as if a watch were running
+    try:
+        catalog.write_bytes(b"")
+        r = run_cli("status", home=home, check=False)
+        assert r.returncode == 1 and "has it open" in r.stderr and r.stderr.count("\n") == 1
+        assert catalog.exists() and not any(p.name.startswith("catalog.sqlite3.damaged-")
+                                            for p in catalog.parent.iterdir())
+    finally:
+        holder.release()
+    assert "kept as" in run_cli("status", home=home).stderr  # once it has stopped, recovery goes ahead

@@ -11,22 +11,13 @@ import threading
 import time
 
 import pytest
-from helpers import cli_json, draw_folder, run_cli
+from helpers import TIMEOUT, cli_json, draw_folder, run_cli, wait_for
 
 from photoclip import ipc
 from photoclip.catalog import WriteOwnershipError
 from photoclip.service import LibraryService
 
-TIMEOUT = 90  # generous for a slow CI machine; never a speed assertion
 
-
-def wait_for(cond, timeout=TIMEOUT, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def open_fds() -> int:
@@ -106,9 +97,13 @@ def test_a_crashed_service_leaves_a_stale_socket_that_nobody_trips_over(watch_pr
     assert st["watching"] is False and st["photos"] == 30
     assert cli_json("search", "a beach", "--limit", "2", home=home, env=env)["results"]
     again = subprocess.Popen([sys.executable, "-m", "photoclip", "watch"], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+                             stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: cli_json("status", home=home, env=env)["watching"], what="a new watch on the old socket")
+        def watching():
+            assert again.poll() is None, again.stderr.read()
+            return cli_json("status", home=home, env=env)["watching"]
+
+        wait_for(watching, what="a new watch on the old socket")
         paused = run_cli("pause", "--json", home=home, env=env)
         assert json.loads(paused.stdout) == {"paused": True}
     finally:

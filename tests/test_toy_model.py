@@ -40,3 +40,18 @@ def test_text_to_image_retrieval_precision_at_5(encoder):
             top = np.argsort(-(img @ q))[:5]
             precisions.append(np.mean([pics[i][1].has(color, shape) for i in top]))
     assert np.mean(precisions) >= 0.8, np.mean(precisions)
+
+
+def test_toyworld_has_a_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "toyworld.py"), str(tmp_path / "w"), "--count", "4",
+                        "--scene", "snow", "--size", "64x48", "--captions"], capture_output=True, text=True, check=True)
+    files = sorted(p.name for p in (tmp_path / "w").iterdir())
+    assert files == [f"000{i}_snow.jpg" for i in range(4)] and len(r.stdout.splitlines()) == 4
+    bad = subprocess.run([sys.executable, str(ROOT / "tools" / "toyworld.py"), str(tmp_path), "--size", "big"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--size" in bad.stderr

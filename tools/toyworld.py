@@ -206,3 +206,37 @@ def draw_set(seed: int, count: int, sizes=((96, 96),), scenes=None) -> list[tupl
         w, h = sizes[i % len(sizes)]
         out.append((draw_picture(pic, w, h, rng), pic))
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Draw a folder of toy-world pictures: a library to try photoclip on without any photos of your own."""
+    import argparse
+    import os
+
+    p = argparse.ArgumentParser(prog="toyworld.py", description=main.__doc__)
+    p.add_argument("folder", help="where to write the pictures (created if needed)")
+    p.add_argument("--count", type=int, default=60, help="how many pictures (default 60)")
+    p.add_argument("--seed", type=int, default=1000, help="random seed; the same seed draws the same pictures")
+    p.add_argument("--size", default="320x240", help="WIDTHxHEIGHT of each picture (default 320x240)")
+    p.add_argument("--scene", action="append", choices=SCENES, help="only these scenes (repeatable)")
+    p.add_argument("--format", default="jpg", choices=("jpg", "png"), help="file format (default jpg)")
+    p.add_argument("--captions", action="store_true", help="print each file's caption")
+    args = p.parse_args(argv)
+    try:
+        w, h = (int(x) for x in args.size.lower().split("x"))
+    except ValueError:
+        p.error(f"--size must look like 320x240, not {args.size!r}")
+    os.makedirs(args.folder, exist_ok=True)
+    rng = random.Random(args.seed)
+    for i, (img, pic) in enumerate(draw_set(args.seed, args.count, sizes=((w, h),), scenes=args.scene)):
+        path = os.path.join(args.folder, f"{i:04d}_{pic.scene}.{args.format}")
+        img.save(path, quality=92) if args.format == "jpg" else img.save(path)
+        if args.captions:
+            print(f"{path}\t{caption(pic, rng)}")
+    if not args.captions:
+        print(f"drew {args.count} pictures into {args.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

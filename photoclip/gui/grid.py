@@ -24,7 +24,7 @@ def display_name(path: str) -> str:
 
 def file_url(path: str) -> QUrl:
     """A file URL that keeps every byte of the name (QUrl.fromLocalFile loses the ones that are not UTF-8)."""
-    return QUrl.fromEncoded(QByteArray(b"file://" + quote(os.fsencode(path))))
+    return QUrl.fromEncoded(QByteArray(("file://" + quote(os.fsencode(path))).encode("ascii")))
 
 
 @dataclass
