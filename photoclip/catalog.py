@@ -104,6 +104,8 @@ _MIGRATIONS = {
 
 # Conditions written once.
 VISIBLE = "p.offline=0 AND p.status IN ('indexed', 'pending')"  # a photo that may appear in results
+# When a photo was taken: EXIF's date, else the file's modification time (local time, like EXIF's).
+TAKEN = "coalesce(p.taken, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1e9, 'unixepoch', 'localtime'))"
 UNDER = "(p.path=? OR substr(p.path, 1, ?)=?)"  # at a folder or beneath it; parameters from under_args()
 
 
@@ -645,3 +647,48 @@ class Catalog:
         with self.write() as c:
             c.executemany("INSERT OR REPLACE INTO text_cache(model, templates, prompt, vec) VALUES(?, ?, ?, ?)",
                           [(model, templates, p, v.astype(np.float32).tobytes()) for p, v in vectors.items()])
+
+    # -- search filters ---------------------------------------------------------------------------
+    def filtered(self, q) -> list[tuple[int, str, str | None]]:
+        """(id, path, date taken) of the visible photos that a query's filters keep (query.Query), newest
+        first.  The date is EXIF's, else the file's modification time, as ISO 8601."""
+        where, args = [VISIBLE, "p.hash IS NOT NULL"], []
+        if q.after:
+            where.append(f"{TAKEN} >= ?")
+            args.append(q.after)
+        if q.before:
+            where.append(f"{TAKEN} < ?")
+            args.append(q.before)
+        if q.folders:
+            where.append("(" + " OR ".join([UNDER] * len(q.folders)) + ")")
+            for folder in q.folders:
+                args += under_args(to_db(folder))
+        member = "p.id {} (SELECT m.photo_id FROM album_members m JOIN albums a ON a.id=m.album_id WHERE a.name=?)"
+        for name in q.albums:
+            where.append(member.format("IN"))
+            args.append(name)
+        for name in q.not_albums:
+            where.append(member.format("NOT IN"))
+            args.append(name)
+        if q.extensions:
+            where.append("(" + " OR ".join(["lower(p.path) LIKE ?"] * len(q.extensions)) + ")")
+            args += [f"%{ext}" for ext in q.extensions]
+        for camera in q.cameras:
+            where.append("p.camera LIKE ?")
+            args.append(f"%{camera}%")
+        if q.orientation:
+            where.append({"portrait": "p.height > p.width * 1.02", "landscape": "p.width > p.height * 1.02",
+                          "square": "abs(p.width - p.height) <= 0.02 * max(p.width, p.height)"}[q.orientation])
+        rows = self._rows(f"SELECT p.id, p.path, {TAKEN} FROM photos p WHERE {' AND '.join(where)} "
+                          f"ORDER BY {TAKEN} DESC, p.path", args)
+        return [(r[0], from_db(r[1]), r[2]) for r in rows]
+
+    def taken(self, ids: Iterable[int]) -> dict[int, str | None]:
+        """The date each photo was taken (EXIF, else its modification time), ISO 8601."""
+        ids = list(ids)
+        out: dict[int, str | None] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            out.update({r[0]: r[1] for r in self._rows(
+                f"SELECT p.id, {TAKEN} FROM photos p WHERE p.id IN ({','.join('?' * len(chunk))})", chunk)})
+        return out

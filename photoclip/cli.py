@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import signal
 import sqlite3
 import sys
@@ -108,7 +109,8 @@ def _emit(args, data: dict, text: str) -> None:
 
 
 def _results_text(data: dict) -> str:
-    return "\n".join(f"{r['score']:.4f}  {r['path']}" for r in data["results"]) or "no results"
+    return "\n".join((f"{r['score']:.4f}  " if r["score"] is not None else f"{r.get('taken') or '':19s}  ")
+                     + r["path"] for r in data["results"]) or "no results"
 
 
 def _album_text(d: dict) -> str:
@@ -185,8 +187,11 @@ def cmd_index(args, s: Session) -> None:
 
 
 def cmd_search(args, s: Session) -> None:
-    d = s.call("search", query=args.query, limit=args.limit)
-    _emit(args, d, _results_text(d))
+    # One argument is the whole query as typed; several (an unquoted query) are joined, each kept whole.
+    text = args.query[0] if len(args.query) == 1 else shlex.join(args.query)
+    d = s.call("search", query=text, limit=args.limit, all=args.all, sort=args.sort)
+    more = f"\n({d['hidden']} less relevant not shown; --all shows them)" if d["hidden"] else ""
+    _emit(args, d, _results_text(d) + more)
 
 
 def cmd_similar(args, s: Session) -> None:
@@ -377,9 +382,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = add("index", cmd_index, "index new and changed photos now")
     i.add_argument("paths", nargs="*", metavar="PATH", help="folders to add to the library first")
-    s = add("search", cmd_search, "find photos by a description")
-    s.add_argument("query", metavar="QUERY")
+    s = add("search", cmd_search, "find photos by a description, examples and filters")
+    s.add_argument("query", metavar="QUERY", nargs="+", help='words, -"what to leave out", like:PATH, after:, before:, year:, '
+                                                  "in:, album:, -album:, type:, camera:, orientation: (see README)")
     s.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
+    s.add_argument("--all", action="store_true", help="also the less relevant matches past the cut-off")
+    s.add_argument("--sort", choices=("relevance", "date"), default="relevance",
+                   help="best match first (default) or newest first")
     si = add("similar", cmd_similar, "find photos that look like a given photo")
     si.add_argument("path", metavar="PATH")
     si.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
@@ -438,7 +447,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "command", None) == "search":  # `photoclip search beach -people`: words
+        args.query += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     verbose = getattr(args, "verbose", False)
     # Our own warnings reach the terminal; libraries' log noise (open_clip logs its errors on the root
     # logger before raising them to us) only with -v, since we turn those errors into one sentence.

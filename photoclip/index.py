@@ -181,8 +181,10 @@ class VectorIndex:
         return len(self.alive)
 
     # -- queries ----------------------------------------------------------------------------------
-    def query(self, vector: np.ndarray, k: int, exclude: set[int] | frozenset = frozenset()) -> list[tuple[int, float]]:
-        """The k nearest photo ids by cosine similarity, best first, skipping `exclude`."""
+    def query(self, vector: np.ndarray, k: int, exclude: set[int] | frozenset = frozenset(),
+              keep: set[int] | None = None) -> list[tuple[int, float]]:
+        """The k nearest photo ids by cosine similarity, best first, skipping `exclude`; with `keep`, only
+        those ids (filtered inside hnswlib's search, so the best k of them come back, not fewer)."""
         with self._lock:
             self.ensure_loaded()
             n = len(self.alive)
@@ -192,8 +194,13 @@ class VectorIndex:
             ef = max(self.ef_search, k_eff, n if n <= EXACT_BELOW else 0)
             self._graph.set_ef(ef)
             try:
+                if keep is not None:
+                    k_eff = min(k_eff, len(keep & self.alive))
+                    if k_eff == 0:
+                        return []
                 labels, dists = self._graph.knn_query(np.asarray(vector, np.float32).reshape(1, -1), k=k_eff,
-                                                      num_threads=1)
+                                                      num_threads=1,
+                                                      filter=None if keep is None else keep.__contains__)
             finally:
                 self._graph.set_ef(self.ef_search)
         out = [(int(i), float(1.0 - d)) for i, d in zip(labels[0], dists[0]) if int(i) not in exclude]

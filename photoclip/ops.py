@@ -40,10 +40,11 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from .holder import HolderError
     from .library import LibraryError
     from .paths import NotWritable
+    from .query import QueryError
     from .search import SearchError
 
     return (AlbumError, CatalogError, ModelLoadError, LibraryError, HolderError, SearchError, UsageError,
-            ServiceStopped, ModelUnavailable, CannotRun, NotWritable)
+            ServiceStopped, ModelUnavailable, CannotRun, NotWritable, QueryError)
 
 
 def _results(results) -> dict:
@@ -64,8 +65,8 @@ def folders_list(lib) -> dict:
     return {"folders": [{"path": r["path"], "online": r["online"]} for r in lib.catalog.folders()]}
 
 
-def search(lib, query: str, limit: int = 20) -> dict:
-    return _results(lib.search(query, limit))
+def search(lib, query: str, limit: int = 20, all: bool = False, sort: str = "relevance") -> dict:  # noqa: A002
+    return lib.query(query, limit, show_all=all, sort=sort).as_json()
 
 
 def similar(lib, path: str, limit: int = 20) -> dict:

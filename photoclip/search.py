@@ -62,3 +62,115 @@ def similar(catalog: Catalog, index: VectorIndex, encoder: Encoder, path: str, l
     exclude = frozenset({own_id}) if own_id is not None else frozenset()
     results = by_vector(catalog, index, vec, limit + 1, exclude)
     return [r for r in results if r.path != path][:limit]
+
+
+# -- the search box: words, negatives, examples, filters, a relevance cut-off, date order ---------------
+CANDIDATES = 1000  # how deep a ranked search looks before the cut-off (and the "less relevant" rest)
+EXACT_FILTERED = 20_000  # a filter that keeps fewer photos than this is searched exactly, not through the graph
+BACKGROUND = ("a photo", "a picture", "an image", "a photo of something", "a photo of a place",
+              "a photo of an object", "a snapshot")
+CUTOFF_RANGE = (0.2, 0.5)
+
+
+@dataclass
+class Answer:
+    results: list[Result]  # best first (or newest first with sort="date")
+    hidden: int  # matches past the relevance cut-off (0 when all were asked for)
+    taken: dict[int, str | None]
+
+    def as_json(self) -> dict:
+        return {"results": [{"path": r.path, "score": r.score, "taken": self.taken.get(r.id)} for r in self.results],
+                "hidden": self.hidden}
+
+
+def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit: int = 20,
+        show_all: bool = False, sort: str = "relevance") -> Answer:
+    """Answer one line of the search box (query.py's language)."""
+    from .query import parse
+
+    q = parse(text)
+    if not q.ranks and not q.has_filters:
+        raise SearchError("The search query is empty; type what you are looking for." if not q.negatives else
+                          "A search needs something to look for besides what to leave out.")
+    for name in q.albums + q.not_albums:
+        if not catalog.album_rows(name):
+            raise SearchError(f"There is no album named {name!r}; see photoclip albums list.")
+    allowed = catalog.filtered(q) if q.has_filters else None
+    if not q.ranks:  # filters only: the matching photos, newest first
+        rows = allowed[:limit]
+        return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows})
+    vector, own = _query_vector(catalog, encoder, q)
+    hits = _candidates(catalog, index, vector, allowed, max(limit, CANDIDATES), own)
+    hits, hidden = _relevant(catalog, encoder, q, hits, show_all)
+    shown = hits[:limit]
+    paths = catalog.paths_for([i for i, _ in shown])
+    results = [Result(i, paths[i], round(s, 6)) for i, s in shown if i in paths]
+    taken = catalog.taken([r.id for r in results])
+    if sort == "date":
+        results.sort(key=lambda r: (taken.get(r.id) or "", r.path), reverse=True)
+    hidden += max(0, len(hits) - limit) if not show_all else 0
+    return Answer(results, 0 if show_all else hidden, taken)
+
+
+def _query_vector(catalog: Catalog, encoder: Encoder, q) -> tuple[np.ndarray, set[int]]:
+    """The words and the example photos together: the normalised sum of their normalised vectors."""
+    parts, own = [], set()
+    if q.text:
+        parts.append(encoder.encode_texts([q.text])[0])
+    for path in q.likes:
+        if not os.path.isfile(path):
+            raise SearchError(f"like:{path} is not a photo file.")
+        vec, photo_id = photo_vector(catalog, encoder, path)
+        parts.append(vec)
+        if photo_id is not None:
+            own.add(photo_id)
+    v = np.sum(parts, axis=0)
+    return v / max(float(np.linalg.norm(v)), 1e-12), own
+
+
+def _candidates(catalog, index, vector, allowed, k, exclude) -> list[tuple[int, float]]:
+    if allowed is not None and len(allowed) <= EXACT_FILTERED:  # small filtered set: exact, nothing missed
+        ids, mat = catalog.vectors_for(index.model_id, [i for i, _, _ in allowed])
+        if not len(ids):
+            return []
+        scores = mat @ vector
+        order = np.argsort(-scores)
+        return [(int(ids[j]), float(scores[j])) for j in order if int(ids[j]) not in exclude][:k]
+    keep = None if allowed is None else {i for i, _, _ in allowed}
+    return index.query(vector, k, frozenset(exclude), keep=keep)
+
+
+def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, float]], int]:
+    """Push out what the negatives name, then cut off what does not clearly match (unless show_all).
+
+    Each candidate is scored as in CLIP's zero-shot classification: a softmax (the model's logit scale) over
+    the query, each negative and a few generic prompts ("a photo", ...).  A photo that a negative explains
+    better than the query leaves the results.  The cut-off is that probability: the photos the query
+    explains clearly better than generic prompts stay; the threshold is the gap in this query's own score
+    distribution (Otsu), kept within CUTOFF_RANGE.  Queries of example photos alone have no text to weigh
+    against generic prompts, so they are not cut off."""
+    if not hits:
+        return [], 0
+    texts = list(q.negatives) + (list(BACKGROUND) if q.text else [])
+    if not texts:
+        return hits, 0
+    found, mat = catalog.vectors_for(encoder.model_id, [i for i, _ in hits])
+    row = {int(i): n for n, i in enumerate(found)}
+    hits = [h for h in hits if h[0] in row]
+    mat = mat[[row[i] for i, _ in hits]]
+    cos = np.array([s for _, s in hits], dtype=np.float32)
+    others = mat @ encoder.encode_texts(texts).T
+    logits = encoder.logit_scale * np.column_stack([cos, others])
+    logits -= logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    p = e / e.sum(axis=1, keepdims=True)
+    p_query, p_neg = p[:, 0], p[:, 1:1 + len(q.negatives)].sum(axis=1)
+    keep = p_neg <= p_query if q.negatives else np.ones(len(hits), bool)
+    if q.text and not show_all:
+        from .albums import otsu_threshold
+
+        lo, hi = CUTOFF_RANGE
+        cut = min(hi, max(lo, otsu_threshold(p_query[keep]))) if keep.sum() > 1 else lo
+        relevant = keep & (p_query >= cut)
+        return [h for h, k in zip(hits, relevant) if k], int((keep & ~relevant).sum())
+    return [h for h, k in zip(hits, keep) if k], 0

@@ -197,7 +197,7 @@ class LibraryService:
                         "usage": True}
             return {"ok": True, "data": data}
         except ops.user_errors() as e:
-            return {"ok": False, "error": str(e), "usage": isinstance(e, ops.UsageError)}
+            return {"ok": False, "error": str(e), "usage": isinstance(e, ops.UsageError) or getattr(e, "usage", False)}
 
     # -- the worker ---------------------------------------------------------------------------------
     def _run(self) -> None:

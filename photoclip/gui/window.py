@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.mode: tuple[str, str | None] = ("all", None)
         self.shown_mode: tuple[str, str | None] | None = None  # the view the grid currently shows
         self._request = 0
+        self.hidden = 0  # matches of the current search past its relevance cut-off
         self._last_refresh = 0.0
         self.model_error: str | None = None
         self.downloaded_bytes = 0
@@ -387,8 +388,10 @@ class MainWindow(QMainWindow):
 
     def _load_items(self, mode) -> list[Item]:
         kind, arg = mode
-        if kind == "search":
-            return [Item(r.id, r.path, r.score) for r in self.lib.search(arg, 500)]
+        if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
+            answer = self.lib.query(arg, 500)
+            self.hidden = answer.hidden
+            return [Item(r.id, r.path, r.score) for r in answer.results]
         if kind == "similar":
             return [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
         if kind == "album":
@@ -402,6 +405,8 @@ class MainWindow(QMainWindow):
             self.grid.update_keeping_view(items)  # the same view, newer: selection and scroll stay
         else:
             self.model.set_items(items)
+        if mode[0] == "search" and self.hidden:
+            self.heading.setText(f"Search: {mode[1]}   ({self.hidden} less relevant not shown)")
         self.shown_mode = mode
         self.view_loaded.emit()
 

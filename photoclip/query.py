@@ -1,0 +1,133 @@
+"""The search box's language, parsed once here for the CLI and the app alike.
+
+    dog on a beach -people -"a person" like:~/a.jpg after:2023-05 before:2024 year:2023 in:~/Pictures/Trips
+    album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait
+
+Free words are the text query; `-word` / `-"a phrase"` push matching photos out; `like:PATH` uses a photo
+as an example (repeatable); the rest are filters.  Quotes group words and paths with spaces.  Every mistake
+is one sentence (QueryError).  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
+those taken before the first day of X, `year:YYYY` that year; X is YYYY, YYYY-MM or YYYY-MM-DD.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+
+TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", ".heif"), "webp": (".webp",),
+         "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",)}
+_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
+ORIENTATIONS = ("portrait", "landscape", "square")
+KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation")
+_KEY = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.S)
+
+
+class QueryError(ValueError):
+    """str(e) is one sentence for the user; a usage error (exit status 2)."""
+    usage = True
+
+
+@dataclass
+class Query:
+    text: str = ""
+    negatives: list[str] = field(default_factory=list)
+    likes: list[str] = field(default_factory=list)
+    after: str | None = None  # ISO date, inclusive
+    before: str | None = None  # ISO date, exclusive
+    folders: list[str] = field(default_factory=list)
+    albums: list[str] = field(default_factory=list)
+    not_albums: list[str] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)
+    orientation: str | None = None
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.after or self.before or self.folders or self.albums or self.not_albums
+                    or self.extensions or self.cameras or self.orientation)
+
+    @property
+    def ranks(self) -> bool:
+        """Whether there is anything to rank by (words or example photos); else a filter listing."""
+        return bool(self.text or self.likes)
+
+
+def _period(value: str, key: str) -> tuple[dt.date, dt.date]:
+    """The first day of the period a date names, and the first day after it."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value)
+    try:
+        if not m:
+            raise ValueError
+        y, mo, d = int(m[1]), int(m[2] or 1), int(m[3] or 1)
+        start = dt.date(y, mo, d)
+    except ValueError:
+        raise QueryError(f"{key}:{value} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD.") from None
+    if m[3]:
+        end = start + dt.timedelta(days=1)
+    elif m[2]:
+        end = dt.date(y + (mo == 12), mo % 12 + 1, 1)
+    else:
+        end = dt.date(y + 1, 1, 1)
+    return start, end
+
+
+def parse(text: str) -> Query:
+    try:
+        tokens = shlex.split(text, posix=True)
+    except ValueError:
+        raise QueryError("A quote in the search is not closed; close it or remove it.") from None
+    q, words = Query(), []
+    for tok in tokens:
+        m = _KEY.match(tok)
+        if m and m[2].lower() in KEYS:
+            _apply(q, m[1] == "-", m[2].lower(), m[3])
+        elif m and m[2].isascii() and not m[3].startswith("//"):
+            raise QueryError(f"Unknown filter {m[2]}: — photoclip knows {', '.join(k + ':' for k in KEYS)}.")
+        elif tok.startswith("-") and len(tok) > 1:
+            q.negatives.append(tok[1:].strip())
+        elif tok.strip():
+            words.append(tok)
+    q.text = " ".join(words)
+    return q
+
+
+def _apply(q: Query, negated: bool, key: str, value: str) -> None:
+    if not value.strip():
+        raise QueryError(f"{key}: needs a value, e.g. {key}:{_EXAMPLE[key]}.")
+    if negated and key != "album":
+        raise QueryError(f"-{key}: cannot be negated; only -album: can.")
+    if key == "like":
+        q.likes.append(os.path.abspath(os.path.expanduser(value)))
+    elif key == "after":
+        start, _ = _period(value, key)
+        q.after = max(q.after or "", start.isoformat())
+    elif key == "before":
+        start, _ = _period(value, key)
+        q.before = min(q.before or "9999", start.isoformat())
+    elif key == "year":
+        if not re.fullmatch(r"\d{4}", value):
+            raise QueryError(f"year:{value} is not a year; write four digits, e.g. year:2023.")
+        start, end = _period(value, key)
+        q.after = max(q.after or "", start.isoformat())
+        q.before = min(q.before or "9999", end.isoformat())
+    elif key == "in":
+        q.folders.append(os.path.abspath(os.path.expanduser(value)))
+    elif key == "album":
+        (q.not_albums if negated else q.albums).append(value)
+    elif key == "type":
+        kind = _TYPE_ALIASES.get(value.lower(), value.lower())
+        if kind not in TYPES:
+            raise QueryError(f"type:{value} is not a photo type photoclip knows; use one of {', '.join(TYPES)}.")
+        q.extensions.extend(TYPES[kind])
+    elif key == "camera":
+        q.cameras.append(value)
+    elif key == "orientation":
+        if value.lower() not in ORIENTATIONS:
+            raise QueryError(f"orientation:{value} is not one of {', '.join(ORIENTATIONS)}.")
+        q.orientation = value.lower()
+
+
+_EXAMPLE = {"like": "~/Pictures/a.jpg", "after": "2023-05", "before": "2024", "year": "2023", "in": "~/Pictures",
+            "album": "Beach", "type": "jpeg", "camera": "pixel", "orientation": "portrait"}
