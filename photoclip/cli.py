@@ -190,8 +190,9 @@ def cmd_search(args, s: Session) -> None:
     # One argument is the whole query as typed; several (an unquoted query) are joined, each kept whole.
     text = args.query[0] if len(args.query) == 1 else shlex.join(args.query)
     d = s.call("search", query=text, limit=args.limit, all=args.all, sort=args.sort)
-    more = f"\n({d['hidden']} less relevant not shown; --all shows them)" if d["hidden"] else ""
-    _emit(args, d, _results_text(d) + more)
+    _emit(args, d, _results_text(d))
+    if d["hidden"] and not args.json:  # a note for the reader; stdout stays one result per line
+        print(f"photoclip: {d['hidden']} less relevant not shown (--all shows them)", file=sys.stderr)
 
 
 def cmd_similar(args, s: Session) -> None:

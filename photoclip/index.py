@@ -42,7 +42,7 @@ class VectorIndex:
     that only remove photos (or find nothing to do) never read it; its dimension comes from the catalog's
     vectors, so loading it never needs the model itself."""
 
-    def __init__(self, directory: str | os.PathLike, model_id: str, catalog: Catalog, *,
+    def __init__(self, directory: str | os.PathLike, model_id: str, catalog: Catalog | None, *,
                  ef_search: int = EF_SEARCH, threads: int = 1):
         self.directory = Path(directory)
         self.model_id = model_id
@@ -81,6 +81,8 @@ class VectorIndex:
         with self._lock:
             if not self._loaded:
                 self._loaded = True
+                if self.catalog is None:  # a standalone graph (benchmarks): nothing to load or follow
+                    return self
                 self.dim = self.catalog.vector_dim(self.model_id)
                 if self.dim is not None:
                     self._load()

@@ -58,7 +58,7 @@ def test_index_mixed_folder_search_similar_and_failures(tmp_path, toy_spec):
     assert status["photos"] == 60 and status["failed"] == len(expected) and status["pending"] == 0
     assert status["folders"] == [str(pics)] and status["model"] == f"local-dir:{os.path.realpath(toy_spec[10:])}"
 
-    res = cli_json("--model", toy_spec, "search", "the night sky", "--limit", "5", home=home)["results"]
+    res = cli_json("--model", toy_spec, "search", "the night sky", "--limit", "5", "--all", home=home)["results"]
     assert len(res) == 5 and all(os.path.isabs(r["path"]) for r in res)
     assert [r["score"] for r in res] == sorted((r["score"] for r in res), reverse=True)
     night = [r for r in res if truth.get(r["path"]) and truth[r["path"]].scene == "night"]
@@ -231,7 +231,7 @@ def test_a_damaged_index_file_is_rebuilt_not_trusted(tmp_path, toy_spec, damage)
     else:
         data[middle:middle + 4096] = bytes(min(4096, len(data) - middle))
     graph.write_bytes(bytes(data))
-    r = run_cli("search", "a photo", "--limit", "100", "--json", home=home, env=env, check=False)
+    r = run_cli("search", "a photo", "--limit", "100", "--all", "--json", home=home, env=env, check=False)
     assert r.returncode == 0, r.stderr
     assert {x["path"] for x in json.loads(r.stdout)["results"]} == set(truth)  # nothing silently dropped
     assert "rebuilding it from the catalog" in r.stderr and r.stderr.count("\n") == 1
@@ -324,7 +324,7 @@ def test_readers_never_wait_for_a_writer(tmp_path, toy_spec):
         t = time.monotonic()
         st = cli_json("status", home=home, env=env, timeout=25)
         assert st["photos"] == 5 and time.monotonic() - t < 20
-        assert len(cli_json("search", "a photo", home=home, env=env, timeout=25)["results"]) == 5
+        assert len(cli_json("search", "a photo", "--all", home=home, env=env, timeout=25)["results"]) == 5
         assert cli_json("failures", home=home, env=env, timeout=25) == {"failures": []}
     finally:
         writer.execute("ROLLBACK")

@@ -272,7 +272,7 @@ def test_non_utf8_names_through_watch_search_similar_and_export(library, tmp_pat
         # Through the socket (JSON) and back: the exact bytes survive.
         from photoclip import ipc
 
-        res = ipc.call(library.paths, "search", {"query": "a photo", "limit": 50})["results"]
+        res = ipc.call(library.paths, "search", {"query": "a photo", "limit": 50, "all": True})["results"]
         assert {os.fsencode(r["path"]) for r in res} == {os.fsencode(p) for p in searchable(library)}
         assert svc.submit("albums_add", name="All", prompts=["a photo"], threshold=0.0).result(TIMEOUT)["count"] == 10
     finally:
@@ -288,10 +288,10 @@ def test_non_utf8_names_through_the_cli(tmp_path, toy_spec):
     home, env = tmp_path / "home", {"PHOTOCLIP_MODEL": toy_spec}
     out = cli_json("index", root, home=home, env=env)
     assert out["indexed"] == 6 and out["failed"] == 0
-    res = run_cli("search", "a photo", "--json", home=home, env=env)
+    res = run_cli("search", "a photo", "--all", "--json", home=home, env=env)
     paths = {r["path"] for r in json.loads(res.stdout)["results"]}  # valid JSON, with \\udcXX escapes
     assert set(odd) <= paths and "\\udcff" in res.stdout
-    text = subprocess.run([sys.executable, "-m", "photoclip", "search", "a photo"], capture_output=True,
+    text = subprocess.run([sys.executable, "-m", "photoclip", "search", "a photo", "--all"], capture_output=True,
                           env={**os.environ, "PHOTOCLIP_HOME": str(home), **env}).stdout
     assert os.fsencode(odd[0]) in text  # text output is the name's own bytes, as ls prints it
     sim = cli_json("similar", odd[1], home=home, env=env)["results"]
