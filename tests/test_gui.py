@@ -82,9 +82,14 @@ def test_find_similar_from_the_context_menu(make_window, qtbot, indexed):
     query = next(p for p, pic in indexed.items() if pic.scene == "receipt")
     menu = w.photo_menu([query])
     action = next(a for a in menu.actions() if a.text() == "Find similar")
-    shows(qtbot, w, ("similar", query), action.trigger)
+    chip = f'like:"{query}"'
+    shows(qtbot, w, ("search", chip), action.trigger)  # a like: example in the box, to add words to
+    assert w.search.text() == chip
     paths = shown_paths(w)
     assert query not in paths and all(indexed[p].scene == "receipt" for p in paths[:3])
+    w.search.setText(chip + " the night sky")  # "like this, and ..."
+    shows(qtbot, w, ("search", chip + " the night sky"), w._search_now)
+    assert query not in shown_paths(w)
     assert {a.text() for a in menu.actions()} >= {"Open", "Show in folder", "Copy path"}
 
 
@@ -421,3 +426,27 @@ def test_first_hour_details_of_the_window(qtbot, library, tmp_path):
     assert settings.model.width() > settings.model.fontMetrics().horizontalAdvance(settings.model.text())
     assert settings.model.text() == "ViT-B-32-256:datacomp_s34b_b86k"  # the model actually in use
     w.close()
+
+
+def test_less_relevant_matches_are_one_click_away_and_images_drop_into_the_box(make_window, qtbot, indexed):
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = make_window()
+    ready(qtbot, w)
+    shows(qtbot, w, ("search", "the night sky"), lambda: (w.search.setText("the night sky"), w._search_now()))
+    night = {p for p, pic in indexed.items() if pic.scene == "night"}
+    assert set(shown_paths(w)) == night and w.more_button.isVisible()
+    assert w.more_button.text() == f"Show {60 - len(night)} less relevant"
+    w.shown_mode = None
+    w.more_button.click()
+    qtbot.waitUntil(lambda: len(shown_paths(w)) == 60, timeout=WAIT)
+    assert not w.more_button.isVisible() and set(shown_paths(w)[:len(night)]) == night
+    beach = next(p for p, pic in sorted(indexed.items()) if pic.scene == "beach")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(beach)])
+    w.search.clear()
+    w.shown_mode = None
+    w.dropEvent(QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    qtbot.waitUntil(lambda: w.shown_mode == ("search", f'like:"{beach}"'), timeout=WAIT)
+    assert w.search.text() == f'like:"{beach}"' and beach not in shown_paths(w) and len(shown_paths(w)) == 59

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMai
 from .. import ipc
 from ..encoder import ModelLoadError
 from ..holder import HolderError
+from ..imageio import is_image_name
 from ..service import LibraryService, LiveEvent
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
 from .grid import Item, PhotoGrid, PhotoModel, file_url
@@ -30,6 +31,19 @@ from .thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
 RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
+
+
+def like_chip(path: str) -> str:
+    """A photo as an example in the search language: like:"PATH"."""
+    return f'like:"{path}"' if '"' not in path else "like:'" + path.replace("'", "'\"'\"'") + "'"
+
+
+def _is_utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +63,7 @@ class MainWindow(QMainWindow):
         self.shown_mode: tuple[str, str | None] | None = None  # the view the grid currently shows
         self._request = 0
         self.hidden = 0  # matches of the current search past its relevance cut-off
+        self.show_all = False  # the user asked for them too
         self._last_refresh = 0.0
         self.model_error: str | None = None
         self.downloaded_bytes = 0
@@ -81,6 +96,7 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._search_now)
+        self.search.setAcceptDrops(False)  # an image dropped on the box becomes a like: example (dropEvent)
         bar.addWidget(self.search)
         for text, slot in (("Add folder…", self.choose_folder), ("New album…", self.new_album),
                            ("Settings…", self.open_settings)):
@@ -146,7 +162,14 @@ class MainWindow(QMainWindow):
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(banner_box)
         self.heading = QLabel()
-        cl.addWidget(self.heading)
+        self.more_button = QPushButton()  # "Show 240 less relevant": past the search's relevance cut-off
+        self.more_button.setFlat(True)
+        self.more_button.hide()
+        self.more_button.clicked.connect(self.show_less_relevant)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.more_button)
+        cl.addLayout(heading_row)
         cl.addWidget(self.stack, 1)
         split = QSplitter()
         split.addWidget(self.sidebar)
@@ -389,7 +412,7 @@ class MainWindow(QMainWindow):
     def _load_items(self, mode) -> list[Item]:
         kind, arg = mode
         if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
-            answer = self.lib.query(arg, 500)
+            answer = self.lib.query(arg, 500, show_all=self.show_all)
             self.hidden = answer.hidden
             return [Item(r.id, r.path, r.score) for r in answer.results]
         if kind == "similar":
@@ -405,8 +428,9 @@ class MainWindow(QMainWindow):
             self.grid.update_keeping_view(items)  # the same view, newer: selection and scroll stay
         else:
             self.model.set_items(items)
-        if mode[0] == "search" and self.hidden:
-            self.heading.setText(f"Search: {mode[1]}   ({self.hidden} less relevant not shown)")
+        hidden = self.hidden if mode[0] == "search" else 0
+        self.more_button.setText(f"Show {hidden} less relevant")
+        self.more_button.setVisible(bool(hidden))
         self.shown_mode = mode
         self.view_loaded.emit()
 
@@ -416,8 +440,13 @@ class MainWindow(QMainWindow):
             self.model.set_items([])
             self.view_loaded.emit()
 
+    def show_less_relevant(self) -> None:
+        self.show_all = True
+        self.refresh()
+
     def _search_now(self) -> None:
         self._search_timer.stop()
+        self.show_all = False
         text = self.search.text().strip()
         if text:
             self.show_mode(("search", text))
@@ -453,8 +482,13 @@ class MainWindow(QMainWindow):
         return menu
 
     def find_similar(self, path: str) -> None:
-        self.search.clear()
-        self.show_mode(("similar", path))
+        """Put the photo into the search box as a like: example, so the user can add words to it."""
+        if not _is_utf8(path):  # a name that is not UTF-8 cannot be typed (or kept by Qt's text box)
+            self.search.clear()
+            self.show_mode(("similar", path))
+            return
+        self.search.setText(like_chip(path))
+        self._search_now()
 
     def show_in_folder(self, path: str) -> None:
         folder = os.path.dirname(path)
@@ -526,13 +560,21 @@ class MainWindow(QMainWindow):
 
     # -- drag and drop folders onto the window ------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if any(os.path.isdir(u.toLocalFile()) for u in event.mimeData().urls()):
+        if any(os.path.isdir(u.toLocalFile()) or is_image_name(u.toLocalFile()) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
+        """Folders join the library; image files become like: examples in the search box."""
+        chips = []
         for u in event.mimeData().urls():
-            if os.path.isdir(u.toLocalFile()):
-                self.add_folder(u.toLocalFile())
+            path = u.toLocalFile()
+            if os.path.isdir(path):
+                self.add_folder(path)
+            elif is_image_name(path) and os.path.isfile(path):
+                chips.append(like_chip(path))
+        if chips:
+            self.search.setText(" ".join([*chips, self.search.text().strip()]).strip())
+            self._search_now()
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
