@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import stat
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -345,9 +346,9 @@ def _export_one(path: str, photo, dest: str, mode: str) -> str | None:
     if mode == "symlink":
         os.symlink(path, target)
         return target
-    tmp = os.path.join(dest, f".{stem}.photoclip-export.tmp")
+    fd, tmp = tempfile.mkstemp(prefix=".photoclip-export-", suffix=".tmp", dir=dest)  # short: names may be long
     try:
-        with imageio.open_readonly(path)[0] as src, open(tmp, "wb") as out:
+        with imageio.open_readonly(path)[0] as src, os.fdopen(fd, "wb") as out:
             remaining = st.st_size
             while remaining > 0:  # never more than the catalog says the photo holds
                 chunk = src.read(min(1 << 20, remaining))

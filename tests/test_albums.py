@@ -187,3 +187,18 @@ def test_export_refuses_the_library_and_skips_what_is_not_a_photo_any_more(tmp_p
     out = json.loads(r.stdout)
     assert [s["path"] for s in out["skipped"]] == [victim] and len(out["exported"]) == len(members) - 1
     assert sorted(os.listdir(tmp_path / "out")) == sorted(os.path.basename(p) for p in members[1:])
+
+
+def test_odd_names_export_too(tmp_path, toy_spec):
+    """A name with a newline and one of 250 bytes (the most a Linux file system takes is 255)."""
+    pics = tmp_path / "pics"
+    src = sorted(draw_folder(tmp_path / "src", seed=8301, count=3, exts=("jpg",)))
+    pics.mkdir()
+    names = ["new\nline.jpg", "n" * 246 + ".jpg", "plain.jpg"]
+    for p, name in zip(src, names):
+        os.rename(p, pics / name)
+    home, env = tmp_path / "home", {"PHOTOCLIP_MODEL": toy_spec}
+    assert cli_json("index", pics, home=home, env=env)["indexed"] == 3
+    cli_json("albums", "add", "All", "--prompt", "a photo", "--threshold", "0", home=home, env=env)
+    out = cli_json("albums", "export", "All", tmp_path / "out", "--copy", home=home, env=env)
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(names) and out["skipped"] == []
