@@ -256,10 +256,6 @@ class Catalog:
     def release_writes(self) -> None:
         self._writer = None
 
-    @property
-    def writes_claimed(self) -> bool:
-        return self._writer is not None
-
     def may_write(self) -> bool:
         return self._writer is None or self._writer == threading.get_ident()
 
@@ -309,6 +305,15 @@ class Catalog:
 
     def _rows(self, sql: str, args: Iterable = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, tuple(args)).fetchall()
+
+    def _rows_for_ids(self, sql: str, ids: Iterable[int], before: tuple = ()) -> list[sqlite3.Row]:
+        """Run `sql`, whose "{ids}" is an IN list, over `ids` in chunks under SQLite's parameter limit."""
+        ids = [int(i) for i in ids]
+        rows: list = []
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            rows += self._rows(sql.format(ids=",".join("?" * len(chunk))), [*before, *chunk])
+        return rows
 
     def _one(self, sql: str, args: Iterable = ()):
         row = self.conn.execute(sql, tuple(args)).fetchone()
@@ -385,13 +390,8 @@ class Catalog:
 
     def paths_for(self, ids: Iterable[int]) -> dict[int, str]:
         """Visible (indexed, online) photos among `ids`."""
-        ids = list(ids)
-        out: dict[int, str] = {}
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
-            q = f"SELECT p.id, p.path FROM photos p WHERE p.id IN ({','.join('?' * len(chunk))}) AND {VISIBLE}"
-            out.update({r[0]: from_db(r[1]) for r in self._rows(q, chunk)})
-        return out
+        rows = self._rows_for_ids(f"SELECT p.id, p.path FROM photos p WHERE p.id IN ({{ids}}) AND {VISIBLE}", ids)
+        return {r[0]: from_db(r[1]) for r in rows}
 
     def listing(self, folder: str | None = None) -> list[tuple[int, str]]:
         """(id, path) of the visible photos, newest taken first, optionally under one folder."""
@@ -551,13 +551,8 @@ class Catalog:
             rows = self._rows(f"SELECT v.photo_id, v.vec FROM vectors v JOIN photos p ON p.id=v.photo_id "
                               f"WHERE v.model=? AND {VISIBLE} ORDER BY v.photo_id", (model,))
         else:
-            ids = [int(i) for i in ids]
-            rows = []
-            for i in range(0, len(ids), 900):
-                chunk = ids[i:i + 900]
-                rows += self._rows(
-                    f"SELECT photo_id, vec FROM vectors WHERE model=? AND photo_id IN ({','.join('?' * len(chunk))})",
-                    [model, *chunk])
+            rows = self._rows_for_ids("SELECT photo_id, vec FROM vectors WHERE model=? AND photo_id IN ({ids})",
+                                      ids, (model,))
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -685,10 +680,5 @@ class Catalog:
 
     def taken(self, ids: Iterable[int]) -> dict[int, str | None]:
         """The date each photo was taken (EXIF, else its modification time), ISO 8601."""
-        ids = list(ids)
-        out: dict[int, str | None] = {}
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
-            out.update({r[0]: r[1] for r in self._rows(
-                f"SELECT p.id, {TAKEN} FROM photos p WHERE p.id IN ({','.join('?' * len(chunk))})", chunk)})
-        return out
+        return {r[0]: r[1] for r in self._rows_for_ids(f"SELECT p.id, {TAKEN} FROM photos p WHERE p.id IN ({{ids}})",
+                                                        ids)}

@@ -140,7 +140,7 @@ def cmd_folders(args, s: Session) -> None:
 
 
 def cmd_index(args, s: Session) -> None:
-    from .holder import HolderError, current
+    from .holder import HolderError, current, describe
     from .service import LibraryService
 
     if args.paths:
@@ -153,8 +153,8 @@ def cmd_index(args, s: Session) -> None:
         if state.get("kind") == "index":
             raise HolderError(f"Another photoclip index (pid {state.get('pid')}) is already indexing this library; "
                               "wait for it to finish.")
-        raise HolderError(f"A photoclip {'window' if state.get('kind') == 'app' else 'watch'} (pid {state.get('pid')}) "
-                          "is already keeping this library current; it indexes new photos by itself.")
+        raise HolderError(f"{describe(state).capitalize()} is already keeping this library current; it indexes "
+                          "new photos by itself.")
     lib = s.library()
     if not lib.folder_paths():
         from .library import LibraryError
@@ -259,13 +259,11 @@ def cmd_pause(args, s: Session) -> None:
 
 
 def cmd_watch(args, s: Session) -> None:
-    from .holder import HolderError, current
+    from .holder import HolderError, current, describe
 
     state = current(s.paths)
     if state is not None:
-        what = {"watch": "A photoclip watch", "app": "The photoclip window", "index": "A photoclip index"}.get(
-            state.get("kind"), "Another photoclip process")
-        raise HolderError(f"{what} (pid {state.get('pid')}) is already running for this library.")
+        raise HolderError(f"{describe(state).capitalize()} is already running for this library.")
     run_watch(s.library(), json_lines=args.json)
 
 

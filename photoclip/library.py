@@ -48,10 +48,11 @@ class Library:
         self.settings = Settings.load(self.paths.settings)
         # A damaged catalog is kept aside and the newest good backup restored; `recovered` says so, once.
         reason = recovery.problem(self.paths.catalog, thorough=thorough_check)
-        if reason and holder.current(self.paths) is not None:  # never pull a catalog from under a live process
+        other = holder.current(self.paths) if reason else None
+        if other is not None:  # never pull a catalog from under a live process
             raise LibraryError(f"The catalog {self.paths.catalog} looks unusable ({reason}), but "
-                               f"{holder.describe(holder.current(self.paths) or {})} has it open; stop it, "
-                               "then run photoclip again to restore the latest backup.")
+                               f"{holder.describe(other)} has it open; stop it, then run photoclip again to "
+                               "restore the latest backup.")
         self.recovered = recovery.recover(self.paths.catalog, reason) if reason else None
         self.catalog = Catalog(self.paths.catalog)
         self.device = device or self.settings.device

@@ -26,12 +26,6 @@ class ModelUnavailable(Exception):
     """The model could not be loaded; str(e) is one sentence for the user."""
 
 
-def model_errors() -> tuple[type[BaseException], ...]:
-    from .encoder import ModelLoadError
-
-    return (ModelLoadError,)
-
-
 def user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is meant for the user as it is (one sentence, no traceback)."""
     from .albums import AlbumError

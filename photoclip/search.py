@@ -102,14 +102,13 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     vector, own = _query_vector(catalog, encoder, q)
     hits = _candidates(catalog, index, vector, allowed, max(limit, CANDIDATES), own)
     hits, hidden = _relevant(catalog, encoder, q, hits, show_all)
-    shown = hits[:limit]
-    paths = catalog.paths_for([i for i, _ in shown])
-    results = [Result(i, paths[i], round(s, 6)) for i, s in shown if i in paths]
+    results = _to_results(catalog, hits[:limit])
     taken = catalog.taken([r.id for r in results])
     if sort == "date":
         results.sort(key=lambda r: (taken.get(r.id) or "", r.path), reverse=True)
-    hidden += max(0, len(hits) - limit) if not show_all else 0
-    return Answer(results, 0 if show_all else hidden, taken)
+    if not show_all:  # (_relevant already counts nothing as hidden when all were asked for)
+        hidden += max(0, len(hits) - limit)
+    return Answer(results, hidden, taken)
 
 
 def _query_vector(catalog: Catalog, encoder: Encoder, q) -> tuple[np.ndarray, set[int]]:

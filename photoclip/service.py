@@ -23,6 +23,7 @@ from typing import Callable
 
 from . import ipc, ops, recovery
 from .changes import ChangeTracker
+from .encoder import ModelLoadError
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
 from .modelspec import mismatch_message, normalize_spec
@@ -119,7 +120,7 @@ class LibraryService:
         try:
             self.lib.encoder.load()
             self.lib.index.ensure_loaded()
-        except ops.model_errors() as e:  # say so now, not at the first photo or search
+        except ModelLoadError as e:  # say so now, not at the first photo or search
             self.model_error = str(e)
             self._emit(LiveEvent("error", message=str(e), fatal=True))
         except Exception:
@@ -365,7 +366,7 @@ class LibraryService:
                 self.pending = self.lib.catalog.count_pending()
             self._indexer.process(should_stop=self._should_yield, on_progress=self._on_progress,
                                   progress=self._spell)
-        except ops.model_errors() as e:
+        except ModelLoadError as e:
             self.model_error = str(e)
             self._emit(LiveEvent("error", message=str(e), fatal=True))
         except Exception as e:  # keep the service alive; retry a little later

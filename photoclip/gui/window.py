@@ -62,7 +62,6 @@ class MainWindow(QMainWindow):
         self.mode: tuple[str, str | None] = ("all", None)
         self.shown_mode: tuple[str, str | None] | None = None  # the view the grid currently shows
         self._request = 0
-        self.hidden = 0  # matches of the current search past its relevance cut-off
         self.show_all = False  # the user asked for them too
         self._last_refresh = 0.0
         self.model_error: str | None = None
@@ -406,29 +405,29 @@ class MainWindow(QMainWindow):
                                                    else mode[1]))
         if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
             return  # answered once the model is ready
-        run_task(lambda: self._load_items(mode), lambda items: self._show_items(req, mode, items),
+        show_all = self.show_all
+        run_task(lambda: self._load_items(mode, show_all), lambda loaded: self._show_items(req, mode, *loaded),
                  lambda e: self._view_failed(req, e), owner=self)
 
-    def _load_items(self, mode) -> list[Item]:
+    def _load_items(self, mode, show_all: bool) -> tuple[list[Item], int]:
+        """On a worker: the view's photos, and how many matches a search's relevance cut-off left out."""
         kind, arg = mode
         if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
-            answer = self.lib.query(arg, 500, show_all=self.show_all)
-            self.hidden = answer.hidden
-            return [Item(r.id, r.path, r.score) for r in answer.results]
+            answer = self.lib.query(arg, 500, show_all=show_all)
+            return [Item(r.id, r.path, r.score) for r in answer.results], answer.hidden
         if kind == "similar":
-            return [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
+            return [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)], 0
         if kind == "album":
-            return [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)]
-        return [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)]
+            return [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)], 0
+        return [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)], 0
 
-    def _show_items(self, req: int, mode, items: list[Item]) -> None:
+    def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0) -> None:
         if req != self._request:
             return  # a newer view was asked for: drop stale results
         if mode == self.shown_mode:
             self.grid.update_keeping_view(items)  # the same view, newer: selection and scroll stay
         else:
             self.model.set_items(items)
-        hidden = self.hidden if mode[0] == "search" else 0
         self.more_button.setText(f"Show {hidden} less relevant")
         self.more_button.setVisible(bool(hidden))
         self.shown_mode = mode
