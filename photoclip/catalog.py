@@ -26,7 +26,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Photo status values.
 PENDING, INDEXED, FAILED, MISSING = "pending", "indexed", "failed", "missing"
@@ -99,6 +99,11 @@ _MIGRATIONS = {
     UPDATE photos SET status='pending' WHERE status='indexed' AND NOT EXISTS (
         SELECT 1 FROM vectors v WHERE v.photo_id=photos.id
         AND v.model=(SELECT value FROM meta WHERE key='model'));
+    """,
+    # Each photo's fingerprint (imageio.fingerprint), taken while it is decoded for the model; photos indexed
+    # before have none until `duplicates` needs one (it reads those few files then).
+    3: """
+    ALTER TABLE photos ADD COLUMN fingerprint BLOB;
     """,
 }
 
@@ -481,9 +486,9 @@ class Catalog:
             c.execute(
                 "UPDATE photos SET size=?, mtime_ns=?, hash=?, status='indexed', reason=NULL, priority=0, "
                 "width=coalesce(?, width), height=coalesce(?, height), taken=coalesce(?, taken), "
-                "camera=coalesce(?, camera), updated=? WHERE id=?",
+                "camera=coalesce(?, camera), fingerprint=coalesce(?, fingerprint), updated=? WHERE id=?",
                 (size, mtime_ns, hash_, meta.get("width"), meta.get("height"), meta.get("taken"),
-                 meta.get("camera"), time.time(), photo_id))
+                 meta.get("camera"), meta.get("fingerprint"), time.time(), photo_id))
 
     def move_photo(self, from_id: int, to_path: str, folder_id: int) -> None:
         """The file of photo `from_id` now lives at `to_path`: keep its id (vector, tags), drop any other row
@@ -677,6 +682,16 @@ class Catalog:
         rows = self._rows(f"SELECT p.id, p.path, {TAKEN} FROM photos p WHERE {' AND '.join(where)} "
                           f"ORDER BY {TAKEN} DESC, p.path", args)
         return [(r[0], from_db(r[1]), r[2]) for r in rows]
+
+    # -- duplicates -------------------------------------------------------------------------------
+    def duplicate_facts(self, model: str) -> list[tuple]:
+        """(id, path, content hash, size, width, height, taken, fingerprint, mtime_ns) of every visible photo that
+        has a vector for `model`."""
+        rows = self._rows(f"SELECT p.id, p.path, p.hash, p.size, p.width, p.height, {TAKEN}, p.fingerprint, "
+                          f"p.mtime_ns "
+                          f"FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? WHERE {VISIBLE}",
+                          (model,))
+        return [(r[0], from_db(r[1]), *r[2:]) for r in rows]
 
     def taken(self, ids: Iterable[int]) -> dict[int, str | None]:
         """The date each photo was taken (EXIF, else its modification time), ISO 8601."""

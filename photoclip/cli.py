@@ -25,7 +25,7 @@ log = logging.getLogger("photoclip")
 
 # What a running service can answer for us; everything else runs in this process.
 REMOTE_OPS = {"search", "similar", "status", "failures", "folders_list", "albums_list", "albums_show",
-              "folders_add", "folders_remove", "albums_add", "albums_edit", "albums_mark", "albums_remove",
+              "duplicates", "folders_add", "folders_remove", "albums_add", "albums_edit", "albums_mark", "albums_remove",
               "pause", "resume"}
 # Commands that start a library service check the whole catalog file first (SQLite's quick_check).
 THOROUGH = {"index", "watch", "gui"}
@@ -198,6 +198,24 @@ def cmd_search(args, s: Session) -> None:
 def cmd_similar(args, s: Session) -> None:
     d = s.call("similar", path=_abs(args.path), limit=args.limit)
     _emit(args, d, _results_text(d))
+
+
+def _megabytes(n: int | None) -> str:
+    return f"{(n or 0) / 1e6:.1f} MB"
+
+
+def cmd_duplicates(args, s: Session) -> None:
+    d = s.call("duplicates")
+    lines = []
+    for g in d["groups"]:
+        lines.append(f"{g['kind']}: {len(g['photos'])} copies")
+        for p in g["photos"]:
+            dims = f"{p['width']}x{p['height']}" if p["width"] else "?"
+            lines.append(f"  {'best  ' if p['best'] else format(p['score'], '.4f')}  {dims:>11s}  "
+                         f"{_megabytes(p['size']):>9s}  {p['path']}")
+    lines.append(f"{len(d['groups'])} groups; {d['extra']} extra copies ({_megabytes(d['extra_bytes'])})"
+                 if d["groups"] else "no duplicates")
+    _emit(args, d, "\n".join(lines))
 
 
 def cmd_status(args, s: Session) -> None:
@@ -391,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     si = add("similar", cmd_similar, "find photos that look like a given photo")
     si.add_argument("path", metavar="PATH")
     si.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
+    add("duplicates", cmd_duplicates, "list exact copies and near-duplicates, best copy first")
     add("status", cmd_status, "show counts, the model and whether a watch is running")
     add("failures", cmd_failures, "list skipped files with the reason")
 

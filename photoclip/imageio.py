@@ -248,6 +248,32 @@ def _reduced(img: Image.Image, target: int) -> Image.Image:
     return img
 
 
+# A picture's fingerprint: its colours on an 8x8 grid, for the whole frame and for two central crops (3% and 6%
+# off each side), so a copy that was resized, recompressed or lightly cropped still lines up with its original.
+FINGERPRINT_GRID = 8
+FINGERPRINT_CROPS = (0.0, 0.03, 0.06)
+FINGERPRINT_BYTES = FINGERPRINT_GRID * FINGERPRINT_GRID * 3 * len(FINGERPRINT_CROPS)
+
+
+def fingerprint(img: Image.Image) -> bytes:
+    """The picture's fingerprint (FINGERPRINT_BYTES bytes) from a decoded, upright RGB image."""
+    img = img.convert("RGB")
+    w, h = img.size
+    n = FINGERPRINT_GRID
+    return b"".join(img.resize((n, n), Image.Resampling.BOX, box=(w * c, h * c, w * (1 - c), h * (1 - c))).tobytes()
+                    for c in FINGERPRINT_CROPS)
+
+
+def fingerprint_distance(a: bytes, b: bytes) -> float:
+    """How different two pictures look, 0 (identical) to 255: the RMS colour difference of the best-aligned
+    pair of grids (whole frame against whole frame, or a central crop of one against the other's whole frame)."""
+    size = FINGERPRINT_GRID * FINGERPRINT_GRID * 3
+    ga = np.frombuffer(a, np.uint8).reshape(-1, size).astype(np.float32)
+    gb = np.frombuffer(b, np.uint8).reshape(-1, size).astype(np.float32)
+    pairs = [(ga[0], gb[0])] + [(ga[i], gb[0]) for i in range(1, len(ga))] + [(ga[0], gb[i]) for i in range(1, len(gb))]
+    return float(min(np.sqrt(np.mean((x - y) ** 2)) for x, y in pairs))
+
+
 def load(path: str, target: int = 256) -> tuple[Decoded, str, os.stat_result]:
     """Open `path` read-only, hash it and decode it. Raises PhotoError."""
     f, st = open_readonly(path)

@@ -208,6 +208,37 @@ class VectorIndex:
         out = [(int(i), float(1.0 - d)) for i, d in zip(labels[0], dists[0]) if int(i) not in exclude]
         return out[:k]
 
+    def neighbours(self, ids: np.ndarray, vectors: np.ndarray, k: int, *, chunk: int = 4096,
+                   threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """For each row of `vectors` (the vectors of photos `ids`), its k nearest other photos through the graph:
+        (labels, cosine similarities), each len(ids) x k, -1 and -inf where there are fewer.  The lock is
+        taken per chunk of queries, so the service's writes interleave with a long pass."""
+        out_labels = np.full((len(ids), k), -1, dtype=np.int64)
+        out_sims = np.full((len(ids), k), -np.inf, dtype=np.float32)
+        threads = threads or os.cpu_count() or 1
+        for start in range(0, len(ids), chunk):
+            with self._lock:
+                self.ensure_loaded()
+                n = len(self.alive)
+                if n < 2:
+                    break
+                k_eff = min(n, k + 1)  # the photo itself comes back too
+                self._graph.set_ef(max(2 * k_eff, 32, n if n <= EXACT_BELOW else 0))
+                try:
+                    labels, dists = self._graph.knn_query(
+                        np.ascontiguousarray(vectors[start:start + chunk], np.float32), k=k_eff, num_threads=threads)
+                finally:
+                    self._graph.set_ef(self.ef_search)
+            labels = labels.astype(np.int64)
+            sims = (1.0 - dists).astype(np.float32)
+            itself = labels == np.asarray(ids[start:start + chunk], np.int64)[:, None]
+            labels[itself], sims[itself] = -1, -np.inf
+            order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+            rows = slice(start, start + len(labels))
+            out_labels[rows, :order.shape[1]] = np.take_along_axis(labels, order, axis=1)
+            out_sims[rows, :order.shape[1]] = np.take_along_axis(sims, order, axis=1)
+        return out_labels, out_sims
+
     # -- persistence ------------------------------------------------------------------------------
     def save(self) -> None:
         """Write graph and ids under new names, then the state file naming them, then drop the old pair."""

@@ -198,7 +198,8 @@ class Indexer:
                 tensor = self.encoder.preprocess(decoded.image)
             except imageio.PhotoError as e:
                 return _Outcome(photo, "failed", st=st, reason=str(e), digest=digest)
-        meta = {"width": decoded.width, "height": decoded.height, "taken": decoded.taken, "camera": decoded.camera}
+        meta = {"width": decoded.width, "height": decoded.height, "taken": decoded.taken, "camera": decoded.camera,
+                "fingerprint": imageio.fingerprint(decoded.image)}
         return _Outcome(photo, "decoded", st=st, digest=digest, tensor=tensor, meta=meta)
 
     def process(self, should_stop: Callable[[], bool] = lambda: False,

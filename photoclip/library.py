@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from . import duplicates as duplicates_mod
 from . import holder, recovery
 from . import search as search_mod
 from .catalog import Catalog
@@ -144,6 +145,30 @@ class Library:
     def tag_new_photos(self, ids: list[int]) -> None:
         self.albums.tag_photos(ids)
 
+    def trash(self, paths: list[str]) -> tuple[list[str], list[dict]]:
+        """Move photos of the library to the system trash (the user confirmed the list); they leave the
+        results at once and stay 'missing' for the usual grace, so restoring one from the trash keeps its
+        tags.  Returns (trashed paths, [{"path", "reason"}] for the ones left alone)."""
+        from send2trash import send2trash
+        from send2trash.exceptions import TrashPermissionError
+
+        trashed, failed, ids = [], [], []
+        for path in paths:
+            photo = self.catalog.photo_by_path(path)
+            if photo is None:
+                failed.append({"path": path, "reason": "not a photo in this library"})
+                continue
+            try:
+                send2trash(path)
+            except (OSError, TrashPermissionError) as e:
+                failed.append({"path": path, "reason": f"could not be moved to the trash ({e})"})
+                continue
+            trashed.append(path)
+            ids.append(photo.id)
+        self.catalog.mark_missing(ids)
+        self.index.remove(ids)
+        return trashed, failed
+
     # -- reads (any thread) --------------------------------------------------------------------
     def folder_paths(self) -> list[str]:
         return [r["path"] for r in self.catalog.folders()]
@@ -157,6 +182,9 @@ class Library:
 
     def similar(self, path: str, limit: int = 20) -> list[search_mod.Result]:
         return search_mod.similar(self.catalog, self.index, self.encoder, path, limit)
+
+    def duplicates(self) -> list[duplicates_mod.Group]:
+        return duplicates_mod.find(self.catalog, self.index, self.model_id)
 
     def status(self) -> dict:
         counts = self.catalog.counts(self.model_id)

@@ -87,6 +87,15 @@ def albums_show(lib, name: str) -> dict:
             "members": [{"path": p, "score": s} for p, s in lib.albums.members(name)]}
 
 
+def duplicates(lib) -> dict:
+    groups = lib.duplicates()
+    extras = [c for g in groups for c in g.extras]
+    return {"groups": [{"kind": g.kind, "photos": [
+        {"path": c.path, "score": c.score, "best": c.best, "size": c.size, "width": c.width, "height": c.height}
+        for c in g.photos]} for g in groups],
+        "extra": len(extras), "extra_bytes": sum(c.size or 0 for c in extras)}
+
+
 # -- writes -----------------------------------------------------------------------------------------
 def folders_add(lib, paths: list[str]) -> dict:
     added = lib.add_folders(paths)
@@ -118,11 +127,18 @@ def albums_remove(lib, name: str) -> dict:
     return {"removed": name}
 
 
+def trash(lib, paths: list[str]) -> dict:
+    """Move the given photos to the system trash: only after the user confirmed this very list."""
+    trashed, failed = lib.trash(paths)
+    return {"trashed": trashed, "failed": failed}
+
+
 def switch_model(lib, model: str) -> dict:
     queued = lib.switch_model(model)
     return {"model": lib.model_id, "queued": queued}
 
 
-READS = {f.__name__: f for f in (folders_list, search, similar, status, failures, albums_list, albums_show)}
+READS = {f.__name__: f for f in (folders_list, search, similar, status, failures, albums_list, albums_show,
+                                 duplicates)}
 WRITES = {f.__name__: f for f in (folders_add, folders_remove, albums_add, albums_edit, albums_mark, albums_remove,
-                                  switch_model)}
+                                  switch_model, trash)}

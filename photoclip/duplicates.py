@@ -1,0 +1,140 @@
+"""Duplicate photos: exact copies (the same content) and near-duplicates (the same picture resized, recompressed
+or lightly cropped), found from the vectors through the HNSW graph, never by comparing all pairs.
+
+A near-duplicate needs two witnesses that agree.  The model's vectors say the two pictures mean the same (the
+cosine of one photo and one of its NEIGHBOURS nearest is at least NEAR_COSINE), and their fingerprints say they
+look the same (imageio.fingerprint_distance at most NEAR_LOOK).  Vectors alone would group different shots of one
+scene (the toy test model scores two different snow scenes 0.9995, above a resized copy at 0.9989; real models
+put burst shots above 0.95). Pixels alone would need every pair.
+
+The best copy of a group is the largest (pixels, then bytes), then the oldest; a photo's score is its cosine to
+the best copy (1.0 for exact copies).
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import imageio
+from .catalog import Catalog
+from .index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+NEIGHBOURS = 8
+NEAR_COSINE = 0.90
+NEAR_LOOK = 5.0  # RMS colour difference (0-255) on the fingerprint grid; see tests/test_duplicates.py
+
+
+@dataclass
+class Copy:
+    id: int
+    path: str
+    size: int | None
+    width: int | None
+    height: int | None
+    taken: str | None
+    mtime_ns: int | None = None
+    score: float = 1.0
+    best: bool = False
+
+
+@dataclass
+class Group:
+    kind: str  # "exact": every copy has the same content; "near": some differ in bytes but look the same
+    photos: list[Copy] = field(default_factory=list)  # the best copy first
+
+    @property
+    def extras(self) -> list[Copy]:
+        return [c for c in self.photos if not c.best]
+
+
+def _read_fingerprint(path: str) -> bytes | None:
+    """The fingerprint of a photo indexed before fingerprints were kept (None if it cannot be read now)."""
+    try:
+        f, _st = imageio.open_readonly(path)
+        with f:
+            return imageio.fingerprint(imageio.decode(f, 64).image)
+    except imageio.PhotoError as e:
+        log.info("no fingerprint for %r: %s", path, e)
+        return None
+
+
+class _Sets:
+    """Union-find over photo ids."""
+
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:  # path compression
+            self.parent[x], x = root, self.parent.get(x, x)
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_read_fingerprint) -> list[Group]:
+    """Every group of two or more copies among the visible photos, largest groups first."""
+    facts = {row[0]: row for row in catalog.duplicate_facts(model)}
+    if len(facts) < 2:
+        return []
+    sets = _Sets()
+    same_content: dict[str, list[int]] = defaultdict(list)
+    for pid, row in facts.items():
+        if row[2]:
+            same_content[row[2]].append(pid)
+    for members in same_content.values():
+        for other in members[1:]:
+            sets.union(members[0], other)
+    # One photo per content stands for all its copies (they share one vector).
+    stands_for = {pid for pid, row in facts.items() if not row[2]}
+    stands_for |= {next((m for m in members if facts[m][7]), members[0]) for members in same_content.values()}
+    ids, vectors = catalog.vectors_for(model, sorted(stands_for))
+    if len(ids):
+        labels, sims = index.neighbours(ids, vectors, NEIGHBOURS)
+        prints: dict[int, bytes | None] = {}
+
+        def print_of(pid: int) -> bytes | None:
+            if pid not in prints:
+                prints[pid] = facts[pid][7] or read_fingerprint(facts[pid][1])
+            return prints[pid]
+
+        for row, pid in enumerate(ids.tolist()):
+            for other, sim in zip(labels[row].tolist(), sims[row].tolist()):
+                if sim < NEAR_COSINE or other not in facts or sets.find(other) == sets.find(pid):
+                    continue
+                a, b = print_of(pid), print_of(other)
+                if a is not None and b is not None and imageio.fingerprint_distance(a, b) <= NEAR_LOOK:
+                    sets.union(pid, other)
+    members: dict[int, list[int]] = defaultdict(list)
+    for pid in facts:
+        members[sets.find(pid)].append(pid)
+    groups = [_group(catalog, model, facts, ids_) for ids_ in members.values() if len(ids_) > 1]
+    groups.sort(key=lambda g: (-len(g.photos), g.photos[0].path))
+    return groups
+
+
+def _group(catalog: Catalog, model: str, facts: dict, ids: list[int]) -> Group:
+    copies = [Copy(pid, facts[pid][1], *facts[pid][3:7], facts[pid][8]) for pid in ids]
+    copies.sort(key=lambda c: (-((c.width or 0) * (c.height or 0)), -(c.size or 0), c.taken or "9999",
+                               c.mtime_ns or 0, c.path))
+    copies[0].best = True
+    exact = len({facts[c.id][2] for c in copies}) == 1
+    if not exact:
+        vid, mat = catalog.vectors_for(model, [c.id for c in copies])
+        row = {int(i): r for r, i in enumerate(vid)}
+        best = mat[row[copies[0].id]]
+        for c in copies[1:]:
+            c.score = round(float(np.clip(mat[row[c.id]] @ best, -1.0, 1.0)), 4)
+        copies[1:] = sorted(copies[1:], key=lambda c: (-c.score, c.path))
+    return Group("exact" if exact else "near", copies)

@@ -1,0 +1,146 @@
+"""Duplicates: planted copies (byte-identical, resized, recompressed, converted, lightly cropped) are grouped with
+their originals, distinct pictures are not, the best copy is marked, and extras go to the trash only on request."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+from helpers import cli_json, draw_folder, run_cli
+from PIL import Image
+
+from photoclip import duplicates, imageio, ops
+
+
+def _crop(img: Image.Image, part: float) -> Image.Image:
+    w, h = img.size
+    return img.crop((round(w * part), round(h * part), round(w * (1 - part)), round(h * (1 - part))))
+
+
+def plant(tmp_path):
+    """40 toy pictures, and in another folder five kinds of copies of five of them; returns
+    (folders, {copy path: its original}, the originals)."""
+    originals = draw_folder(tmp_path / "photos", seed=11, count=40, sizes=((320, 240), (240, 300), (260, 260)))
+    copies_dir = tmp_path / "copies"
+    copies_dir.mkdir()
+    with_objects = [p for p, pic in sorted(originals.items()) if pic.objects]
+    planted = {}
+    makers = {
+        "exact": lambda src, dst: shutil.copyfile(src, dst),
+        "half.jpg": lambda src, dst: Image.open(src).convert("RGB").resize(
+            (Image.open(src).width // 2, Image.open(src).height // 2)).save(dst, quality=90),
+        "q35.jpg": lambda src, dst: Image.open(src).convert("RGB").save(dst, quality=35),
+        "webp": lambda src, dst: Image.open(src).save(dst, "WEBP", quality=80),
+        "crop.png": lambda src, dst: _crop(Image.open(src).convert("RGB"), 0.03).save(dst),
+    }
+    for (kind, make), src in zip(makers.items(), with_objects[::4]):
+        name = src.rsplit("/", 1)[1]
+        dst = copies_dir / (name if kind == "exact" else f"{name.rsplit('.', 1)[0]}.{kind}")
+        make(src, dst)
+        planted[str(dst)] = src
+    return [tmp_path / "photos", copies_dir], planted, originals
+
+
+def check_groups(groups, planted, originals):
+    """Each planted copy shares a group with its original and no other picture; the original is the best copy."""
+    where = {c.path: g for g in groups for c in g.photos}
+    for copy, original in planted.items():
+        assert copy in where, f"{copy} was not found as a duplicate"
+        group = where[copy]
+        assert {c.path for c in group.photos} == {copy, original}
+        assert group.photos[0].path == original and group.photos[0].best  # larger or older: the original
+        assert group.kind == ("exact" if copy.endswith(original.rsplit("/", 1)[1]) else "near")
+    # No group holds two different pictures: every group is one original and its planted copies.
+    for g in groups:
+        assert sum(1 for c in g.photos if c.path in originals) == 1, [c.path for c in g.photos]
+
+
+def test_planted_copies_are_grouped_and_distinct_pictures_are_not(library, tmp_path):
+    folders, planted, originals = plant(tmp_path)
+    library.add_folders([str(f) for f in folders])
+    library.index_now()
+    groups = library.duplicates()
+    check_groups(groups, planted, originals)
+    assert len(groups) == len(planted)
+    for g in groups:
+        assert g.photos[0].score == 1.0
+        assert all(0.9 <= c.score <= 1.0 for c in g.photos)
+        assert len(g.extras) == len(g.photos) - 1 and not any(c.best for c in g.extras)
+
+
+def test_libraries_indexed_before_fingerprints_read_them_from_the_files(library, tmp_path):
+    folders, planted, originals = plant(tmp_path)
+    library.add_folders([str(f) for f in folders])
+    library.index_now()
+    with sqlite3.connect(library.paths.catalog) as db:  # as a schema-2 catalog left them
+        db.execute("UPDATE photos SET fingerprint=NULL")
+    read = []
+
+    def reading(path):
+        read.append(path)
+        return duplicates._read_fingerprint(path)
+
+    groups = duplicates.find(library.catalog, library.index, library.model_id, read_fingerprint=reading)
+    check_groups(groups, planted, originals)
+    assert 0 < len(set(read)) < len(originals)  # only the candidates' files are read, not the whole library
+
+
+def test_fingerprint_tells_copies_from_different_pictures():
+    pics = draw_folder_images(seed=5)
+    for a in pics:
+        small = a.resize((a.width // 3, a.height // 3))
+        assert imageio.fingerprint_distance(imageio.fingerprint(a), imageio.fingerprint(small)) <= duplicates.NEAR_LOOK
+    distances = [imageio.fingerprint_distance(imageio.fingerprint(a), imageio.fingerprint(b))
+                 for i, a in enumerate(pics) for b in pics[i + 1:]]
+    assert min(distances) > duplicates.NEAR_LOOK
+
+
+def draw_folder_images(seed):
+    import toyworld
+
+    # Pictures that differ in what they show (an object each), as distinct photos of a library do.
+    return [img for img, pic in toyworld.draw_set(seed, 30, sizes=((320, 240),)) if pic.objects]
+
+
+def test_cli_duplicates_json_and_text(tmp_path, toy_spec):
+    folders, planted, originals = plant(tmp_path)
+    home = tmp_path / "home"
+    run_cli("index", *folders, home=home, env={"PHOTOCLIP_MODEL": toy_spec})
+    data = cli_json("duplicates", home=home)
+    assert set(data) >= {"groups", "extra", "extra_bytes"}
+    assert data["extra"] == len(planted)
+    for g in data["groups"]:
+        assert g["kind"] in ("exact", "near")
+        assert set(g["photos"][0]) >= {"path", "score", "best"}
+        assert g["photos"][0]["best"] and not any(p["best"] for p in g["photos"][1:])
+    grouped = {p["path"] for g in data["groups"] for p in g["photos"]}
+    assert grouped == set(planted) | set(planted.values())
+    text = run_cli("duplicates", home=home).stdout
+    assert f"{len(data['groups'])} groups; {len(planted)} extra copies" in text
+    assert all(path in text for path in grouped)
+
+
+@pytest.fixture
+def trash_home(tmp_path, monkeypatch):
+    """Send2Trash puts files from this file system into $XDG_DATA_HOME/Trash."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "xdg" / "Trash" / "files"
+
+
+def test_trash_moves_only_library_photos_and_they_leave_the_results(library, tmp_path, trash_home):
+    folders, planted, originals = plant(tmp_path)
+    library.add_folders([str(f) for f in folders])
+    library.index_now()
+    extras = [c.path for g in library.duplicates() for c in g.extras]
+    outsider = tmp_path / "not-in-library.jpg"
+    shutil.copyfile(next(iter(originals)), outsider)
+    result = ops.trash(library, extras + [str(outsider)])
+    assert sorted(result["trashed"]) == sorted(extras)
+    assert result["failed"] == [{"path": str(outsider), "reason": "not a photo in this library"}]
+    assert outsider.exists()  # never touched
+    for path in extras:
+        assert not (tmp_path / path).exists()
+        assert (trash_home / path.rsplit("/", 1)[1]).exists()  # in the trash, restorable
+    assert library.duplicates() == []
+    shown = {p for _, p in library.catalog.listing()}
+    assert not shown & set(extras) and set(originals) <= shown
