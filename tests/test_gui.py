@@ -450,3 +450,80 @@ def test_less_relevant_matches_are_one_click_away_and_images_drop_into_the_box(m
     w.dropEvent(QDropEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
     qtbot.waitUntil(lambda: w.shown_mode == ("search", f'like:"{beach}"'), timeout=WAIT)
     assert w.search.text() == f'like:"{beach}"' and beach not in shown_paths(w) and len(shown_paths(w)) == 59
+
+
+def test_duplicates_window_keeps_the_best_copy_and_trashes_only_after_confirmation(
+        make_window, qtbot, library, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    from test_duplicates import plant
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # Send2Trash's trash for this file system
+    folders, planted, originals = plant(tmp_path)
+    library.add_folders([str(f) for f in folders])
+    library.index_now()
+    w = make_window()
+    ready(qtbot, w)
+    dlg = w.show_duplicates()
+    qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == len(planted), timeout=WAIT)
+    # Every best copy is shown but cannot be checked; the extras start checked.
+    assert sorted(dlg.checked_paths()) == sorted(planted)
+    for i in range(dlg.tree.topLevelItemCount()):
+        best = dlg.tree.topLevelItem(i).child(0)
+        assert best.text(1) == "best copy" and not best.flags() & Qt.ItemIsUserCheckable
+    # Uncheck one extra: it stays.
+    first_extra = dlg.tree.topLevelItem(0).child(1)
+    kept = dlg.paths[first_extra.data(0, Qt.UserRole)]
+    first_extra.setCheckState(0, Qt.Unchecked)
+    assert dlg.trash_button.text() == f"Move {len(planted) - 1} to trash…"
+
+    shown = {}
+
+    def answer(reply):
+        def exec_(box):
+            shown["text"], shown["detail"] = box.text(), box.detailedText()
+            return reply
+        return exec_
+
+    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.Cancel))
+    dlg.confirm_trash()  # cancelled: nothing moves
+    assert all(os.path.exists(p) for p in planted)
+    monkeypatch.setattr(QMessageBox, "exec", answer(QMessageBox.Yes))
+    with qtbot.waitSignal(dlg.loaded, timeout=WAIT):
+        dlg.confirm_trash()
+    assert sorted(shown["detail"].splitlines()) == sorted(set(planted) - {kept})  # the confirmation listed them
+    assert all(not os.path.exists(p) for p in planted if p != kept)
+    assert os.path.exists(kept) and all(os.path.exists(p) for p in originals)
+    assert dlg.tree.topLevelItemCount() == 1  # only the group whose extra was kept
+    dlg.close()
+
+
+def test_date_order_toggle_with_month_headers(make_window, qtbot, library, tmp_path):
+    import datetime
+
+    from photoclip.gui.grid import HeaderRole
+
+    truth = draw_folder(tmp_path / "dated", seed=77, count=12)
+    months = {}
+    for i, path in enumerate(sorted(truth)):  # three photos in each of four months, spread over two years
+        when = datetime.datetime(2023 + i // 6, 1 + 3 * (i // 3) % 12, 1 + i, 12, 0)
+        os.utime(path, (when.timestamp(), when.timestamp()))
+        months[path] = when.strftime("%Y-%m")
+    library.add_folders([str(tmp_path / "dated")])
+    library.index_now()
+    w = make_window()
+    ready(qtbot, w)
+    shows(qtbot, w, ("all", None))
+    assert shown_paths(w) == sorted(truth)  # by name until asked otherwise
+    shows(qtbot, w, ("all", None), lambda: w.sort_box.setCurrentIndex(w.sort_box.findData("date")))
+    paths = shown_paths(w)
+    assert [months[p] for p in paths] == sorted(months.values(), reverse=True)  # newest first
+    headers = [w.model.data(w.model.index(i), HeaderRole) for i in range(len(paths))]
+    starts = [i for i in range(len(paths)) if i == 0 or months[paths[i]] != months[paths[i - 1]]]
+    assert [i for i, h in enumerate(headers) if h] == starts == [0, 3, 6, 9]
+    assert "2024" in headers[0] and "2023" in headers[9]
+    # A search in date order: the same photos the CLI gives for --sort date, newest first, with headers.
+    shows(qtbot, w, ("search", "a beach"), lambda: (w.search.setText("a beach"), w._search_now()))
+    answer = library.query("a beach", 500, sort="date")
+    assert shown_paths(w) == [r.path for r in answer.results]
+    assert w.model.data(w.model.index(0), HeaderRole)
+    w.grid.grab()  # the delegate paints the bands without error

@@ -5,7 +5,8 @@ import os
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import (QAbstractListModel, QByteArray, QCoreApplication, QDate, QLocale, QMimeData,
+                            QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal)
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
@@ -14,6 +15,7 @@ from .thumbnails import THUMB, ThumbnailLoader
 PathRole = Qt.UserRole + 1
 ScoreRole = Qt.UserRole + 2
 IdRole = Qt.UserRole + 3
+HeaderRole = Qt.UserRole + 4
 CELL = QSize(THUMB + 16, THUMB + 34)
 
 
@@ -32,6 +34,29 @@ class Item:
     id: int
     path: str
     score: float | None = None
+    taken: str | None = None  # ISO 8601, in date order
+    header: str | None = None  # "March 2024" on the first photo of each month, in date order
+
+
+def month_header(taken: str | None) -> str:
+    """The header of a month in the user's language ("March 2024", "2024年3月")."""
+    if not taken or len(taken) < 7 or not taken[:4].isdigit() or not taken[5:7].isdigit():
+        return QCoreApplication.translate("grid", "Date unknown")
+    return QLocale().toString(QDate(int(taken[:4]), int(taken[5:7]), 1), "MMMM yyyy")
+
+
+def in_date_order(items: list[Item], catalog) -> list[Item]:
+    """Newest first (date taken: EXIF, else the file's time), with a header on the first photo of each month.
+    Grid cells stay uniform (constant-time layout for 100,000 photos), so a header is a band over that cell."""
+    taken = catalog.taken([it.id for it in items if it.taken is None])
+    out = [Item(it.id, it.path, it.score, it.taken or taken.get(it.id)) for it in items]
+    out.sort(key=lambda it: (it.taken or "", it.path), reverse=True)
+    month = object()
+    for it in out:
+        if (it.taken or "")[:7] != month:
+            month = (it.taken or "")[:7]
+            it.header = month_header(it.taken)
+    return out
 
 
 class PhotoModel(QAbstractListModel):
@@ -114,6 +139,8 @@ class PhotoModel(QAbstractListModel):
             return it.score
         if role == IdRole:
             return it.id
+        if role == HeaderRole:
+            return it.header
         return None
 
     def flags(self, index):
@@ -157,6 +184,13 @@ class PhotoDelegate(QStyledItemDelegate):
         text_rect = QRect(r.x() + 4, r.y() + THUMB + 10, r.width() - 8, 20)
         painter.drawText(text_rect, Qt.AlignHCenter | Qt.AlignVCenter,
                          painter.fontMetrics().elidedText(text, Qt.ElideMiddle, text_rect.width()))
+        header = index.data(HeaderRole)
+        if header:  # where a month begins (date order): a band across the top of the cell
+            band = QRect(r.x(), r.y(), r.width(), painter.fontMetrics().height() + 4)
+            painter.fillRect(band, option.palette.highlight())
+            painter.setPen(option.palette.highlightedText().color())
+            painter.drawText(band.adjusted(4, 0, -4, 0), Qt.AlignLeft | Qt.AlignVCenter,
+                             painter.fontMetrics().elidedText(header, Qt.ElideRight, band.width() - 8))
         painter.restore()
 
 

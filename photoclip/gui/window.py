@@ -15,7 +15,7 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -24,8 +24,9 @@ from ..encoder import ModelLoadError
 from ..holder import HolderError
 from ..imageio import is_image_name
 from ..service import LibraryService, LiveEvent
+from .duplicates import DuplicatesDialog
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
-from .grid import Item, PhotoGrid, PhotoModel, file_url
+from .grid import Item, PhotoGrid, PhotoModel, file_url, in_date_order
 from .tasks import Bridge, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.shown_mode: tuple[str, str | None] | None = None  # the view the grid currently shows
         self._request = 0
         self.show_all = False  # the user asked for them too
+        self.sort = "relevance"  # or "date": newest first, with a header where each month begins
         self._last_refresh = 0.0
         self.model_error: str | None = None
         self.downloaded_bytes = 0
@@ -98,7 +100,7 @@ class MainWindow(QMainWindow):
         self.search.setAcceptDrops(False)  # an image dropped on the box becomes a like: example (dropEvent)
         bar.addWidget(self.search)
         for text, slot in (("Add folder…", self.choose_folder), ("New album…", self.new_album),
-                           ("Settings…", self.open_settings)):
+                           ("Duplicates…", self.show_duplicates), ("Settings…", self.open_settings)):
             act = QAction(text, self)
             act.triggered.connect(slot)
             bar.addAction(act)
@@ -165,9 +167,14 @@ class MainWindow(QMainWindow):
         self.more_button.setFlat(True)
         self.more_button.hide()
         self.more_button.clicked.connect(self.show_less_relevant)
+        self.sort_box = QComboBox()
+        self.sort_box.addItem("Best match first", "relevance")
+        self.sort_box.addItem("Newest first", "date")
+        self.sort_box.currentIndexChanged.connect(self._sort_changed)
         heading_row = QHBoxLayout()
         heading_row.addWidget(self.heading, 1)
         heading_row.addWidget(self.more_button)
+        heading_row.addWidget(self.sort_box)
         cl.addLayout(heading_row)
         cl.addWidget(self.stack, 1)
         split = QSplitter()
@@ -405,21 +412,24 @@ class MainWindow(QMainWindow):
                                                    else mode[1]))
         if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
             return  # answered once the model is ready
-        show_all = self.show_all
-        run_task(lambda: self._load_items(mode, show_all), lambda loaded: self._show_items(req, mode, *loaded),
+        show_all, sort = self.show_all, self.sort
+        run_task(lambda: self._load_items(mode, show_all, sort), lambda loaded: self._show_items(req, mode, *loaded),
                  lambda e: self._view_failed(req, e), owner=self)
 
-    def _load_items(self, mode, show_all: bool) -> tuple[list[Item], int]:
+    def _load_items(self, mode, show_all: bool, sort: str = "relevance") -> tuple[list[Item], int]:
         """On a worker: the view's photos, and how many matches a search's relevance cut-off left out."""
         kind, arg = mode
+        hidden = 0
         if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
-            answer = self.lib.query(arg, 500, show_all=show_all)
-            return [Item(r.id, r.path, r.score) for r in answer.results], answer.hidden
-        if kind == "similar":
-            return [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)], 0
-        if kind == "album":
-            return [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)], 0
-        return [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)], 0
+            answer = self.lib.query(arg, 500, show_all=show_all, sort=sort)
+            items, hidden = [Item(r.id, r.path, r.score, answer.taken.get(r.id)) for r in answer.results], answer.hidden
+        elif kind == "similar":
+            items = [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
+        elif kind == "album":
+            items = [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)]
+        else:
+            items = [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)]
+        return (in_date_order(items, self.lib.catalog) if sort == "date" else items), hidden
 
     def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0) -> None:
         if req != self._request:
@@ -438,6 +448,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(error), 8000)
             self.model.set_items([])
             self.view_loaded.emit()
+
+    def _sort_changed(self) -> None:
+        self.sort = self.sort_box.currentData()
+        self.shown_mode = None  # a different order: a fresh view, not row moves
+        self.refresh()
 
     def show_less_relevant(self) -> None:
         self.show_all = True
@@ -504,6 +519,12 @@ class MainWindow(QMainWindow):
 
     def preview(self, path: str) -> None:
         PreviewDialog(self.lib, path, self).exec()
+
+    def show_duplicates(self) -> DuplicatesDialog:
+        dlg = DuplicatesDialog(self)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
 
     def show_failures(self) -> None:
         FailuresDialog(self.lib.failures(), self).exec()

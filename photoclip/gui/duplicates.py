@@ -1,0 +1,130 @@
+"""The Duplicates window: groups of copies with the best one marked and kept; the checked extras go to the system
+trash only after a confirmation that lists every one of them.  Nothing is deleted any other way."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout)
+
+from .. import ops
+from .grid import display_name
+from .tasks import run_task
+
+
+def _mb(n: int | None) -> str:
+    return f"{(n or 0) / 1e6:.1f} MB"
+
+
+class DuplicatesDialog(QDialog):
+    loaded = Signal()  # the list is on screen (tests wait for it)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window_ = window
+        self.setWindowTitle("Duplicates")
+        self.resize(820, 560)
+        self.paths: list[str] = []  # row data points here: paths never pass through Qt strings
+        self.summary = QLabel("Looking for duplicates…")
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Photo", "Kept", "Size", "Pixels", "Similarity"])
+        self.tree.setIconSize(QSize(64, 64))
+        self._rows: dict[str, QTreeWidgetItem] = {}
+        window.thumbs.ready.connect(self._thumb_ready)
+        self.tree.itemChanged.connect(lambda *_: self._update_button())
+        self.trash_button = QPushButton("Move checked to trash…")
+        self.trash_button.clicked.connect(self.confirm_trash)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.addButton(self.trash_button, QDialogButtonBox.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(buttons)
+        self.reload()
+
+    def reload(self) -> None:
+        self.trash_button.setEnabled(False)
+        run_task(lambda: ops.duplicates(self.window_.lib), self._show, self._failed, owner=self)
+
+    def _failed(self, error: BaseException) -> None:
+        self.summary.setText(str(error))
+        self.loaded.emit()
+
+    def _show(self, data: dict) -> None:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self.paths = []
+        self._rows = {}
+        for g in data["groups"]:
+            kind = "Exact copies" if g["kind"] == "exact" else "Near-duplicates"
+            top = QTreeWidgetItem([f"{kind} ({len(g['photos'])})"])
+            top.setFlags(Qt.ItemIsEnabled)
+            for p in g["photos"]:
+                self.paths.append(p["path"])
+                dims = f"{p['width']}×{p['height']}" if p["width"] else ""
+                it = QTreeWidgetItem([display_name(p["path"]), "best copy" if p["best"] else "",
+                                      _mb(p["size"]), dims, "" if p["best"] else f"{p['score']:.3f}"])
+                it.setData(0, Qt.UserRole, len(self.paths) - 1)
+                it.setToolTip(0, display_name(p["path"]))
+                self._rows[p["path"]] = it
+                pix = self.window_.thumbs.get(p["path"])  # a miss queues a render: _thumb_ready sets it
+                if pix is not None:
+                    it.setIcon(0, QIcon(pix))
+                if p["best"]:  # the copy that stays can never be checked
+                    it.setFlags(Qt.ItemIsEnabled)
+                else:
+                    it.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable | Qt.ItemIsSelectable)
+                    it.setCheckState(0, Qt.Checked)
+                top.addChild(it)
+            self.tree.addTopLevelItem(top)
+        self.tree.expandAll()
+        self.tree.resizeColumnToContents(0)
+        self.tree.blockSignals(False)
+        self.summary.setText(
+            f"{len(data['groups'])} groups; {data['extra']} extra copies ({_mb(data['extra_bytes'])}). "
+            "The best copy of each group (largest, then oldest) is kept." if data["groups"] else "No duplicates.")
+        self._update_button()
+        self.loaded.emit()
+
+    def _thumb_ready(self, path: str) -> None:
+        it = self._rows.get(path)
+        pix = self.window_.thumbs.get(path) if it is not None else None
+        if pix is not None:
+            it.setIcon(0, QIcon(pix))
+
+    def checked_paths(self) -> list[str]:
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for j in range(top.childCount()):
+                it = top.child(j)
+                if it.flags() & Qt.ItemIsUserCheckable and it.checkState(0) == Qt.Checked:
+                    out.append(self.paths[it.data(0, Qt.UserRole)])
+        return out
+
+    def _update_button(self) -> None:
+        n = len(self.checked_paths())
+        self.trash_button.setEnabled(n > 0)
+        self.trash_button.setText(f"Move {n} to trash…" if n else "Move checked to trash…")
+
+    def confirm_trash(self) -> None:
+        paths = self.checked_paths()
+        if not paths:
+            return
+        box = QMessageBox(QMessageBox.Question, "Move to trash",
+                          f"Move {len(paths)} photos to the system trash? The best copy of each group stays; "
+                          "the trash can restore them.", QMessageBox.Yes | QMessageBox.Cancel, self)
+        box.setDetailedText("\n".join(display_name(p) for p in paths))
+        box.setDefaultButton(QMessageBox.Cancel)
+        if box.exec() != QMessageBox.Yes:
+            return
+        self.trash_button.setEnabled(False)
+        self.window_.command("trash", self._trashed, lambda e: self._failed(e), paths=paths)
+
+    def _trashed(self, result: dict) -> None:
+        if result["failed"]:
+            QMessageBox.warning(self, "Move to trash", f"{len(result['failed'])} photos were left where they are:\n"
+                                + "\n".join(f"{display_name(f['path'])}: {f['reason']}" for f in result["failed"]))
+        self.window_.refresh()
+        self.reload()
