@@ -24,7 +24,7 @@ from .index import VectorIndex
 
 log = logging.getLogger(__name__)
 
-NEIGHBOURS = 8
+NEIGHBOURS = 6
 NEAR_COSINE = 0.90
 NEAR_LOOK = 5.0  # RMS colour difference (0-255) on the fingerprint grid; see tests/test_duplicates.py
 
@@ -100,28 +100,39 @@ def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_
     stands_for = {pid for pid, row in facts.items() if not row[2]}
     stands_for |= {next((m for m in members if facts[m][7]), members[0]) for members in same_content.values()}
     ids, vectors = catalog.vectors_for(model, sorted(stands_for))
-    if len(ids):
-        labels, sims = index.neighbours(ids, vectors, NEIGHBOURS)
-        prints: dict[int, bytes | None] = {}
-
-        def print_of(pid: int) -> bytes | None:
-            if pid not in prints:
-                prints[pid] = facts[pid][7] or read_fingerprint(facts[pid][1])
-            return prints[pid]
-
-        for row, pid in enumerate(ids.tolist()):
-            for other, sim in zip(labels[row].tolist(), sims[row].tolist()):
-                if sim < NEAR_COSINE or other not in facts or sets.find(other) == sets.find(pid):
-                    continue
-                a, b = print_of(pid), print_of(other)
-                if a is not None and b is not None and imageio.fingerprint_distance(a, b) <= NEAR_LOOK:
-                    sets.union(pid, other)
+    for a, b in _look_alike(facts, *index.neighbours(ids, vectors, NEIGHBOURS), ids, read_fingerprint):
+        sets.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
     for pid in facts:
         members[sets.find(pid)].append(pid)
     groups = [_group(catalog, model, facts, ids_) for ids_ in members.values() if len(ids_) > 1]
     groups.sort(key=lambda g: (-len(g.photos), g.photos[0].path))
     return groups
+
+
+def _look_alike(facts: dict, labels: np.ndarray, sims: np.ndarray, ids: np.ndarray,
+                read_fingerprint) -> list[tuple[int, int]]:
+    """The neighbour pairs close enough in meaning whose fingerprints agree too."""
+    rows, cols = np.nonzero(sims >= NEAR_COSINE)
+    pairs = np.stack([ids[rows], labels[rows, cols]], axis=1) if len(rows) else np.zeros((0, 2), np.int64)
+    pairs = pairs[np.isin(pairs[:, 1], np.fromiter(facts, np.int64, len(facts)))]
+    pairs = np.unique(np.sort(pairs, axis=1), axis=0)  # each pair once, whichever side found it
+    if not len(pairs):
+        return []
+    prints = {}
+    for pid in np.unique(pairs).tolist():
+        stored = facts[pid][7]
+        prints[pid] = stored if stored and len(stored) == imageio.FINGERPRINT_BYTES else read_fingerprint(facts[pid][1])
+    known = np.array([prints[a] is not None and prints[b] is not None for a, b in pairs.tolist()], bool)
+    pairs = pairs[known]
+    if not len(pairs):
+        return []
+
+    def side(col: int) -> np.ndarray:
+        return np.frombuffer(b"".join(prints[p] for p in pairs[:, col].tolist()), np.uint8).reshape(len(pairs), -1)
+
+    close = imageio.fingerprint_distances(side(0), side(1)) <= NEAR_LOOK
+    return [tuple(p) for p in pairs[close].tolist()]
 
 
 def _group(catalog: Catalog, model: str, facts: dict, ids: list[int]) -> Group:

@@ -264,14 +264,21 @@ def fingerprint(img: Image.Image) -> bytes:
                     for c in FINGERPRINT_CROPS)
 
 
+def fingerprint_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How different pictures look, pair by pair, 0 (identical) to 255: the RMS colour difference of the
+    best-aligned pair of grids (whole frame against whole frame, or a central crop of one against the other's
+    whole frame).  a and b: (pairs, FINGERPRINT_BYTES) uint8."""
+    views = len(FINGERPRINT_CROPS)
+    ga = np.asarray(a, np.uint8).reshape(len(a), views, -1).astype(np.float32)
+    gb = np.asarray(b, np.uint8).reshape(len(b), views, -1).astype(np.float32)
+    whole_a, whole_b = ga[:, :1], gb[:, :1]
+    d = np.concatenate([np.mean((ga - whole_b) ** 2, axis=2), np.mean((whole_a - gb[:, 1:]) ** 2, axis=2)], axis=1)
+    return np.sqrt(d.min(axis=1))
+
+
 def fingerprint_distance(a: bytes, b: bytes) -> float:
-    """How different two pictures look, 0 (identical) to 255: the RMS colour difference of the best-aligned
-    pair of grids (whole frame against whole frame, or a central crop of one against the other's whole frame)."""
-    size = FINGERPRINT_GRID * FINGERPRINT_GRID * 3
-    ga = np.frombuffer(a, np.uint8).reshape(-1, size).astype(np.float32)
-    gb = np.frombuffer(b, np.uint8).reshape(-1, size).astype(np.float32)
-    pairs = [(ga[0], gb[0])] + [(ga[i], gb[0]) for i in range(1, len(ga))] + [(ga[0], gb[i]) for i in range(1, len(gb))]
-    return float(min(np.sqrt(np.mean((x - y) ** 2)) for x, y in pairs))
+    """fingerprint_distances for one pair of fingerprints (bytes)."""
+    return float(fingerprint_distances(np.frombuffer(a, np.uint8)[None], np.frombuffer(b, np.uint8)[None])[0])
 
 
 def load(path: str, target: int = 256) -> tuple[Decoded, str, os.stat_result]:

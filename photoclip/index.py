@@ -223,7 +223,7 @@ class VectorIndex:
                 if n < 2:
                     break
                 k_eff = min(n, k + 1)  # the photo itself comes back too
-                self._graph.set_ef(max(2 * k_eff, 32, n if n <= EXACT_BELOW else 0))
+                self._graph.set_ef(max(2 * k_eff, 16, n if n <= EXACT_BELOW else 0))
                 try:
                     labels, dists = self._graph.knn_query(
                         np.ascontiguousarray(vectors[start:start + chunk], np.float32), k=k_eff, num_threads=threads)
