@@ -264,16 +264,22 @@ def fingerprint(img: Image.Image) -> bytes:
                     for c in FINGERPRINT_CROPS)
 
 
-def fingerprint_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def fingerprint_distances(a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """How different pictures look, pair by pair, 0 (identical) to 255: the RMS colour difference of the
     best-aligned pair of grids (whole frame against whole frame, or a central crop of one against the other's
-    whole frame).  a and b: (pairs, FINGERPRINT_BYTES) uint8."""
+    whole frame).  a and b: (pairs, FINGERPRINT_BYTES) uint8.  Integer arithmetic, in chunks."""
     views = len(FINGERPRINT_CROPS)
-    ga = np.asarray(a, np.uint8).reshape(len(a), views, -1).astype(np.float32)
-    gb = np.asarray(b, np.uint8).reshape(len(b), views, -1).astype(np.float32)
-    whole_a, whole_b = ga[:, :1], gb[:, :1]
-    d = np.concatenate([np.mean((ga - whole_b) ** 2, axis=2), np.mean((whole_a - gb[:, 1:]) ** 2, axis=2)], axis=1)
-    return np.sqrt(d.min(axis=1))
+    out = np.empty(len(a), np.float32)
+    for start in range(0, len(a), chunk):
+        ga = np.asarray(a[start:start + chunk], np.uint8).reshape(-1, views, FINGERPRINT_BYTES // views)
+        gb = np.asarray(b[start:start + chunk], np.uint8).reshape(-1, views, FINGERPRINT_BYTES // views)
+        ga, gb = ga.astype(np.int16), gb.astype(np.int16)
+        d = [np.einsum("ij,ij->i", x := ga[:, 0] - gb[:, 0], x, dtype=np.int64)]
+        for v in range(1, views):
+            d.append(np.einsum("ij,ij->i", x := ga[:, v] - gb[:, 0], x, dtype=np.int64))
+            d.append(np.einsum("ij,ij->i", x := ga[:, 0] - gb[:, v], x, dtype=np.int64))
+        out[start:start + chunk] = np.sqrt(np.min(d, axis=0) / (FINGERPRINT_BYTES // views))
+    return out
 
 
 def fingerprint_distance(a: bytes, b: bytes) -> float:
