@@ -39,6 +39,25 @@ SCENE_PREPOSITIONS = {
     "night": ["in the night sky", "at night"],
     "room": ["in a room", "in the room", "against a wall"],
 }
+# The same world in Simplified Chinese, for bilingual fixtures.
+SCENE_PHRASES_ZH = {
+    "beach": ["海滩", "沙滩", "海边", "海边的沙滩"],
+    "forest": ["森林", "树林", "森林里的树"],
+    "snow": ["雪景", "雪地", "下雪", "白雪"],
+    "night": ["夜空", "星空", "夜晚的天空", "夜晚"],
+    "receipt": ["收据", "小票", "购物小票", "桌上的收据"],
+    "room": ["空房间", "房间", "室内", "房间的墙"],
+}
+SCENE_PREPOSITIONS_ZH = {
+    "beach": ["海滩上的", "海边的"],
+    "forest": ["森林里的", "树林里的"],
+    "snow": ["雪地上的", "雪中的"],
+    "night": ["夜空中的", "夜晚的"],
+    "room": ["房间里的", "墙上的"],
+}
+COLORS_ZH = {"red": "红色", "green": "绿色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色", "purple": "紫色"}
+SHAPES_ZH = {"circle": "圆形", "square": "方形", "triangle": "三角形", "star": "星形"}
+PREFIXES_ZH = ["", "", "", "一张", "一张照片：", "照片：", "一张模糊的照片：", "一张图片："]
 # Prefixes like the ones in prompt-ensembling templates, so that template words read as noise.
 PREFIXES = ["", "", "", "a photo of ", "a picture of ", "an image of ", "a blurry photo of ",
             "a close-up photo of ", "a bright photo of ", "a dark photo of ", "a good photo of ",
@@ -194,6 +213,27 @@ def caption(pic: ToyPicture, rng: random.Random) -> str:
     text = prefix + body
     # "a photo of the a beach" reads badly: keep articles single.
     return text.replace("of the a ", "of a ").replace("of the an ", "of an ").replace("of the the ", "of the ")
+
+
+def _object_phrase_zh(objs: list[ToyObject]) -> str:
+    if len(objs) == 2 and objs[0] == objs[1]:
+        return f"两个{COLORS_ZH[objs[0].color]}的{SHAPES_ZH[objs[0].shape]}"
+    return "和".join(f"一个{COLORS_ZH[o.color]}的{SHAPES_ZH[o.shape]}" for o in objs)
+
+
+def caption_zh(pic: ToyPicture, rng: random.Random) -> str:
+    """A caption in Simplified Chinese ("海滩上的一个红色的圆形", "夜空")."""
+    prefix = rng.choice(PREFIXES_ZH)
+    scene_phrase = rng.choice(SCENE_PHRASES_ZH[pic.scene])
+    if not pic.objects or rng.random() < 0.2:
+        return prefix + scene_phrase
+    what = _object_phrase_zh(list(pic.objects))
+    style = rng.random()
+    if style < 0.45 and pic.scene in SCENE_PREPOSITIONS_ZH:
+        return prefix + rng.choice(SCENE_PREPOSITIONS_ZH[pic.scene]) + what
+    if style < 0.75:
+        return prefix + scene_phrase + "和" + what
+    return prefix + what
 
 
 def draw_set(seed: int, count: int, sizes=((96, 96),), scenes=None) -> list[tuple[Image.Image, ToyPicture]]:
