@@ -7,6 +7,9 @@ How an album decides (also in the README):
   2. A photo's score is the probability, under CLIP's own softmax (the model's logit scale), that it shows
      one of the album's prompts rather than one of its negative prompts or a generic background prompt
      ("a photo", "a picture of something", ...).  It is a number in [0, 1] shown with every member.
+     SigLIP-style models (a learned logit bias, a sigmoid per image-text pair) give each prompt its own
+     probability: the score is the best prompt's sigmoid(scale * cos + bias), times the chance that no
+     negative prompt matches (1 - the best negative's); no background prompts are needed.
   3. Feedback moves the score: photos marked "belongs"/"doesn't belong" act as a cache of labelled examples
      (Tip-Adapter's idea) that pull look-alike photos up or push them down; marked photos themselves are
      always in / always out, whatever the classifier says.
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 FEEDBACK_WEIGHT = 4.0  # how far one marked photo moves a look-alike's log-odds
 FEEDBACK_SHARPNESS = 8.0  # how fast that pull fades with image-image distance
 THRESHOLD_RANGE = (0.3, 0.9)
+# A sigmoid model's probabilities are absolute and a true match often scores well below 0.5 (SigLIP trains
+# with a large negative bias), so its automatic threshold may go lower.
+SIGMOID_THRESHOLD_RANGE = (0.05, 0.9)
 
 
 def _data() -> dict:
@@ -58,8 +64,25 @@ def template_set(name: str) -> Sequence:
     return sets[name]
 
 
-def starter_albums() -> list[dict]:
-    return _data()["starter_albums"]
+def starter_albums(language: str = "en", multilingual_model: bool = True) -> list[dict]:
+    """The ready-made albums.  In Chinese ("zh"), each gets its Chinese name, and for a model that reads
+    Chinese its Chinese prompts too (with Chinese templates); an English-only model keeps the English prompts."""
+    out = []
+    for a in _data()["starter_albums"]:
+        if language.startswith("zh"):
+            zh = a["zh"]
+            prompts, negatives = (zh["prompts"], zh["negatives"]) if multilingual_model else (a["prompts"], a["negatives"])
+            out.append({"name": zh["name"], "prompts": prompts, "negatives": negatives,
+                        "templates": "personal_zh" if multilingual_model else "personal"})
+        else:
+            out.append({"name": a["name"], "prompts": a["prompts"], "negatives": a["negatives"],
+                        "templates": "personal"})
+    return out
+
+
+def default_templates(prompts: Sequence[str]) -> str:
+    """The template set for new prompts: Chinese templates for prompts written in Chinese."""
+    return "personal_zh" if any("\u4e00" <= ch <= "\u9fff" for p in prompts for ch in p) else "personal"
 
 
 def ensemble(encoder: Encoder, names: Sequence[str], templates: Sequence) -> np.ndarray:
@@ -90,9 +113,10 @@ class Album:
         return self.calibrated if self.calibrated is not None else 0.5
 
 
-def calibrated_threshold(scores: np.ndarray) -> float:
-    """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE."""
-    lo, hi = THRESHOLD_RANGE
+def calibrated_threshold(scores: np.ndarray, sigmoid: bool = False) -> float:
+    """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE (or
+    SIGMOID_THRESHOLD_RANGE for a sigmoid model)."""
+    lo, hi = SIGMOID_THRESHOLD_RANGE if sigmoid else THRESHOLD_RANGE
     return min(hi, max(lo, otsu_threshold(scores)))
 
 
@@ -158,9 +182,10 @@ class Albums:
         return self._album(rows[0])
 
     def create(self, name: str, prompts: Sequence[str], negatives: Sequence[str] = (),
-               threshold: float | None = None, templates: str = "personal") -> Album:
+               threshold: float | None = None, templates: str | None = None) -> Album:
         name = name.strip()
         prompts = [p.strip() for p in prompts if p.strip()]
+        templates = templates or default_templates(prompts)
         negatives = [n.strip() for n in negatives if n.strip()]
         if not name:
             raise AlbumError("An album needs a name.")
@@ -192,8 +217,13 @@ class Albums:
         self.catalog.delete_album(self.get(name).id)
 
     # -- scoring ------------------------------------------------------------------------------------
+    @property
+    def sigmoid(self) -> bool:
+        """A SigLIP-style model: each prompt scored on its own (see the module's docstring)."""
+        return self.encoder.logit_bias is not None
+
     def _classes(self, album: Album) -> tuple[np.ndarray, int]:
-        texts = [*album.prompts, *album.negatives, *self._background]
+        texts = [*album.prompts, *album.negatives, *([] if self.sigmoid else self._background)]
         return self.class_embeddings(texts, album.templates), len(album.prompts)
 
     def _feedback(self, album: Album) -> tuple[dict[int, bool], np.ndarray, np.ndarray]:
@@ -207,10 +237,16 @@ class Albums:
         if len(vectors) == 0:
             return np.zeros(0, dtype=np.float32)
         classes, n_pos = self._classes(album)
-        logits = self.encoder.logit_scale * (vectors @ classes.T)
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        p = e[:, :n_pos].sum(axis=1) / e.sum(axis=1)
+        if self.sigmoid:
+            n_neg = len(album.negatives)
+            p = self.encoder.match_probability(vectors @ classes[:n_pos].T).max(axis=1)
+            if n_neg:
+                p = p * (1.0 - self.encoder.match_probability(vectors @ classes[n_pos:n_pos + n_neg].T).max(axis=1))
+        else:
+            logits = self.encoder.logit_scale * (vectors @ classes.T)
+            logits -= logits.max(axis=1, keepdims=True)
+            e = np.exp(logits)
+            p = e[:, :n_pos].sum(axis=1) / e.sum(axis=1)
         _, fb_vecs, signs = feedback if feedback is not None else self._feedback(album)
         if len(signs):
             p = np.clip(p, 1e-6, 1 - 1e-6)
@@ -234,7 +270,7 @@ class Albums:
             ids, vecs = self.catalog.vectors_for(self.model)
             scores = self.score(album, vecs, (marks, fb_vecs, signs))
             if len(scores):
-                album.calibrated = calibrated_threshold(scores)
+                album.calibrated = calibrated_threshold(scores, self.sigmoid)
             self.catalog.set_album_members(album.id, self._decide(album, ids, scores, marks), album.calibrated)
         return album
 

@@ -191,6 +191,8 @@ def cmd_search(args, s: Session) -> None:
     text = args.query[0] if len(args.query) == 1 else shlex.join(args.query)
     d = s.call("search", query=text, limit=args.limit, all=args.all, sort=args.sort)
     _emit(args, d, _results_text(d))
+    if d.get("warning") and not args.json:
+        print(f"photoclip: {d['warning']}", file=sys.stderr)
     if d["hidden"] and not args.json:  # a note for the reader; stdout stays one result per line
         print(f"photoclip: {d['hidden']} less relevant not shown (--all shows them)", file=sys.stderr)
 
@@ -215,6 +217,27 @@ def cmd_duplicates(args, s: Session) -> None:
                          f"{_megabytes(p['size']):>9s}  {p['path']}")
     lines.append(f"{len(d['groups'])} groups; {d['extra']} extra copies ({_megabytes(d['extra_bytes'])})"
                  if d["groups"] else "no duplicates")
+    _emit(args, d, "\n".join(lines))
+
+
+def cmd_models(args, s: Session) -> None:
+    """The presets with their languages, sourced accuracy figures and measured speed (no model is loaded)."""
+    from . import models
+
+    default = models.default_preset()
+    d = {"default": default.id, "presets": [p.as_json() for p in models.presets()], "sources": models.sources()}
+    lines = []
+    for p in models.presets():
+        langs = "many languages" if p.multilingual else "English only"
+        zh = p.xm3600.get("zh")
+        figures = [f"ImageNet zero-shot {p.imagenet:.1f}%" if p.imagenet is not None else "ImageNet: not published",
+                   f"XM3600 retrieval en {p.xm3600['en']:.1f}" if "en" in p.xm3600 else None,
+                   f"zh {zh:.1f}" if zh is not None else None,
+                   f"{p.cpu_images_per_s:g} photos/s on a 2-core CPU" if p.cpu_images_per_s else "CPU speed not measured"]
+        lines.append(f"{'*' if p.id == default.id else ' '} {p.name} [{p.id}]: {p.model}\n"
+                     f"    {langs}; {'; '.join(f for f in figures if f)}")
+    lines.append("* the default.  Figures: ImageNet from open_clip's results table, XM3600 (Crossmodal-3600 image "
+                 "retrieval, mean recall@1/5/10) from Immich's model table; see --json for the sources.")
     _emit(args, d, "\n".join(lines))
 
 
@@ -267,7 +290,7 @@ def cmd_albums(args, s: Session) -> None:
     elif sub == "starters":
         from .albums import starter_albums
 
-        rows = starter_albums()
+        rows = starter_albums(args.language)
         _emit(args, {"starters": rows}, "\n".join(f"{r['name']}: {', '.join(r['prompts'])}" for r in rows))
 
 
@@ -410,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     si.add_argument("path", metavar="PATH")
     si.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     add("duplicates", cmd_duplicates, "list exact copies and near-duplicates, best copy first")
+    add("models", cmd_models, "list the model presets with their languages, accuracy and speed")
     add("status", cmd_status, "show counts, the model and whether a watch is running")
     add("failures", cmd_failures, "list skipped files with the reason")
 
@@ -421,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     aa.add_argument("--prompt", action="append", required=True, metavar="TEXT", help="what belongs (repeatable)")
     aa.add_argument("--negative", action="append", metavar="TEXT", help="what does not belong (repeatable)")
     aa.add_argument("--threshold", type=float, help="score from 0 to 1 (default: calibrated per album)")
-    aa.add_argument("--templates", default="personal", choices=("personal", "imagenet"),
+    aa.add_argument("--templates", default=None, choices=("personal", "personal_zh", "imagenet"),
                     help="prompt-ensembling template set (default: personal)")
     asub.add_parser("list", parents=[common, js], help="list albums", description="List albums with counts.")
     ash = asub.add_parser("show", parents=[common, js], help="list an album's photos with scores",
@@ -451,8 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
     how = ax.add_mutually_exclusive_group(required=True)
     how.add_argument("--copy", action="store_true", help="copy the files")
     how.add_argument("--symlink", action="store_true", help="make symbolic links to the files")
-    asub.add_parser("starters", parents=[common, js], help="list the starter albums",
-                    description="List the ready-made albums that the GUI can enable with one click.")
+    ast = asub.add_parser("starters", parents=[common, js], help="list the starter albums",
+                          description="List the ready-made albums that the GUI can enable with one click.")
+    ast.add_argument("--language", default="en", choices=("en", "zh"),
+                     help="names and prompts in English (default) or Chinese (for a multilingual model)")
 
     add("watch", cmd_watch, "keep the library current: watch folders and index in the background")
     add("pause", cmd_pause, "pause the running watch's (or window's) indexing")

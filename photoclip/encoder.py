@@ -186,6 +186,26 @@ class Encoder:
         scale = getattr(self._model, "logit_scale", None)
         return float(scale.exp().item()) if scale is not None else 100.0
 
+    @property
+    def logit_bias(self) -> float | None:
+        """SigLIP-style models learn a bias next to the scale and score each image-text pair with a sigmoid,
+        sigmoid(scale * cos + bias), a probability on its own; CLIP-style models have none (None)."""
+        self.load()
+        bias = getattr(self._model, "logit_bias", None)
+        return float(bias.item()) if bias is not None else None
+
+    def match_probability(self, cos: np.ndarray) -> np.ndarray:
+        """For a sigmoid model: the model's own probability that image and text match, from their cosine."""
+        z = self.logit_scale * np.asarray(cos, np.float64) + (self.logit_bias or 0.0)
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+    @property
+    def languages(self) -> list[str] | None:
+        """What the text tower understands, if known: ["en"], ["en", "zh"], ["*"] (many languages), or None."""
+        from . import models
+
+        return models.languages(self.spec)
+
     def preprocess(self, image):
         """PIL image -> model input tensor; thread-safe, so decode workers call it."""
         self.load()

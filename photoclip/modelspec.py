@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_MODEL = "ViT-B-32-256:datacomp_s34b_b86k"
+# The "Balanced (multilingual)" preset of data/models.json (tests check they agree); README "Models" says why.
+DEFAULT_MODEL = "xlm-roberta-base-ViT-B-32:laion5b_s13b_b90k"
 MODEL_ENV = "PHOTOCLIP_MODEL"
 
 
@@ -17,7 +18,14 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 
 
 def normalize_spec(spec: str) -> str:
-    """The model's identity in the catalog: local folders by absolute path, so cwd does not matter."""
+    """The model's identity in the catalog: local folders by absolute path, so cwd does not matter; a preset's
+    id ("balanced") stands for its model."""
+    if ":" not in spec:
+        from .models import preset
+
+        found = preset(spec)
+        if found is not None:
+            return found.model
     if spec.startswith("local-dir:"):
         return "local-dir:" + str(Path(spec[len("local-dir:"):]).expanduser().resolve())
     return spec

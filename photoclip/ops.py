@@ -108,7 +108,7 @@ def folders_remove(lib, path: str) -> dict:
 
 
 def albums_add(lib, name: str, prompts: list[str], negatives: list[str] = (), threshold: float | None = None,
-               templates: str = "personal") -> dict:
+               templates: str | None = None) -> dict:
     return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates))
 
 

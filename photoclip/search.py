@@ -70,6 +70,7 @@ EXACT_FILTERED = 20_000  # a filter that keeps fewer photos than this is searche
 BACKGROUND = ("a photo", "a picture", "an image", "a photo of something", "a photo of a place",
               "a photo of an object", "a snapshot")
 CUTOFF_RANGE = (0.2, 0.5)
+SIGMOID_CUTOFF_RANGE = (0.05, 0.5)  # a sigmoid model's own match probability; true matches can sit well below 0.5
 
 
 @dataclass
@@ -77,10 +78,14 @@ class Answer:
     results: list[Result]  # best first (or newest first with sort="date")
     hidden: int  # matches past the relevance cut-off (0 when all were asked for)
     taken: dict[int, str | None]
+    warning: str | None = None  # words the model cannot read (models.language_warning)
 
     def as_json(self) -> dict:
-        return {"results": [{"path": r.path, "score": r.score, "taken": self.taken.get(r.id)} for r in self.results],
-                "hidden": self.hidden}
+        out = {"results": [{"path": r.path, "score": r.score, "taken": self.taken.get(r.id)} for r in self.results],
+               "hidden": self.hidden}
+        if self.warning:
+            out["warning"] = self.warning
+        return out
 
 
 def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit: int = 20,
@@ -95,10 +100,13 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     for name in q.albums + q.not_albums:
         if not catalog.album_rows(name):
             raise SearchError(f"There is no album named {name!r}; see photoclip albums list.")
+    from .models import language_warning
+
+    warning = language_warning(encoder.model_id, [q.text, *q.negatives])
     allowed = catalog.filtered(q) if q.has_filters else None
     if not q.ranks:  # filters only: the matching photos, newest first
         rows = allowed[:limit]
-        return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows})
+        return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows}, warning)
     vector, own = _query_vector(catalog, encoder, q)
     hits = _candidates(catalog, index, vector, allowed, max(limit, CANDIDATES), own)
     hits, hidden = _relevant(catalog, encoder, q, hits, show_all)
@@ -108,7 +116,7 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
         results.sort(key=lambda r: (taken.get(r.id) or "", r.path), reverse=True)
     if not show_all:  # (_relevant already counts nothing as hidden when all were asked for)
         hidden += max(0, len(hits) - limit)
-    return Answer(results, hidden, taken)
+    return Answer(results, hidden, taken, warning)
 
 
 def _query_vector(catalog: Catalog, encoder: Encoder, q) -> tuple[np.ndarray, set[int]]:
@@ -150,25 +158,30 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     against generic prompts, so they are not cut off."""
     if not hits:
         return [], 0
-    texts = list(q.negatives) + (list(BACKGROUND) if q.text else [])
-    if not texts:
+    sigmoid = encoder.logit_bias is not None  # SigLIP: each text's own probability, no background needed
+    texts = list(q.negatives) + (list(BACKGROUND) if q.text and not sigmoid else [])
+    if not texts and not (sigmoid and q.text):
         return hits, 0
     found, mat = catalog.vectors_for(encoder.model_id, [i for i, _ in hits])
     row = {int(i): n for n, i in enumerate(found)}
     hits = [h for h in hits if h[0] in row]
     mat = mat[[row[i] for i, _ in hits]]
     cos = np.array([s for _, s in hits], dtype=np.float32)
-    others = mat @ encoder.encode_texts(texts).T
-    logits = encoder.logit_scale * np.column_stack([cos, others])
-    logits -= logits.max(axis=1, keepdims=True)
-    e = np.exp(logits)
-    p = e / e.sum(axis=1, keepdims=True)
-    p_query, p_neg = p[:, 0], p[:, 1:1 + len(q.negatives)].sum(axis=1)
+    others = mat @ encoder.encode_texts(texts).T if texts else np.zeros((len(hits), 0), np.float32)
+    if sigmoid:
+        p_query = encoder.match_probability(cos)
+        p_neg = encoder.match_probability(others).max(axis=1) if q.negatives else np.zeros(len(hits))
+    else:
+        logits = encoder.logit_scale * np.column_stack([cos, others])
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        p = e / e.sum(axis=1, keepdims=True)
+        p_query, p_neg = p[:, 0], p[:, 1:1 + len(q.negatives)].sum(axis=1)
     keep = p_neg <= p_query if q.negatives else np.ones(len(hits), bool)
     if q.text and not show_all:
         from .albums import otsu_threshold
 
-        lo, hi = CUTOFF_RANGE
+        lo, hi = SIGMOID_CUTOFF_RANGE if sigmoid else CUTOFF_RANGE
         cut = min(hi, max(lo, otsu_threshold(p_query[keep]))) if keep.sum() > 1 else lo
         relevant = keep & (p_query >= cut)
         return [h for h, k in zip(hits, relevant) if k], int((keep & ~relevant).sum())

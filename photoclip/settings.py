@@ -1,4 +1,4 @@
-"""User settings remembered between runs (model, device, CPU threads, excluded folders), as JSON."""
+"""User settings remembered between runs (model, device, CPU threads, excluded folders, language), as JSON."""
 from __future__ import annotations
 
 import json
@@ -17,6 +17,7 @@ class Settings:
     device: str = "auto"
     threads: int | None = None  # CPU threads for encoding; None: PyTorch's default
     excluded: list[str] = field(default_factory=list)  # folders inside library folders to leave out
+    language: str = "system"  # the app's language: "system" (follow the locale), "en" or "zh_CN"
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

@@ -34,8 +34,11 @@ def run_gui(library, query: str | None = None, screenshot: str | None = None) ->
 
     from .window import MainWindow
 
+    from . import i18n
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("photoclip")
+    i18n.install(app, library.settings.language)
     window = MainWindow(library)
     if query:
         window.search.setText(query)

@@ -4,16 +4,20 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QPlainTextEdit,
                                QPushButton, QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
-from ..albums import Album, AlbumError, calibrated_threshold, starter_albums
+from .. import models
+from ..albums import Album, AlbumError, calibrated_threshold, default_templates, starter_albums
 from ..modelspec import DEFAULT_MODEL, normalize_spec
+from . import i18n
 from .tasks import run_task
+
+translate = QCoreApplication.translate
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -31,28 +35,29 @@ class AlbumDialog(QDialog):
         self.lib = library
         self.album = album
         self.submit = submit  # the window's command(op, on_done, on_error, **params); None: write here
-        self.setWindowTitle("Edit album" if album else "New smart album")
+        self.setWindowTitle(self.tr("Edit album") if album else self.tr("New smart album"))
         self.ids = np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(0, dtype=np.float32)
         self._request = 0
+        self._starter_templates = None
         form = QFormLayout()
         self.starter = QComboBox()
-        self.starter.addItem("Start from scratch")
-        for s in starter_albums():
+        self.starter.addItem(self.tr("Start from scratch"))
+        for s in starter_albums(QLocale().name(), multilingual_model=library.encoder.languages != ["en"]):
             self.starter.addItem(s["name"], s)
         self.starter.currentIndexChanged.connect(self._use_starter)
         if album is None:
-            form.addRow("Starter album", self.starter)
+            form.addRow(self.tr("Starter album"), self.starter)
         self.name = QLineEdit(album.name if album else "")
         self.name.setReadOnly(album is not None)
         self.prompts = QPlainTextEdit("\n".join(album.prompts) if album else "")
-        self.prompts.setPlaceholderText("one description per line, e.g. a receipt")
+        self.prompts.setPlaceholderText(self.tr("one description per line, e.g. a receipt"))
         self.negatives = QPlainTextEdit("\n".join(album.negatives) if album else "")
-        self.negatives.setPlaceholderText("what does not belong, e.g. a screenshot")
+        self.negatives.setPlaceholderText(self.tr("what does not belong, e.g. a screenshot"))
         for w in (self.prompts, self.negatives):
             w.setFixedHeight(70)
             w.textChanged.connect(self._schedule_scores)
-        self.auto = QCheckBox("calibrate automatically")
+        self.auto = QCheckBox(self.tr("calibrate automatically"))
         self.auto.setChecked(album is None or album.threshold is None)
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 100)
@@ -62,15 +67,15 @@ class AlbumDialog(QDialog):
         self.count = QLabel("…")
         self.borderline = QListWidget()
         self.borderline.setMinimumHeight(8 * self.borderline.fontMetrics().height() + 12)
-        form.addRow("Name", self.name)
-        form.addRow("Prompts", self.prompts)
-        form.addRow("Not these", self.negatives)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Prompts"), self.prompts)
+        form.addRow(self.tr("Not these"), self.negatives)
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.auto)
-        form.addRow("Threshold", row)
-        form.addRow("Members", self.count)
-        form.addRow("Borderline", self.borderline)
+        form.addRow(self.tr("Threshold"), row)
+        form.addRow(self.tr("Members"), self.count)
+        form.addRow(self.tr("Borderline"), self.borderline)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -88,6 +93,7 @@ class AlbumDialog(QDialog):
 
     def _use_starter(self, i: int) -> None:
         s = self.starter.itemData(i)
+        self._starter_templates = s["templates"] if s else None
         if s:
             self.name.setText(s["name"])
             self.prompts.setPlainText("\n".join(s["prompts"]))
@@ -95,9 +101,10 @@ class AlbumDialog(QDialog):
 
     def draft(self) -> Album:
         a = self.album
-        return Album(a.id if a else -1, self.name.text().strip(), _lines(self.prompts), _lines(self.negatives),
+        prompts = _lines(self.prompts)
+        return Album(a.id if a else -1, self.name.text().strip(), prompts, _lines(self.negatives),
                      None if self.auto.isChecked() else self.slider.value() / 100, None,
-                     a.templates if a else "personal")
+                     a.templates if a else (self._starter_templates or default_templates(prompts)))
 
     def _schedule_scores(self) -> None:
         self._timer.start()
@@ -105,7 +112,7 @@ class AlbumDialog(QDialog):
     def _compute_scores(self) -> None:
         draft = self.draft()
         if not draft.prompts:
-            self.count.setText("type at least one prompt")
+            self.count.setText(self.tr("type at least one prompt"))
             return
         self._request += 1
         req = self._request
@@ -118,7 +125,7 @@ class AlbumDialog(QDialog):
         self.ids, self.scores = result
         if self.auto.isChecked() and len(self.scores):
             self.slider.blockSignals(True)
-            self.slider.setValue(int(round(100 * calibrated_threshold(self.scores))))
+            self.slider.setValue(int(round(100 * calibrated_threshold(self.scores, self.lib.albums.sigmoid))))
             self.slider.blockSignals(False)
         self._update_preview()
         self.scores_ready.emit()
@@ -132,7 +139,7 @@ class AlbumDialog(QDialog):
 
     def _update_preview(self) -> None:
         t = self.slider.value() / 100
-        self.count.setText(f"{self.member_count()} photos at threshold {t:.2f}")
+        self.count.setText(self.tr("{0} photos at threshold {1}").format(self.member_count(), f"{t:.2f}"))
         self.borderline.clear()
         if len(self.scores):
             near = np.argsort(np.abs(self.scores - t))[:8]
@@ -140,7 +147,7 @@ class AlbumDialog(QDialog):
             for i in near:
                 pid = int(self.ids[i])
                 if pid in paths:
-                    side = "in " if self.scores[i] >= t else "out"
+                    side = self.tr("in") if self.scores[i] >= t else self.tr("out")
                     self.borderline.addItem(f"{side} {self.scores[i]:.3f}  {os.path.basename(paths[pid])}")
 
     def accept(self) -> None:
@@ -148,6 +155,8 @@ class AlbumDialog(QDialog):
         d = self.draft()
         op = "albums_add" if self.album is None else "albums_edit"
         params = {"name": d.name, "prompts": d.prompts, "negatives": d.negatives, "threshold": d.threshold}
+        if self.album is None:
+            params["templates"] = d.templates
         if self.submit is None:
             from .. import ops
 
@@ -183,20 +192,20 @@ class PreviewDialog(QDialog):
         if not image.isNull():
             picture.setPixmap(QPixmap.fromImage(image).scaled(720, 540, Qt.KeepAspectRatio, Qt.SmoothTransformation))
         else:
-            picture.setText("cannot show this file")
+            picture.setText(self.tr("cannot show this file"))
         photo = library.catalog.photo_by_path(path)
         facts = QFormLayout()
-        facts.addRow("Path", QLabel(path))
+        facts.addRow(self.tr("Path"), QLabel(path))
         try:
-            facts.addRow("Size", QLabel(f"{os.path.getsize(path) / 1024:.0f} KB"))
+            facts.addRow(self.tr("Size"), QLabel(f"{os.path.getsize(path) / 1024:.0f} KB"))
         except OSError:
             pass
         if photo:
-            facts.addRow("Dimensions", QLabel(f"{photo.width} × {photo.height}" if photo.width else "unknown"))
-            facts.addRow("Date taken", QLabel(photo.taken or "unknown"))
-            facts.addRow("Camera", QLabel(photo.camera or "unknown"))
+            facts.addRow(self.tr("Dimensions"), QLabel(f"{photo.width} × {photo.height}" if photo.width else self.tr("unknown")))
+            facts.addRow(self.tr("Date taken"), QLabel(photo.taken or self.tr("unknown")))
+            facts.addRow(self.tr("Camera"), QLabel(photo.camera or self.tr("unknown")))
             albums = library.albums.albums_of(photo.id)
-            facts.addRow("Albums", QLabel(", ".join(f"{n} ({s:.2f})" for n, s in albums) or "none"))
+            facts.addRow(self.tr("Albums"), QLabel(", ".join(f"{n} ({s:.2f})" for n, s in albums) or self.tr("none")))
         self.facts = facts
         lay = QVBoxLayout(self)
         lay.addWidget(picture, 1)
@@ -208,9 +217,9 @@ class PreviewDialog(QDialog):
 class FailuresDialog(QDialog):
     def __init__(self, failures: list[dict], parent=None):
         super().__init__(parent)
-        self.setWindowTitle(f"Skipped files ({len(failures)})")
+        self.setWindowTitle(self.tr("Skipped files ({0})").format(len(failures)))
         self.table = QTableWidget(len(failures), 2)
-        self.table.setHorizontalHeaderLabels(["File", "Reason"])
+        self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Reason")])
         for i, f in enumerate(failures):
             self.table.setItem(i, 0, QTableWidgetItem(f["path"]))
             self.table.setItem(i, 1, QTableWidgetItem(f["reason"]))
@@ -224,46 +233,71 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings, parent=None, model_in_use: str | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.settings = settings
         self.model_in_use = model_in_use
         self.model = QLineEdit(model_in_use or settings.model or "")
-        self.model.setPlaceholderText(f"default ({DEFAULT_MODEL})")
+        self.model.setPlaceholderText(self.tr("default ({0})").format(DEFAULT_MODEL))
         self.model.setMinimumWidth(self.model.fontMetrics().horizontalAdvance("x" * 48))
-        browse = QPushButton("Model folder…")
+        # Presets by name, with their languages and speed; choosing one fills in its model.
+        self.preset = QComboBox()
+        self.preset.addItem(self.tr("Other model (type it below)"), None)
+        for p in models.presets():
+            langs = self.tr("many languages") if p.multilingual else self.tr("English only")
+            speed = (self.tr("{0} photos/s on a 2-core CPU").format(f"{p.cpu_images_per_s:g}") if p.cpu_images_per_s
+                     else self.tr("needs a GPU"))
+            self.preset.addItem(f"{translate('models', p.name)} — {langs}, {speed}", p.model)
+        current = self.preset.findData(normalize_spec(self.model.text().strip() or DEFAULT_MODEL))
+        self.preset.setCurrentIndex(max(0, current))
+        self.preset.currentIndexChanged.connect(self._preset_chosen)
+        self.model.textEdited.connect(lambda text: self.preset.setCurrentIndex(
+            max(0, self.preset.findData(normalize_spec(text.strip())) if text.strip() else 0)))
+        self.language = QComboBox()
+        for key, label in i18n.LANGUAGES.items():
+            self.language.addItem(label or self.tr("As the system (now: {0})").format(
+                i18n.LANGUAGES[i18n.ui_language("system")]), key)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        browse = QPushButton(self.tr("Model folder…"))
         browse.clicked.connect(self._browse)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda", "mps"])
         self.device.setCurrentText(settings.device)
         self.threads = QSpinBox()
         self.threads.setRange(0, os.cpu_count() or 64)
-        self.threads.setSpecialValueText("automatic")
+        self.threads.setSpecialValueText(self.tr("automatic"))
         self.threads.setValue(settings.threads or 0)
         self.excluded = QPlainTextEdit("\n".join(settings.excluded))
-        self.excluded.setPlaceholderText("one folder per line")
+        self.excluded.setPlaceholderText(self.tr("one folder per line"))
         form = QFormLayout()
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(browse)
         holder = QWidget()
         holder.setLayout(row)
-        form.addRow("Model", holder)
-        form.addRow("Device", self.device)
-        form.addRow("CPU threads", self.threads)
-        form.addRow("Excluded folders", self.excluded)
+        form.addRow(self.tr("Model"), self.preset)
+        form.addRow("", holder)
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("Device"), self.device)
+        form.addRow(self.tr("CPU threads"), self.threads)
+        form.addRow(self.tr("Excluded folders"), self.excluded)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
-        lay.addWidget(QLabel("A new model re-encodes the library in the background (after you confirm).\n"
-                             "Device and thread changes apply the next time photoclip starts."))
+        lay.addWidget(QLabel(self.tr("A new model re-encodes the library in the background (after you confirm).\n"
+                                     "Language, device and thread changes apply the next time photoclip starts.")))
         lay.addWidget(buttons)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with open_clip_config.json")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with open_clip_config.json"))
         if folder:
             self.model.setText(f"local-dir:{folder}")
+
+    def _preset_chosen(self, i: int) -> None:
+        model = self.preset.itemData(i)
+        if model:
+            self.model.setText(model)
 
     def chosen_model(self) -> str | None:
         text = self.model.text().strip()
@@ -275,3 +309,4 @@ class SettingsDialog(QDialog):
         s.device = self.device.currentText()
         s.threads = self.threads.value() or None
         s.excluded = _lines(self.excluded)
+        s.language = self.language.currentData()

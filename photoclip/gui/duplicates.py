@@ -22,17 +22,17 @@ class DuplicatesDialog(QDialog):
     def __init__(self, window):
         super().__init__(window)
         self.window_ = window
-        self.setWindowTitle("Duplicates")
+        self.setWindowTitle(self.tr("Duplicates"))
         self.resize(820, 560)
         self.paths: list[str] = []  # row data points here: paths never pass through Qt strings
-        self.summary = QLabel("Looking for duplicates…")
+        self.summary = QLabel(self.tr("Looking for duplicates…"))
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Photo", "Kept", "Size", "Pixels", "Similarity"])
+        self.tree.setHeaderLabels([self.tr("Photo"), self.tr("Kept"), self.tr("Size"), self.tr("Pixels"), self.tr("Similarity")])
         self.tree.setIconSize(QSize(64, 64))
         self._rows: dict[str, QTreeWidgetItem] = {}
         window.thumbs.ready.connect(self._thumb_ready)
         self.tree.itemChanged.connect(lambda *_: self._update_button())
-        self.trash_button = QPushButton("Move checked to trash…")
+        self.trash_button = QPushButton(self.tr("Move checked to trash…"))
         self.trash_button.clicked.connect(self.confirm_trash)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.addButton(self.trash_button, QDialogButtonBox.ActionRole)
@@ -57,13 +57,13 @@ class DuplicatesDialog(QDialog):
         self.paths = []
         self._rows = {}
         for g in data["groups"]:
-            kind = "Exact copies" if g["kind"] == "exact" else "Near-duplicates"
-            top = QTreeWidgetItem([f"{kind} ({len(g['photos'])})"])
+            kind = self.tr("Exact copies ({0})") if g["kind"] == "exact" else self.tr("Near-duplicates ({0})")
+            top = QTreeWidgetItem([kind.format(len(g["photos"]))])
             top.setFlags(Qt.ItemIsEnabled)
             for p in g["photos"]:
                 self.paths.append(p["path"])
                 dims = f"{p['width']}×{p['height']}" if p["width"] else ""
-                it = QTreeWidgetItem([display_name(p["path"]), "best copy" if p["best"] else "",
+                it = QTreeWidgetItem([display_name(p["path"]), self.tr("best copy") if p["best"] else "",
                                       _mb(p["size"]), dims, "" if p["best"] else f"{p['score']:.3f}"])
                 it.setData(0, Qt.UserRole, len(self.paths) - 1)
                 it.setToolTip(0, display_name(p["path"]))
@@ -81,9 +81,9 @@ class DuplicatesDialog(QDialog):
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         self.tree.blockSignals(False)
-        self.summary.setText(
-            f"{len(data['groups'])} groups; {data['extra']} extra copies ({_mb(data['extra_bytes'])}). "
-            "The best copy of each group (largest, then oldest) is kept." if data["groups"] else "No duplicates.")
+        self.summary.setText(self.tr(
+            "{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept.").format(
+            len(data["groups"]), data["extra"], _mb(data["extra_bytes"])) if data["groups"] else self.tr("No duplicates."))
         self._update_button()
         self.loaded.emit()
 
@@ -106,15 +106,15 @@ class DuplicatesDialog(QDialog):
     def _update_button(self) -> None:
         n = len(self.checked_paths())
         self.trash_button.setEnabled(n > 0)
-        self.trash_button.setText(f"Move {n} to trash…" if n else "Move checked to trash…")
+        self.trash_button.setText(self.tr("Move {0} to trash…").format(n) if n else self.tr("Move checked to trash…"))
 
     def confirm_trash(self) -> None:
         paths = self.checked_paths()
         if not paths:
             return
-        box = QMessageBox(QMessageBox.Question, "Move to trash",
-                          f"Move {len(paths)} photos to the system trash? The best copy of each group stays; "
-                          "the trash can restore them.", QMessageBox.Yes | QMessageBox.Cancel, self)
+        box = QMessageBox(QMessageBox.Question, self.tr("Move to trash"), self.tr(
+            "Move {0} photos to the system trash? The best copy of each group stays; the trash can restore them."
+        ).format(len(paths)), QMessageBox.Yes | QMessageBox.Cancel, self)
         box.setDetailedText("\n".join(display_name(p) for p in paths))
         box.setDefaultButton(QMessageBox.Cancel)
         if box.exec() != QMessageBox.Yes:
@@ -124,7 +124,8 @@ class DuplicatesDialog(QDialog):
 
     def _trashed(self, result: dict) -> None:
         if result["failed"]:
-            QMessageBox.warning(self, "Move to trash", f"{len(result['failed'])} photos were left where they are:\n"
+            QMessageBox.warning(self, self.tr("Move to trash"), self.tr("{0} photos were left where they are:").format(
+                len(result["failed"])) + "\n"
                                 + "\n".join(f"{display_name(f['path'])}: {f['reason']}" for f in result["failed"]))
         self.window_.refresh()
         self.reload()

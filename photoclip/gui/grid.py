@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 
 from .thumbnails import THUMB, ThumbnailLoader
 
+translate = QCoreApplication.translate
+
 PathRole = Qt.UserRole + 1
 ScoreRole = Qt.UserRole + 2
 IdRole = Qt.UserRole + 3
@@ -41,7 +43,7 @@ class Item:
 def month_header(taken: str | None) -> str:
     """The header of a month in the user's language ("March 2024", "2024年3月")."""
     if not taken or len(taken) < 7 or not taken[:4].isdigit() or not taken[5:7].isdigit():
-        return QCoreApplication.translate("grid", "Date unknown")
+        return translate("PhotoModel", "Date unknown")
     return QLocale().toString(QDate(int(taken[:4]), int(taken[5:7]), 1), "MMMM yyyy")
 
 
@@ -132,7 +134,8 @@ class PhotoModel(QAbstractListModel):
         if role == Qt.DecorationRole:
             return self.thumbs.get(it.path) or self.placeholder  # a miss queues a render
         if role == Qt.ToolTipRole:
-            return display_name(it.path) + (f"\nscore {it.score:.3f}" if it.score is not None else "")
+            return display_name(it.path) + (translate("PhotoModel", "\nscore {0}").format(f"{it.score:.3f}")
+                                             if it.score is not None else "")
         if role == PathRole:
             return it.path
         if role == ScoreRole:

@@ -13,13 +13,13 @@ import subprocess
 import sys
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from .. import ipc
+from .. import ipc, models
 from ..encoder import ModelLoadError
 from ..holder import HolderError
 from ..imageio import is_image_name
@@ -31,6 +31,7 @@ from .tasks import Bridge, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
+translate = QCoreApplication.translate
 RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
 
 
@@ -93,14 +94,14 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         self.addToolBar(bar)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)")
+        self.search.setPlaceholderText(self.tr("Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self._search_now)
         self.search.setAcceptDrops(False)  # an image dropped on the box becomes a like: example (dropEvent)
         bar.addWidget(self.search)
-        for text, slot in (("Add folder…", self.choose_folder), ("New album…", self.new_album),
-                           ("Duplicates…", self.show_duplicates), ("Settings…", self.open_settings)):
+        for text, slot in ((self.tr("Add folder…"), self.choose_folder), (self.tr("New album…"), self.new_album),
+                           (self.tr("Duplicates…"), self.show_duplicates), (self.tr("Settings…"), self.open_settings)):
             act = QAction(text, self)
             act.triggered.connect(slot)
             bar.addAction(act)
@@ -122,30 +123,37 @@ class MainWindow(QMainWindow):
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background:#fff3cd; padding:8px; border:1px solid #e0c36c")
-        self.banner_button = QPushButton("Use a model folder…")
+        self.banner_button = QPushButton(self.tr("Use a model folder…"))
         self.banner_button.clicked.connect(self._choose_model_folder)
+        # A query in a language the model cannot read: name a multilingual preset and switch with one click.
+        better = models.multilingual_preset()
+        self.switch_button = QPushButton(self.tr("Switch to {0}").format(translate("models", better.name)))
+        self.switch_button.clicked.connect(lambda: self.confirm_model_switch(better.model)
+                                           and self.command("switch_model", model=better.model))
+        self.switch_button.hide()
         banner_box = QWidget()
         bl = QHBoxLayout(banner_box)
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.banner, 1)
         bl.addWidget(self.banner_button)
+        bl.addWidget(self.switch_button)
         self.banner_box = banner_box
         banner_box.hide()
 
         self.welcome = QWidget()
         wl = QVBoxLayout(self.welcome)
         wl.addStretch()
-        title = QLabel("<h2>Welcome to photoclip</h2><p>Add the folders that hold your photos. photoclip "
-                       "indexes them on this computer — nothing leaves it — and keeps up as they change.</p>")
+        title = QLabel(self.tr("<h2>Welcome to photoclip</h2><p>Add the folders that hold your photos. photoclip "
+                               "indexes them on this computer — nothing leaves it — and keeps up as they change.</p>"))
         title.setAlignment(Qt.AlignCenter)
         title.setWordWrap(True)
-        add = QPushButton("Add a photo folder…")
+        add = QPushButton(self.tr("Add a photo folder…"))
         add.clicked.connect(self.choose_folder)
         self.model_progress = QProgressBar()
         self.model_progress.setRange(0, 0)
-        self.model_progress.setFormat("Loading the model… (the first run downloads it once, about 600 MB)")
+        self.model_progress.setFormat(self.tr("Loading the model… (the first run downloads it once, about 600 MB)"))
         self.model_progress.setTextVisible(True)
-        self.cancel_load = QPushButton("Cancel")
+        self.cancel_load = QPushButton(self.tr("Cancel"))
         self.cancel_load.clicked.connect(self._cancel_model_load)
         wl.addWidget(title)
         wl.addWidget(add, 0, Qt.AlignCenter)
@@ -168,8 +176,8 @@ class MainWindow(QMainWindow):
         self.more_button.hide()
         self.more_button.clicked.connect(self.show_less_relevant)
         self.sort_box = QComboBox()
-        self.sort_box.addItem("Best match first", "relevance")
-        self.sort_box.addItem("Newest first", "date")
+        self.sort_box.addItem(self.tr("Best match first"), "relevance")
+        self.sort_box.addItem(self.tr("Newest first"), "date")
         self.sort_box.currentIndexChanged.connect(self._sort_changed)
         heading_row = QHBoxLayout()
         heading_row.addWidget(self.heading, 1)
@@ -185,11 +193,11 @@ class MainWindow(QMainWindow):
 
         sb = self.statusBar()
         self.progress_label = QLabel("")
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(self.tr("Pause"))
         self.pause_button.setCheckable(True)
         self.pause_button.setEnabled(False)  # until the service runs: there is nothing to pause before
         self.pause_button.toggled.connect(self._toggle_pause)
-        self.model_label = QLabel("model: loading…")
+        self.model_label = QLabel(self.tr("model: loading…"))
         self.skipped_button = QPushButton("")
         self.skipped_button.setFlat(True)
         self.skipped_button.clicked.connect(self.show_failures)
@@ -208,7 +216,7 @@ class MainWindow(QMainWindow):
             self.pause_button.setEnabled(True)
         except HolderError as e:  # a `photoclip watch` keeps the library: changes go to it
             self.service = None
-            self.statusBar().showMessage(f"{e} Changes made here are sent to it.", 15000)
+            self.statusBar().showMessage(self.tr("{0} Changes made here are sent to it.").format(e), 15000)
 
     def command(self, op: str, on_done=None, on_error=None, **params) -> None:
         """Ask the library service to change something; on_done(result) runs on the GUI thread."""
@@ -228,8 +236,8 @@ class MainWindow(QMainWindow):
         def remote():
             answer = ipc.call(self.lib.paths, op, params)
             if answer is None:
-                raise HolderError("The photoclip process that held this library has stopped; restart "
-                                  "photoclip to make changes.")
+                raise HolderError(self.tr("The photoclip process that held this library has stopped; restart "
+                                          "photoclip to make changes."))
             return answer
 
         run_task(remote, done, failed, owner=self)
@@ -251,8 +259,8 @@ class MainWindow(QMainWindow):
                 except OSError:
                     pass
         if total:
-            self.model_progress.setFormat(f"Loading the model… (the first run downloads about 600 MB): "
-                                          f"{total / 1e6:.0f} MB")
+            self.model_progress.setFormat(self.tr("Loading the model… (the first run downloads about 600 MB): "
+                                                  "{0} MB").format(f"{total / 1e6:.0f}"))
         self.downloaded_bytes = total
 
     def _model_loaded(self, _result) -> None:
@@ -261,7 +269,7 @@ class MainWindow(QMainWindow):
             return
         self.model_progress.hide()
         self.cancel_load.hide()
-        self.model_label.setText(f"model: {self.lib.model_id} on {self.lib.encoder.device}")
+        self.model_label.setText(self.tr("model: {0} on {1}").format(self.lib.model_id, self.lib.encoder.device))
         self.model_ready.emit()
         if self.search.text().strip():
             self._search_now()
@@ -270,36 +278,53 @@ class MainWindow(QMainWindow):
 
     def _model_load_failed(self, error: BaseException) -> None:
         self._download_timer.stop()
-        msg = str(error) if isinstance(error, ModelLoadError) else f"The model could not be loaded: {error}"
+        msg = str(error) if isinstance(error, ModelLoadError) else self.tr("The model could not be loaded: {0}").format(error)
         self.model_progress.hide()
         self.cancel_load.hide()
-        self.model_label.setText("model: not loaded")
+        self.model_label.setText(self.tr("model: not loaded"))
         self.show_error(msg, model_button=True)
         self.model_failed.emit(msg)
 
     def _cancel_model_load(self) -> None:
-        self._model_load_failed(ModelLoadError(
-            f"Loading {self.lib.model_id} was cancelled. To work offline, choose a folder that holds "
-            "open_clip_config.json and open_clip_model.safetensors."))
+        self._model_load_failed(ModelLoadError(self.tr(
+            "Loading {0} was cancelled. To work offline, choose a folder that holds "
+            "open_clip_config.json and open_clip_model.safetensors.").format(self.lib.model_id)))
 
     def show_error(self, message: str, model_button: bool = False) -> None:
         self.model_error = message
         self.banner.setText(message)
         self.banner_button.setVisible(model_button)
+        self.switch_button.hide()
+        self.banner_box.show()
+
+    def show_language_warning(self, query: str | None) -> None:
+        """The banner for a search in a language the model cannot read (None: take it away)."""
+        if self.model_error:
+            return  # a model problem is the more important message
+        if query is None:
+            if not self.switch_button.isHidden():
+                self.banner_box.hide()
+            return
+        self.banner.setText(self.tr("The model in use understands English only, so “{0}” is read as meaningless "
+                                    "text and these results may be nonsense. A multilingual model reads it.")
+                            .format(query))
+        self.banner_button.hide()
+        self.switch_button.show()
         self.banner_box.show()
 
     def _choose_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with open_clip_config.json")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with open_clip_config.json"))
         if folder:
             self.lib.settings.model = f"local-dir:{folder}"
             self.lib.settings.save(self.lib.paths.settings)
-            QMessageBox.information(self, "photoclip", "The model folder is saved; restart photoclip to use it.")
+            QMessageBox.information(self, "photoclip", self.tr("The model folder is saved; restart photoclip to use it."))
 
     def _on_live_event(self, ev: LiveEvent) -> None:
         if ev.kind == "progress" and ev.progress:
             p = ev.progress
-            eta = f" · about {p.eta:.0f}s left" if p.eta else ""
-            self.progress_label.setText(f"Indexing {p.done}/{p.total} · {p.rate:.1f} photos/s{eta}")
+            eta = self.tr(" · about {0}s left").format(f"{p.eta:.0f}") if p.eta else ""
+            self.progress_label.setText(self.tr("Indexing {0}/{1} · {2} photos/s").format(
+                p.done, p.total, f"{p.rate:.1f}") + eta)
         elif ev.kind == "notice":
             self.statusBar().showMessage(ev.message, 8000)
         elif ev.kind == "error":
@@ -307,19 +332,19 @@ class MainWindow(QMainWindow):
         elif ev.kind == "model":  # the library switched models: load the new one for searches
             self.model_error = None
             self.banner_box.hide()
-            self.model_label.setText("model: loading…")
+            self.model_label.setText(self.tr("model: loading…"))
             self._load_model()
         elif ev.kind == "idle":
             # The worker also goes idle while paused: say so rather than claim the library is current.
             paused = self.service is not None and self.service.paused
-            self.progress_label.setText("Indexing paused" if paused else "Library is current")
+            self.progress_label.setText(self.tr("Indexing paused") if paused else self.tr("Library is current"))
         elif ev.kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(ev.kind == "paused")
-            self.pause_button.setText("Resume" if ev.kind == "paused" else "Pause")
+            self.pause_button.setText(self.tr("Resume") if ev.kind == "paused" else self.tr("Pause"))
             self.pause_button.blockSignals(False)
             if ev.kind == "paused":
-                self.progress_label.setText("Indexing paused")
+                self.progress_label.setText(self.tr("Indexing paused"))
         if ev.kind in ("changed", "idle", "progress") and self.mode[0] in ("all", "folder", "album"):
             if not self._refresh_timer.isActive():
                 self._refresh_timer.start()
@@ -342,19 +367,19 @@ class MainWindow(QMainWindow):
     def _fill_sidebar(self, data) -> None:
         folder_rows, album_rows, failed = data
         self.sidebar.clear()
-        all_item = QTreeWidgetItem(["All photos"])
+        all_item = QTreeWidgetItem([self.tr("All photos")])
         all_item.setData(0, Qt.UserRole, ("all", None))
         self.sidebar.addTopLevelItem(all_item)
-        folders = QTreeWidgetItem(["Folders"])
+        folders = QTreeWidgetItem([self.tr("Folders")])
         folders.setFlags(Qt.ItemIsEnabled)
         for row in folder_rows:
-            it = QTreeWidgetItem([row["path"] + ("" if row["online"] else "  (offline)")])
+            it = QTreeWidgetItem([row["path"] + ("" if row["online"] else self.tr("  (offline)"))])
             it.setData(0, Qt.UserRole, ("folder", row["path"]))
             if not row["online"]:
                 it.setForeground(0, Qt.gray)
             folders.addChild(it)
         self.sidebar.addTopLevelItem(folders)
-        albums = QTreeWidgetItem(["Smart albums"])
+        albums = QTreeWidgetItem([self.tr("Smart albums")])
         albums.setFlags(Qt.ItemIsEnabled)
         for name, count in album_rows:
             it = QTreeWidgetItem([f"{name} ({count})"])
@@ -362,7 +387,7 @@ class MainWindow(QMainWindow):
             albums.addChild(it)
         self.sidebar.addTopLevelItem(albums)
         self.sidebar.expandAll()
-        self.skipped_button.setText(f"{failed} skipped" if failed else "")
+        self.skipped_button.setText(self.tr("{0} skipped").format(failed) if failed else "")
         self.skipped_button.setVisible(bool(failed))
         self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)
         self.sidebar_loaded.emit()
@@ -387,14 +412,14 @@ class MainWindow(QMainWindow):
         mode = item.data(0, Qt.UserRole) if item else None
         menu = QMenu(self)
         if mode and mode[0] == "album":
-            menu.addAction("Edit…", lambda: self.edit_album(mode[1]))
-            menu.addAction("Export (copy)…", lambda: self.export_album(mode[1]))
-            menu.addAction("Delete album", lambda: self.remove_album(mode[1]))
+            menu.addAction(self.tr("Edit…"), lambda: self.edit_album(mode[1]))
+            menu.addAction(self.tr("Export (copy)…"), lambda: self.export_album(mode[1]))
+            menu.addAction(self.tr("Delete album"), lambda: self.remove_album(mode[1]))
         elif mode and mode[0] == "folder":
-            menu.addAction("Remove from library", lambda: self.remove_folder(mode[1]))
+            menu.addAction(self.tr("Remove from library"), lambda: self.remove_folder(mode[1]))
         else:
-            menu.addAction("Add folder…", self.choose_folder)
-            menu.addAction("New album…", self.new_album)
+            menu.addAction(self.tr("Add folder…"), self.choose_folder)
+            menu.addAction(self.tr("New album…"), self.new_album)
         menu.exec(self.sidebar.viewport().mapToGlobal(pos))
 
     # -- views --------------------------------------------------------------------------------------
@@ -406,8 +431,8 @@ class MainWindow(QMainWindow):
         self._request += 1
         req, mode = self._request, self.mode
         self._last_refresh = time.monotonic()
-        names = {"all": "All photos", "folder": "Folder: {}", "album": "Album: {}", "search": "Search: {}",
-                 "similar": "Similar to {}"}
+        names = {"all": self.tr("All photos"), "folder": self.tr("Folder: {0}"), "album": self.tr("Album: {0}"),
+                 "search": self.tr("Search: {0}"), "similar": self.tr("Similar to {0}")}
         self.heading.setText(names[mode[0]].format(os.path.basename(mode[1] or "") if mode[0] == "similar"
                                                    else mode[1]))
         if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
@@ -416,29 +441,32 @@ class MainWindow(QMainWindow):
         run_task(lambda: self._load_items(mode, show_all, sort), lambda loaded: self._show_items(req, mode, *loaded),
                  lambda e: self._view_failed(req, e), owner=self)
 
-    def _load_items(self, mode, show_all: bool, sort: str = "relevance") -> tuple[list[Item], int]:
-        """On a worker: the view's photos, and how many matches a search's relevance cut-off left out."""
+    def _load_items(self, mode, show_all: bool, sort: str = "relevance") -> tuple[list[Item], int, bool]:
+        """On a worker: the view's photos, how many matches a search's relevance cut-off left out, and
+        whether the search used words the model cannot read."""
         kind, arg = mode
-        hidden = 0
+        hidden, unreadable = 0, False
         if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
             answer = self.lib.query(arg, 500, show_all=show_all, sort=sort)
             items, hidden = [Item(r.id, r.path, r.score, answer.taken.get(r.id)) for r in answer.results], answer.hidden
+            unreadable = bool(answer.warning)
         elif kind == "similar":
             items = [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
         elif kind == "album":
             items = [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)]
         else:
             items = [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)]
-        return (in_date_order(items, self.lib.catalog) if sort == "date" else items), hidden
+        return (in_date_order(items, self.lib.catalog) if sort == "date" else items), hidden, unreadable
 
-    def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0) -> None:
+    def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0, unreadable: bool = False) -> None:
         if req != self._request:
             return  # a newer view was asked for: drop stale results
+        self.show_language_warning(mode[1] if unreadable else None)
         if mode == self.shown_mode:
             self.grid.update_keeping_view(items)  # the same view, newer: selection and scroll stay
         else:
             self.model.set_items(items)
-        self.more_button.setText(f"Show {hidden} less relevant")
+        self.more_button.setText(self.tr("Show {0} less relevant").format(hidden))
         self.more_button.setVisible(bool(hidden))
         self.shown_mode = mode
         self.view_loaded.emit()
@@ -481,18 +509,18 @@ class MainWindow(QMainWindow):
 
     def photo_menu(self, paths: list[str]) -> QMenu:
         menu = QMenu(self)
-        similar = menu.addAction("Find similar", lambda: self.find_similar(paths[0]))
+        similar = menu.addAction(self.tr("Find similar"), lambda: self.find_similar(paths[0]))
         similar.setEnabled(len(paths) == 1)
-        menu.addAction("Open", lambda: [QDesktopServices.openUrl(file_url(p)) for p in paths])
-        menu.addAction("Show in folder", lambda: self.show_in_folder(paths[0]))
-        menu.addAction("Copy path" if len(paths) == 1 else f"Copy {len(paths)} paths",
+        menu.addAction(self.tr("Open"), lambda: [QDesktopServices.openUrl(file_url(p)) for p in paths])
+        menu.addAction(self.tr("Show in folder"), lambda: self.show_in_folder(paths[0]))
+        menu.addAction(self.tr("Copy path") if len(paths) == 1 else self.tr("Copy {0} paths").format(len(paths)),
                        lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
-        belongs = menu.addMenu("Belongs in album…")
+        belongs = menu.addMenu(self.tr("Belongs in album…"))
         for a in self.lib.albums.all():
             belongs.addAction(a.name, lambda name=a.name: self.give_feedback(name, paths, True))
         belongs.setEnabled(bool(belongs.actions()))
         if self.mode[0] == "album":
-            menu.addAction(f"Doesn't belong in {self.mode[1]}", lambda: self.give_feedback(self.mode[1], paths, False))
+            menu.addAction(self.tr("Doesn't belong in {0}").format(self.mode[1]), lambda: self.give_feedback(self.mode[1], paths, False))
         return menu
 
     def find_similar(self, path: str) -> None:
@@ -531,7 +559,7 @@ class MainWindow(QMainWindow):
 
     # -- folders and albums -------------------------------------------------------------------------
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a photo folder")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a photo folder"))
         if folder:
             self.add_folder(folder)
 
@@ -553,11 +581,13 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def export_album(self, name: str) -> None:
-        dest = QFileDialog.getExistingDirectory(self, f"Copy the photos of {name} into")
+        dest = QFileDialog.getExistingDirectory(self, self.tr("Copy the photos of {0} into").format(name))
         if dest:
             run_task(lambda: self.lib.albums.export(name, dest, "copy"), lambda d: self.statusBar().showMessage(
-                f"exported {len(d['exported'])} photos to {dest}, {d['unchanged']} were already there"
-                + (f"; {len(d['skipped'])} skipped ({d['skipped'][0]['reason']})" if d["skipped"] else ""), 15000),
+                self.tr("exported {0} photos to {1}, {2} were already there").format(
+                    len(d["exported"]), dest, d["unchanged"])
+                + (self.tr("; {0} skipped ({1})").format(len(d["skipped"]), d["skipped"][0]["reason"])
+                   if d["skipped"] else ""), 15000),
                 lambda e: QMessageBox.warning(self, "photoclip", str(e)), owner=self)
 
     def remove_album(self, name: str) -> None:
@@ -574,8 +604,9 @@ class MainWindow(QMainWindow):
 
     def confirm_model_switch(self, model: str) -> bool:
         answer = QMessageBox.question(
-            self, "photoclip", f"Re-encode the library with {model}? Photos are re-encoded in the background; "
-            f"the vectors of {self.lib.model_id} are kept, so switching back is free.")
+            self, "photoclip", self.tr("Re-encode the library with {0}? Photos are re-encoded in the background; "
+                                       "the vectors of {1} are kept, so switching back is free.").format(
+                model, self.lib.model_id))
         return answer == QMessageBox.Yes
 
     # -- drag and drop folders onto the window ------------------------------------------------------

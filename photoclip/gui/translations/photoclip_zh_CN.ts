@@ -1,0 +1,677 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AlbumDialog</name>
+    <message>
+        <location filename="../dialogs.py" line="38"/>
+        <source>Edit album</source>
+        <translation>编辑相册</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="38"/>
+        <source>New smart album</source>
+        <translation>新建智能相册</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="45"/>
+        <source>Start from scratch</source>
+        <translation>从空白开始</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="50"/>
+        <source>Starter album</source>
+        <translation>预设相册</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="54"/>
+        <source>one description per line, e.g. a receipt</source>
+        <translation>每行一个描述，例如：收据</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="56"/>
+        <source>what does not belong, e.g. a screenshot</source>
+        <translation>不属于此相册的内容，例如：截图</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="60"/>
+        <source>calibrate automatically</source>
+        <translation>自动校准</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="70"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="71"/>
+        <source>Prompts</source>
+        <translation>描述</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="72"/>
+        <source>Not these</source>
+        <translation>排除</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="76"/>
+        <source>Threshold</source>
+        <translation>阈值</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="77"/>
+        <source>Members</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="78"/>
+        <source>Borderline</source>
+        <translation>临界照片</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="115"/>
+        <source>type at least one prompt</source>
+        <translation>请至少输入一条描述</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="142"/>
+        <source>{0} photos at threshold {1}</source>
+        <translation>阈值 {1} 时共 {0} 张照片</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="150"/>
+        <source>in</source>
+        <translation>入选</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="150"/>
+        <source>out</source>
+        <translation>落选</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <location filename="../duplicates.py" line="25"/>
+        <source>Duplicates</source>
+        <translation>重复照片</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="28"/>
+        <source>Looking for duplicates…</source>
+        <translation>正在查找重复照片…</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="30"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="30"/>
+        <source>Kept</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="30"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="30"/>
+        <source>Pixels</source>
+        <translation>像素</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="30"/>
+        <source>Similarity</source>
+        <translation>相似度</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="35"/>
+        <location filename="../duplicates.py" line="109"/>
+        <source>Move checked to trash…</source>
+        <translation>将勾选的移到废纸篓…</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="60"/>
+        <source>Exact copies ({0})</source>
+        <translation>完全相同的副本（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="60"/>
+        <source>Near-duplicates ({0})</source>
+        <translation>近似重复（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="66"/>
+        <source>best copy</source>
+        <translation>最佳副本</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="85"/>
+        <source>{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept.</source>
+        <translation>共 {0} 组；多余副本 {1} 个（{2}）。每组保留最佳副本（尺寸最大，其次最早）。</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="86"/>
+        <source>No duplicates.</source>
+        <translation>没有重复照片。</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="109"/>
+        <source>Move {0} to trash…</source>
+        <translation>将 {0} 张移到废纸篓…</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="115"/>
+        <location filename="../duplicates.py" line="127"/>
+        <source>Move to trash</source>
+        <translation>移到废纸篓</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="116"/>
+        <source>Move {0} photos to the system trash? The best copy of each group stays; the trash can restore them.</source>
+        <translation>要将 {0} 张照片移到系统废纸篓吗？每组的最佳副本会保留；可以从废纸篓中恢复。</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="127"/>
+        <source>{0} photos were left where they are:</source>
+        <translation>{0} 张照片未被移动：</translation>
+    </message>
+</context>
+<context>
+    <name>FailuresDialog</name>
+    <message>
+        <location filename="../dialogs.py" line="220"/>
+        <source>Skipped files ({0})</source>
+        <translation>跳过的文件（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="222"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="222"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../window.py" line="97"/>
+        <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
+        <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="103"/>
+        <location filename="../window.py" line="421"/>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="103"/>
+        <location filename="../window.py" line="422"/>
+        <source>New album…</source>
+        <translation>新建相册…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="104"/>
+        <source>Duplicates…</source>
+        <translation>重复照片…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="104"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="126"/>
+        <source>Use a model folder…</source>
+        <translation>使用模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="130"/>
+        <source>Switch to {0}</source>
+        <translation>切换到{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="146"/>
+        <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="150"/>
+        <source>Add a photo folder…</source>
+        <translation>添加照片文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="154"/>
+        <source>Loading the model… (the first run downloads it once, about 600 MB)</source>
+        <translation>正在加载模型…（首次运行需下载一次，约 600 MB）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="156"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="179"/>
+        <source>Best match first</source>
+        <translation>最匹配优先</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="180"/>
+        <source>Newest first</source>
+        <translation>最新优先</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="196"/>
+        <location filename="../window.py" line="344"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="200"/>
+        <location filename="../window.py" line="335"/>
+        <source>model: loading…</source>
+        <translation>模型：加载中…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="219"/>
+        <source>{0} Changes made here are sent to it.</source>
+        <translation>{0} 在这里所做的更改会发送给它。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="239"/>
+        <source>The photoclip process that held this library has stopped; restart photoclip to make changes.</source>
+        <translation>持有此图库的 photoclip 进程已停止；请重新启动 photoclip 后再进行更改。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="262"/>
+        <source>Loading the model… (the first run downloads about 600 MB): {0} MB</source>
+        <translation>正在加载模型…（首次运行约需下载 600 MB）：{0} MB</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="272"/>
+        <source>model: {0} on {1}</source>
+        <translation>模型：{0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="281"/>
+        <source>The model could not be loaded: {0}</source>
+        <translation>无法加载模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="284"/>
+        <source>model: not loaded</source>
+        <translation>模型：未加载</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="290"/>
+        <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
+        <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="308"/>
+        <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
+        <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="316"/>
+        <source>Folder with open_clip_config.json</source>
+        <translation>包含 open_clip_config.json 的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="320"/>
+        <source>The model folder is saved; restart photoclip to use it.</source>
+        <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="325"/>
+        <source> · about {0}s left</source>
+        <translation> · 约剩 {0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="326"/>
+        <source>Indexing {0}/{1} · {2} photos/s</source>
+        <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="340"/>
+        <location filename="../window.py" line="347"/>
+        <source>Indexing paused</source>
+        <translation>索引已暂停</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="340"/>
+        <source>Library is current</source>
+        <translation>图库已是最新</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="344"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="370"/>
+        <location filename="../window.py" line="434"/>
+        <source>All photos</source>
+        <translation>全部照片</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="373"/>
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="376"/>
+        <source>  (offline)</source>
+        <translation>  （离线）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="382"/>
+        <source>Smart albums</source>
+        <translation>智能相册</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="390"/>
+        <source>{0} skipped</source>
+        <translation>已跳过 {0} 个</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="415"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="416"/>
+        <source>Export (copy)…</source>
+        <translation>导出（复制）…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="417"/>
+        <source>Delete album</source>
+        <translation>删除相册</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="419"/>
+        <source>Remove from library</source>
+        <translation>从图库中移除</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="434"/>
+        <source>Folder: {0}</source>
+        <translation>文件夹：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="434"/>
+        <source>Album: {0}</source>
+        <translation>相册：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="435"/>
+        <source>Search: {0}</source>
+        <translation>搜索：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="435"/>
+        <source>Similar to {0}</source>
+        <translation>与 {0} 相似</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="469"/>
+        <source>Show {0} less relevant</source>
+        <translation>显示另外 {0} 张相关度较低的照片</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="512"/>
+        <source>Find similar</source>
+        <translation>查找相似照片</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="514"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="515"/>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="516"/>
+        <source>Copy path</source>
+        <translation>复制路径</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="516"/>
+        <source>Copy {0} paths</source>
+        <translation>复制 {0} 个路径</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="518"/>
+        <source>Belongs in album…</source>
+        <translation>属于相册…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="523"/>
+        <source>Doesn&apos;t belong in {0}</source>
+        <translation>不属于{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="562"/>
+        <source>Add a photo folder</source>
+        <translation>添加照片文件夹</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="584"/>
+        <source>Copy the photos of {0} into</source>
+        <translation>将 {0} 的照片复制到</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="587"/>
+        <source>exported {0} photos to {1}, {2} were already there</source>
+        <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="589"/>
+        <source>; {0} skipped ({1})</source>
+        <translation>；跳过 {0} 张（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="607"/>
+        <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
+        <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoModel</name>
+    <message>
+        <location filename="../grid.py" line="46"/>
+        <source>Date unknown</source>
+        <translation>日期未知</translation>
+    </message>
+    <message>
+        <location filename="../grid.py" line="137"/>
+        <source>
+score {0}</source>
+        <translation>
+得分 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewDialog</name>
+    <message>
+        <location filename="../dialogs.py" line="195"/>
+        <source>cannot show this file</source>
+        <translation>无法显示此文件</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="198"/>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="200"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="204"/>
+        <source>Dimensions</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="204"/>
+        <location filename="../dialogs.py" line="205"/>
+        <location filename="../dialogs.py" line="206"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="205"/>
+        <source>Date taken</source>
+        <translation>拍摄日期</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="206"/>
+        <source>Camera</source>
+        <translation>相机</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="208"/>
+        <source>Albums</source>
+        <translation>相册</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="208"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../dialogs.py" line="236"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="240"/>
+        <source>default ({0})</source>
+        <translation>默认（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="244"/>
+        <source>Other model (type it below)</source>
+        <translation>其他模型（在下方输入）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="246"/>
+        <source>many languages</source>
+        <translation>多语言</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="246"/>
+        <source>English only</source>
+        <translation>仅英文</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="247"/>
+        <source>{0} photos/s on a 2-core CPU</source>
+        <translation>双核 CPU 每秒 {0} 张</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="248"/>
+        <source>needs a GPU</source>
+        <translation>需要 GPU</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="257"/>
+        <source>As the system (now: {0})</source>
+        <translation>跟随系统（当前：{0}）</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="260"/>
+        <source>Model folder…</source>
+        <translation>模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="267"/>
+        <source>automatic</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="270"/>
+        <source>one folder per line</source>
+        <translation>每行一个文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="277"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="279"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="280"/>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="281"/>
+        <source>CPU threads</source>
+        <translation>CPU 线程数</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="282"/>
+        <source>Excluded folders</source>
+        <translation>排除的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="288"/>
+        <source>A new model re-encodes the library in the background (after you confirm).
+Language, device and thread changes apply the next time photoclip starts.</source>
+        <translation>更换模型后，图库会在后台重新编码（需先确认）。
+语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="293"/>
+        <source>Folder with open_clip_config.json</source>
+        <translation>包含 open_clip_config.json 的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>models</name>
+    <message>
+        <location filename="../i18n.py" line="18"/>
+        <source>Balanced (multilingual)</source>
+        <translation>均衡（多语言）</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="19"/>
+        <source>Sharper English, multilingual (SigLIP 2)</source>
+        <translation>英文更准，多语言（SigLIP 2）</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="20"/>
+        <source>Fast (English only)</source>
+        <translation>快速（仅英文）</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="21"/>
+        <source>English only (photoclip 0.x default)</source>
+        <translation>仅英文（photoclip 0.x 默认）</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="22"/>
+        <source>Best quality (GPU)</source>
+        <translation>最佳质量（GPU）</translation>
+    </message>
+</context>
+</TS>

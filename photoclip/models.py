@@ -1,0 +1,105 @@
+"""Model presets (data/models.json) and what a model's text tower understands.
+
+Cheap to import (no torch): the CLI lists presets and checks a query's language without loading a model.
+"""
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .modelspec import normalize_spec
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    name: str
+    model: str
+    languages: tuple[str, ...]  # ("*",) for many languages
+    scores: str  # "softmax" (CLIP) or "sigmoid" (SigLIP)
+    image_size: int
+    imagenet: float | None
+    xm3600: dict
+    cpu_images_per_s: float | None
+    note: str
+
+    @property
+    def multilingual(self) -> bool:
+        return "*" in self.languages or len(self.languages) > 1
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "model": self.model, "languages": list(self.languages),
+                "scores": self.scores, "image_size": self.image_size, "imagenet_zero_shot": self.imagenet,
+                "xm3600_retrieval": dict(self.xm3600), "cpu_images_per_s": self.cpu_images_per_s,
+                "note": self.note}
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(resources.files("photoclip.data").joinpath("models.json").read_text(encoding="utf-8"))
+
+
+def presets() -> list[Preset]:
+    return [Preset(p["id"], p["name"], p["model"], tuple(p["languages"]), p["scores"], p["image_size"],
+                   p["imagenet"], p["xm3600"], p["cpu_images_per_s"], p["note"]) for p in _data()["presets"]]
+
+
+def sources() -> dict:
+    return dict(_data()["sources"])
+
+
+def default_preset() -> Preset:
+    return preset(_data()["default"])
+
+
+def preset(key: str) -> Preset | None:
+    """A preset by its id, its name or its model spec."""
+    for p in presets():
+        if key in (p.id, p.name, p.model):
+            return p
+    return None
+
+
+def multilingual_preset() -> Preset:
+    """The preset a user who writes another language is pointed to."""
+    return default_preset()
+
+
+def languages(spec: str) -> list[str] | None:
+    """What a model's text tower understands: a preset's languages, a model folder's "languages" (a key
+    photoclip's own fixtures write into open_clip_config.json), or None when unknown."""
+    spec = normalize_spec(spec)
+    found = preset(spec)
+    if found is not None:
+        return list(found.languages)
+    if spec.startswith("local-dir:"):
+        try:
+            config = json.loads((Path(spec[len("local-dir:"):]) / "open_clip_config.json").read_text())
+        except (OSError, ValueError):
+            return None
+        value = config.get("languages")
+        return [str(x) for x in value] if isinstance(value, list) else None
+    return None
+
+
+def _non_latin_letters(text: str) -> bool:
+    """Letters of a script other than Latin (CJK, kana, Hangul, Cyrillic, Arabic, Greek, Thai, ...)."""
+    return any(ord(ch) > 0x24F and unicodedata.category(ch).startswith("L") for ch in text)
+
+
+def language_warning(spec: str, texts) -> str | None:
+    """One sentence when a model known to read English only is given words in another script, else None."""
+    langs = languages(spec)
+    if not langs or langs != ["en"]:
+        return None
+    odd = [t for t in texts if t and _non_latin_letters(t)]
+    if not odd:
+        return None
+    better = multilingual_preset()
+    return (f"The model in use understands English only, so {odd[0]!r} is read as meaningless bytes and the "
+            f"results may be nonsense; the '{better.name}' model reads it (switch with: photoclip "
+            f"--model {better.model} --switch-model index).")
