@@ -90,6 +90,7 @@ class Encoder:
         self._model = None
         self._tokenizer = None
         self._preprocess = None
+        self._pil_stage = None
         self._dtype = None
         self._lock = threading.Lock()
 
@@ -100,6 +101,20 @@ class Encoder:
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    def load_in_background(self) -> None:
+        """Start loading on a thread of its own, so the first photos decode meanwhile; callers that need the
+        model (load, preprocess, input_size) wait for it, and get its ModelLoadError if it fails."""
+        if self._model is not None or self._lock.locked():
+            return
+
+        def run():
+            try:
+                self.load()
+            except BaseException:  # the next load() says what went wrong
+                log.debug("background model load failed", exc_info=True)
+
+        threading.Thread(target=run, name="photoclip-model-load", daemon=True).start()
 
     def load(self) -> "Encoder":
         with self._lock:
@@ -133,6 +148,7 @@ class Encoder:
             self._model, self._tokenizer, self._preprocess = model, tokenizer, preprocess
             self._dtype = torch.float16 if precision == "fp16" else torch.float32
             self.device = device
+            self._split_transforms()
             log.info("loaded %s on %s", self.spec, device)
             return self
 
@@ -207,19 +223,53 @@ class Encoder:
         return models.languages(self.spec)
 
     def preprocess(self, image):
-        """PIL image -> model input tensor; thread-safe, so decode workers call it."""
-        self.load()
-        return self._preprocess(image)
+        """PIL image -> what encode_images takes; thread-safe, so decode workers call it.
 
-    def encode_images(self, tensors: Sequence) -> np.ndarray:
+        The model's own transforms are split where the tensor work begins: the PIL steps (resize, crop, RGB)
+        run here and give a uint8 HxWx3 array; ToTensor and Normalize run batched in encode_images (on the
+        GPU when there is one).  A transform list of another shape is applied whole (a float tensor)."""
+        self.load()
+        if self._pil_stage is None:
+            return self._preprocess(image)
+        return np.asarray(self._pil_stage(image), dtype=np.uint8)
+
+    def _split_transforms(self) -> None:
+        """Find [PIL steps..., ToTensor, Normalize] in open_clip's Compose; remember the PIL part and the
+        normalisation constants."""
+        from torchvision import transforms as T
+
+        self._pil_stage = None
+        steps = list(getattr(self._preprocess, "transforms", []))
+        if len(steps) >= 2 and isinstance(steps[-2], T.ToTensor) and type(steps[-1]) is T.Normalize:
+            import torch
+
+            self._pil_stage = T.Compose(steps[:-2]) if len(steps) > 2 else (lambda im: im)
+            norm = steps[-1]
+            self._mean = torch.tensor(norm.mean, dtype=torch.float32).view(1, 3, 1, 1).to(self.device)
+            self._std = torch.tensor(norm.std, dtype=torch.float32).view(1, 3, 1, 1).to(self.device)
+
+    def _batch(self, items: Sequence):
+        """Stack preprocessed items into the model's input batch on its device."""
+        import torch
+
+        if isinstance(items[0], np.ndarray):
+            cpu = torch.from_numpy(np.stack(items))  # N x H x W x 3, uint8
+            if self.device == "cuda":
+                cpu = cpu.pin_memory()  # an asynchronous copy; normalising happens on the GPU
+            x = cpu.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float().div_(255.0)
+            x = (x - self._mean) / self._std
+            return x.to(self._dtype).contiguous()
+        return torch.stack(list(items)).to(self.device, dtype=self._dtype)
+
+    def encode_images(self, items: Sequence) -> np.ndarray:
+        """Vectors for preprocessed images (what preprocess returns), L2-normalised."""
         import torch
 
         self.load()
-        if len(tensors) == 0:
+        if len(items) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        batch = torch.stack(list(tensors)).to(self.device, dtype=self._dtype)
         with torch.inference_mode():
-            feats = self._model.encode_image(batch)
+            feats = self._model.encode_image(self._batch(items))
         return _normalize(feats.float().cpu().numpy())
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:

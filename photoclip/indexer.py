@@ -5,6 +5,12 @@
 entirely goes offline instead.  `process` hashes and decodes pending files in a thread pool with bounded
 look-ahead, encodes them in batches and commits each batch in one transaction, so a crash loses at most
 the batch in flight and the queue survives in the catalog.
+
+The stages overlap (issue 12): decode workers (threads: Pillow and hashlib release the GIL) read, hash and
+decode ahead into a bounded look-ahead and hand uint8 arrays on; one encode thread turns batches into vectors
+(PyTorch releases the GIL too) while the caller, the one writer, commits the batch before.  At most two
+batches wait for encoding, so memory stays flat however large the queue.  The model loads in the background
+while the first photos are read and decoded.
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import contextlib
 import itertools
 import logging
 import os
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,6 +37,19 @@ log = logging.getLogger(__name__)
 
 
 SAVE_EVERY_S = 30.0
+GUESS_TARGET = 256  # decode size before the model is loaded (re-decoded if the model wants more)
+ENCODES_IN_FLIGHT = 2
+
+
+def decode_workers() -> int:
+    """One decode thread per core, fewer when memory is short (a full-size 12 MP decode needs about 50 MB
+    plus the look-ahead's reduced copies), at least one."""
+    cores = os.cpu_count() or 2
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return cores
+    return max(1, min(cores, int(free // (256 * 1024**2))))
 
 
 @dataclass
@@ -89,22 +109,36 @@ class Indexer:
         self.index = index
         self.model = encoder.model_id
         self.batch_size = batch_size
-        self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
+        self.workers = workers or decode_workers()
         self.clock = clock
         self.on_indexed = on_indexed  # called with photo ids that gained (or changed) a vector
         self.excluded = list(excluded)  # folders inside library folders that the user left out
         self._last_save = clock()
         self._pool: ThreadPoolExecutor | None = None
+        self._encode_pool: ThreadPoolExecutor | None = None
+        # Seconds each stage spent working (decode summed over its threads): what bench_index.py reports.
+        self.busy = {"decode": 0.0, "encode": 0.0, "write": 0.0}
+        self._busy_lock = threading.Lock()
+
+    def _count(self, stage: str, started: float) -> None:
+        with self._busy_lock:
+            self.busy[stage] += time.perf_counter() - started
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for pool in (self._pool, self._encode_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._encode_pool = None
 
     def _decode_pool(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="photoclip-decode")
         return self._pool
+
+    def _encoder_thread(self) -> ThreadPoolExecutor:
+        if self._encode_pool is None:
+            self._encode_pool = ThreadPoolExecutor(1, thread_name_prefix="photoclip-encode")
+        return self._encode_pool
 
     # -- reconcile ----------------------------------------------------------------------------------
     def reconcile(self, folders: list[str] | None = None) -> ReconcileResult:
@@ -167,11 +201,16 @@ class Indexer:
     def _prepare(self, photo: Photo, target: int) -> _Outcome:
         """Runs on a pool thread: hash, look for a vector to reuse, else decode and preprocess.
         Never raises: whatever goes wrong with one file becomes that file's recorded failure."""
+        started = time.perf_counter()
         try:
             return self._prepare_unsafe(photo, target)
+        except ModelLoadError:
+            raise  # not this photo's fault: the run stops and says why
         except Exception as e:  # a decoder (or our) bug must not end the run
             log.exception("unexpected error reading %r", photo.path)
             return _Outcome(photo, "failed", reason=f"unexpected error ({type(e).__name__}: {e})")
+        finally:
+            self._count("decode", started)
 
     def _prepare_unsafe(self, photo: Photo, target: int) -> _Outcome:
         try:
@@ -195,6 +234,10 @@ class Indexer:
                         return _Outcome(photo, "reuse", st=st, digest=digest, source_id=other_id,
                                         source_status=status)
                 decoded = imageio.decode(f, target)
+                size = self.encoder.input_size  # waits for the model if it is still loading
+                if target < size and min(decoded.image.size) < size < min(decoded.width, decoded.height):
+                    f.seek(0)  # decoded before the model said how large it wants its input
+                    decoded = imageio.decode(f, max(size, 64))
                 tensor = self.encoder.preprocess(decoded.image)
             except imageio.PhotoError as e:
                 return _Outcome(photo, "failed", st=st, reason=str(e), digest=digest)
@@ -213,34 +256,48 @@ class Indexer:
             photos = self.catalog.pending(chunk)
             if not photos:
                 break
-            if target is None:  # the model loads only once there is work for it
-                target = max(self.encoder.input_size, 64)
+            if target is None:  # the model loads only once there is work for it, while the first photos decode
+                target = max(self.encoder.input_size, 64) if self.encoder.loaded else GUESS_TARGET
+                self.encoder.load_in_background()
             progress.total = max(progress.total, progress.done + self.catalog.count_pending())
             self._run_chunk(photos, target, progress, should_stop, on_progress)
         self.maybe_save(force=True)
         return progress
 
     def _run_chunk(self, photos, target, progress, should_stop, on_progress) -> None:
-        pool = self._decode_pool()
-        lookahead = self.workers * 2 + self.batch_size
+        """Decode ahead on the pool, encode batches on the encode thread, write them here, all at once."""
+        pool, encoder = self._decode_pool(), self._encoder_thread()
+        lookahead = self.workers * 2 + 2 * self.batch_size
         futures: deque[Future] = deque()
+        encoding: deque[tuple[list[_Outcome], Future]] = deque()
         todo = deque(photos)
         batch: list[_Outcome] = []
+
+        def write_oldest() -> bool:
+            done, fut = encoding.popleft()
+            self._commit(done, fut.result(), progress)
+            if on_progress:
+                on_progress(progress)
+            return should_stop()
+
         try:
-            while todo or futures:
+            while todo or futures or batch:
                 while todo and len(futures) < lookahead:
                     futures.append(pool.submit(self._prepare, todo.popleft(), target))
-                batch.append(futures.popleft().result())
-                decoded = sum(1 for o in batch if o.kind == "decoded")
-                if decoded >= self.batch_size or not futures or len(batch) >= 4 * self.batch_size:
-                    self._commit(batch, progress)
-                    batch = []
-                    if on_progress:
-                        on_progress(progress)
-                    if should_stop():
+                while encoding and encoding[0][1].done():  # write what is encoded, in order
+                    if write_oldest():
                         return
-            if batch:
-                self._commit(batch, progress)
+                if futures:
+                    batch.append(futures.popleft().result())
+                decoded = sum(1 for o in batch if o.kind == "decoded")
+                if batch and (decoded >= self.batch_size or not futures or len(batch) >= 4 * self.batch_size):
+                    if len(encoding) >= ENCODES_IN_FLIGHT and write_oldest():  # back-pressure on decoding
+                        return
+                    encoding.append((batch, encoder.submit(self._encode, batch)))
+                    batch = []
+            while encoding:
+                if write_oldest():
+                    return
         finally:
             for fut in futures:
                 fut.cancel()
@@ -248,25 +305,49 @@ class Indexer:
                 if not fut.cancelled():
                     with contextlib.suppress(Exception):
                         fut.result()
+            for done, fut in encoding:  # encoded but not written (a stop): the photos stay queued
+                with contextlib.suppress(Exception):
+                    fut.result()
 
-    def _commit(self, batch: list[_Outcome], progress: Progress) -> None:
-        """Encode the decoded photos and write the batch in one transaction.  Whatever one photo does wrong
-        (an encoder error, a write the catalog refuses) becomes that photo's recorded failure: the batch is
-        retried photo by photo, and the queue always moves on."""
-        decoded = [o for o in batch if o.kind == "decoded"]
+    def _encode(self, batch: list[_Outcome]) -> dict[int, np.ndarray]:
+        """On the encode thread: vectors for the batch's decoded photos, keyed by id(outcome).  A batch that
+        fails is encoded photo by photo; a photo that still fails gets no vector (its failure is written)."""
+        started = time.perf_counter()
         try:
-            vecs = self.encoder.encode_images([o.tensor for o in decoded]) if decoded else None
-            vectors = {id(o): vecs[i] for i, o in enumerate(decoded)}
+            return self._encode_unsafe(batch)
+        finally:
+            self._count("encode", started)
+
+    def _encode_unsafe(self, batch: list[_Outcome]) -> dict[int, np.ndarray]:
+        decoded = [o for o in batch if o.kind == "decoded"]
+        if not decoded:
+            return {}
+        try:
+            vecs = self.encoder.encode_images([o.tensor for o in decoded])
+            return {id(o): vecs[i] for i, o in enumerate(decoded)}
         except ModelLoadError:
             raise
         except Exception:
             log.exception("a batch could not be encoded; encoding its photos one by one")
-            vectors = {}
-            for o in decoded:
-                try:
-                    vectors[id(o)] = self.encoder.encode_images([o.tensor])[0]
-                except Exception as e:
-                    self._fail(o, f"unexpected error while encoding ({type(e).__name__}: {e})")
+        vectors = {}
+        for o in decoded:
+            try:
+                vectors[id(o)] = self.encoder.encode_images([o.tensor])[0]
+            except Exception as e:
+                o.reason = f"unexpected error while encoding ({type(e).__name__}: {e})"
+        return vectors
+
+    def _commit(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> None:
+        """Write the batch and its vectors in one transaction.  Whatever one photo does wrong (a write the
+        catalog refuses) becomes that photo's recorded failure: the batch is retried photo by photo, and the
+        queue always moves on."""
+        started = time.perf_counter()
+        try:
+            self._commit_unsafe(batch, vectors, progress)
+        finally:
+            self._count("write", started)
+
+    def _commit_unsafe(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> None:
         try:
             touched, removed = self._write(batch, vectors, progress)
         except WriteOwnershipError:

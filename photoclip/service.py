@@ -454,4 +454,5 @@ class LibraryService:
         p, r = self.progress, self.reconciled
         return {"indexed": p.indexed, "reused": p.reused, "unchanged": r.unchanged + p.unchanged,
                 "failed": r.failed + p.failed, "removed": self.purged, "seconds": round(time.monotonic() - t0, 3),
-                "offline": r.offline_folders}
+                "offline": r.offline_folders,
+                "stages": {k: round(v, 3) for k, v in (self._indexer.busy if self._indexer else {}).items()}}

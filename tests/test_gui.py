@@ -527,3 +527,36 @@ def test_date_order_toggle_with_month_headers(make_window, qtbot, library, tmp_p
     assert shown_paths(w) == [r.path for r in answer.results]
     assert w.model.data(w.model.index(0), HeaderRole)
     w.grid.grab()  # the delegate paints the bands without error
+
+
+def test_a_chinese_query_on_an_english_model_offers_a_multilingual_switch(library, qtbot, tmp_path, monkeypatch):
+    """The banner names a multilingual preset; one click (and a confirmation) switches the library to it and
+    re-encodes in the background; then the same query is read and the banner goes away."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from photoclip import models
+
+    siglip = f"local-dir:{models.__file__.rsplit('/photoclip/', 1)[0]}/tests/fixtures/toysiglip"
+    bilingual = models.Preset("test", "Balanced (multilingual)", siglip, ("en", "zh"), "sigmoid", 64, None, {},
+                              None, "")
+    monkeypatch.setattr(models, "multilingual_preset", lambda: bilingual)
+    truth = draw_folder(tmp_path / "pics", seed=31, count=24)
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    w = MainWindow(library, settle_s=0.3)
+    qtbot.addWidget(w)
+    w.show()
+    ready(qtbot, w)
+    shows(qtbot, w, ("search", "夜空"), lambda: (w.search.setText("夜空"), w._search_now()))
+    assert not w.banner_box.isHidden() and not w.switch_button.isHidden()
+    assert "English only" in w.banner.text() and "Balanced (multilingual)" in w.switch_button.text()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    with qtbot.waitSignal(w.model_ready, timeout=WAIT):
+        w.switch_button.click()
+    qtbot.waitUntil(lambda: library.model_id == siglip and library.status()["pending"] == 0, timeout=WAIT)
+    shows(qtbot, w, ("search", "夜空"), lambda: w._search_now())
+    assert w.banner_box.isHidden()
+    night = {p for p, pic in truth.items() if pic.scene == "night"}
+    top = shown_paths(w)[:len(night)]
+    assert sum(p in night for p in top) >= 0.8 * len(night)
+    w.close()
