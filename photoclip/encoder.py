@@ -91,6 +91,8 @@ class Encoder:
         self._tokenizer = None
         self._preprocess = None
         self._pil_stage = None
+        self._jpeg = None
+        self.tensor_jpeg: bool | None = None  # None: on a CUDA GPU only
         self._dtype = None
         self._lock = threading.Lock()
 
@@ -249,17 +251,39 @@ class Encoder:
             self._std = torch.tensor(norm.std, dtype=torch.float32).view(1, 3, 1, 1).to(self.device)
 
     def _batch(self, items: Sequence):
-        """Stack preprocessed items into the model's input batch on its device."""
+        """Stack preprocessed items into the model's input batch on its device: uint8 arrays (normalised here,
+        as one tensor operation) and ready tensors (already normalised) may be mixed; the order is kept."""
         import torch
 
-        if isinstance(items[0], np.ndarray):
-            cpu = torch.from_numpy(np.stack(items))  # N x H x W x 3, uint8
+        arrays = [i for i, item in enumerate(items) if isinstance(item, np.ndarray)]
+        rows = [None] * len(items)
+        if arrays:
+            cpu = torch.from_numpy(np.stack([items[i] for i in arrays]))  # N x H x W x 3, uint8
             if self.device == "cuda":
                 cpu = cpu.pin_memory()  # an asynchronous copy; normalising happens on the GPU
             x = cpu.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float().div_(255.0)
-            x = (x - self._mean) / self._std
-            return x.to(self._dtype).contiguous()
-        return torch.stack(list(items)).to(self.device, dtype=self._dtype)
+            x = ((x - self._mean) / self._std).to(self._dtype)
+            for row, i in enumerate(arrays):
+                rows[i] = x[row]
+        for i, item in enumerate(items):
+            if rows[i] is None:
+                rows[i] = item.to(self.device, dtype=self._dtype)
+        return torch.stack(rows).contiguous()
+
+    @property
+    def jpeg_decoder(self):
+        """Batched JPEG decoding on the model's device (tensorjpeg.TensorJpeg) on a CUDA GPU, or when asked for
+        (tensor_jpeg = True, as the tests do on the CPU); None otherwise or when the model's transforms are of a
+        kind it does not reproduce."""
+        self.load()
+        if self._jpeg is None:
+            from . import tensorjpeg
+
+            cfg = getattr(self._model.visual, "preprocess_cfg", None)
+            wanted = self.tensor_jpeg if self.tensor_jpeg is not None else self.device == "cuda"
+            self._jpeg = (tensorjpeg.TensorJpeg(self.device, cfg, self._dtype)
+                          if wanted and tensorjpeg.supported(cfg) else False)
+        return self._jpeg or None
 
     def encode_images(self, items: Sequence) -> np.ndarray:
         """Vectors for preprocessed images (what preprocess returns), L2-normalised."""

@@ -287,6 +287,32 @@ def fingerprint_distance(a: bytes, b: bytes) -> float:
     return float(fingerprint_distances(np.frombuffer(a, np.uint8)[None], np.frombuffer(b, np.uint8)[None])[0])
 
 
+def jpeg_facts(f) -> tuple[int, int, int, str | None, str | None] | None:
+    """For a JPEG, without decoding its pixels: (width, height upright, EXIF orientation, taken, camera);
+    None for another format or one too large to decode (the CPU path then reports why)."""
+    try:
+        f.seek(0)
+        if f.read(3) != b"\xff\xd8\xff":
+            return None
+        f.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(f)
+            if img.format != "JPEG" or img.mode not in ("RGB", "L", "CMYK", "YCbCr") or \
+                    img.width * img.height > MAX_PIXELS:
+                return None
+            taken, camera = _exif_facts(img)
+            orientation = img.getexif().get(0x0112, 1)
+            w, h = img.size
+    except Exception:  # whatever is odd about it, the CPU path decides (and explains)
+        return None
+    finally:
+        f.seek(0)
+    if orientation in (5, 6, 7, 8):
+        w, h = h, w
+    return w, h, orientation if isinstance(orientation, int) else 1, taken, camera
+
+
 def load(path: str, target: int = 256) -> tuple[Decoded, str, os.stat_result]:
     """Open `path` read-only, hash it and decode it. Raises PhotoError."""
     f, st = open_readonly(path)

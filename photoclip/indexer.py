@@ -15,6 +15,7 @@ while the first photos are read and decoded.
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import logging
 import os
@@ -93,6 +94,7 @@ class _Outcome:
     meta: dict | None = None
     source_id: int | None = None
     source_status: str | None = None
+    jpeg: tuple[bytes, int] | None = None  # (file bytes, EXIF orientation) to decode as a batch on the device
 
 
 class Indexer:
@@ -119,6 +121,7 @@ class Indexer:
         # Seconds each stage spent working (decode summed over its threads): what bench_index.py reports.
         self.busy = {"decode": 0.0, "encode": 0.0, "write": 0.0}
         self._busy_lock = threading.Lock()
+        self.before_first_write: Callable[[], None] | None = None  # run once per process(), on the writer
 
     def _count(self, stage: str, started: float) -> None:
         with self._busy_lock:
@@ -233,6 +236,14 @@ class Indexer:
                             status = MISSING
                         return _Outcome(photo, "reuse", st=st, digest=digest, source_id=other_id,
                                         source_status=status)
+                on_device = self.encoder.jpeg_decoder if self.encoder.loaded else None
+                facts = imageio.jpeg_facts(f) if on_device is not None else None
+                if facts is not None:  # the bytes go to the encode thread, which decodes them on the device
+                    w, h, orientation, taken, camera = facts
+                    f.seek(0)
+                    data = f.read()
+                    return _Outcome(photo, "decoded", st=st, digest=digest, jpeg=(data, orientation),
+                                    meta={"width": w, "height": h, "taken": taken, "camera": camera})
                 decoded = imageio.decode(f, target)
                 size = self.encoder.input_size  # waits for the model if it is still loading
                 if target < size and min(decoded.image.size) < size < min(decoded.width, decoded.height):
@@ -319,6 +330,7 @@ class Indexer:
             self._count("encode", started)
 
     def _encode_unsafe(self, batch: list[_Outcome]) -> dict[int, np.ndarray]:
+        self._decode_on_device([o for o in batch if o.kind == "decoded" and o.jpeg is not None])
         decoded = [o for o in batch if o.kind == "decoded"]
         if not decoded:
             return {}
@@ -337,10 +349,44 @@ class Indexer:
                 o.reason = f"unexpected error while encoding ({type(e).__name__}: {e})"
         return vectors
 
+    def _decode_on_device(self, outcomes: list[_Outcome]) -> None:
+        """JPEG bytes -> normalised model input (and fingerprints) in one batch on the device; a file the
+        device's decoder rejects is decoded by Pillow instead, and fails with Pillow's reason if that fails too."""
+        if not outcomes:
+            return
+        try:
+            x, prints, failed = self.encoder.jpeg_decoder.batch([o.jpeg[0] for o in outcomes],
+                                                                [o.jpeg[1] for o in outcomes])
+        except ModelLoadError:
+            raise
+        except Exception:  # the device path is an optimisation: Pillow does these photos instead
+            log.exception("decoding a batch on the device failed; decoding it on the CPU")
+            x, prints, failed = None, [], dict.fromkeys(range(len(outcomes)), "")
+        ok = [o for i, o in enumerate(outcomes) if i not in failed]
+        for row, (o, fingerprint) in enumerate(zip(ok, prints)):
+            o.tensor, o.meta["fingerprint"] = x[row], fingerprint
+        for i in failed:
+            o = outcomes[i]
+            try:
+                decoded = imageio.decode(io.BytesIO(o.jpeg[0]), max(self.encoder.input_size, 64))
+                o.tensor = self.encoder.preprocess(decoded.image)
+                o.meta.update(width=decoded.width, height=decoded.height,
+                              fingerprint=imageio.fingerprint(decoded.image))
+            except imageio.PhotoError as e:
+                o.kind, o.reason = "failed", str(e)
+            except Exception as e:  # a decoder (or our) bug fails this photo, never the run
+                log.exception("unexpected error decoding %r", o.photo.path)
+                o.kind, o.reason = "failed", f"unexpected error ({type(e).__name__}: {e})"
+        for o in outcomes:
+            o.jpeg = None  # the bytes are no longer needed
+
     def _commit(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> None:
         """Write the batch and its vectors in one transaction.  Whatever one photo does wrong (a write the
         catalog refuses) becomes that photo's recorded failure: the batch is retried photo by photo, and the
         queue always moves on."""
+        if self.before_first_write is not None:
+            hook, self.before_first_write = self.before_first_write, None
+            hook()
         started = time.perf_counter()
         try:
             self._commit_unsafe(batch, vectors, progress)

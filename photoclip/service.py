@@ -355,15 +355,21 @@ class LibraryService:
             self._next_folder_check = now + FOLDER_CHECK_S
         return changed
 
+    def _adopt_model(self) -> None:
+        self.lib.encoder.load()
+        if self.lib.adopt_model():
+            self.pending = self.lib.catalog.count_pending()
+
     def _index(self) -> None:
         self._idle.clear()
         if self._spell is None:
             self._spell = Progress(started=self.clock(), now=self.clock())
         self._batches = 0
         try:
-            self.lib.encoder.load()
-            if self.lib.adopt_model():  # the first index records the library's model, once it loads
-                self.pending = self.lib.catalog.count_pending()
+            # The model loads in the background while the first photos decode; before the first write the
+            # library records it (the first index), once it has loaded.
+            self.lib.encoder.load_in_background()
+            self._indexer.before_first_write = self._adopt_model
             self._indexer.process(should_stop=self._should_yield, on_progress=self._on_progress,
                                   progress=self._spell)
         except ModelLoadError as e:
