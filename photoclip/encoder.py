@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import tempfile
 import threading
 from pathlib import Path
 from typing import Sequence
@@ -93,6 +94,7 @@ class Encoder:
         self._pil_stage = None
         self._jpeg = None
         self.tensor_jpeg: bool | None = None  # None: on a CUDA GPU only
+        self._onnx = None  # onnxencode.OnnxImageTower once built (None: not yet, False: not used)
         self._dtype = None
         self._lock = threading.Lock()
 
@@ -285,6 +287,24 @@ class Encoder:
                           if wanted and tensorjpeg.supported(cfg) else False)
         return self._jpeg or None
 
+    def prepare_for_many_images(self) -> None:
+        """Called by the indexer's encode thread before a run of batches: on the CPU, build (or reuse) the
+        ONNX Runtime image tower (onnxencode), which encode_images then uses.  Once per encoder."""
+        self.load()
+        if self._onnx is not None:
+            return
+        self._onnx = False
+        from . import onnxencode
+
+        if self.device != "cpu" or not onnxencode.wanted():
+            return
+        folder = os.path.join(self.cache_dir or tempfile.gettempdir(), "onnx")
+        try:
+            self._onnx = onnxencode.OnnxImageTower.build(self.spec, self._model.visual, self.input_size, folder,
+                                                         self.threads) or False
+        except Exception:  # an optimisation that fails leaves PyTorch in charge
+            log.warning("could not build the ONNX image tower; encoding with PyTorch", exc_info=True)
+
     def encode_images(self, items: Sequence) -> np.ndarray:
         """Vectors for preprocessed images (what preprocess returns), L2-normalised."""
         import torch
@@ -293,7 +313,10 @@ class Encoder:
         if len(items) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         with torch.inference_mode():
-            feats = self._model.encode_image(self._batch(items))
+            batch = self._batch(items)
+            if self._onnx:
+                return _normalize(self._onnx(batch.float().numpy()))
+            feats = self._model.encode_image(batch)
         return _normalize(feats.float().cpu().numpy())
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:

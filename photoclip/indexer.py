@@ -330,6 +330,7 @@ class Indexer:
             self._count("encode", started)
 
     def _encode_unsafe(self, batch: list[_Outcome]) -> dict[int, np.ndarray]:
+        self.encoder.prepare_for_many_images()
         self._decode_on_device([o for o in batch if o.kind == "decoded" and o.jpeg is not None])
         decoded = [o for o in batch if o.kind == "decoded"]
         if not decoded:

@@ -111,3 +111,38 @@ def test_any_number_of_decode_workers_gives_the_same_library(library, tmp_path, 
     library.add_folders([str(tmp_path / "p")])
     assert library.index_now()["indexed"] == 70
     assert library.status()["photos"] == 70 and library.status()["pending"] == 0
+
+
+def test_the_cpu_image_tower_runs_on_onnx_runtime_when_it_agrees(tmp_path, toy_spec, monkeypatch):
+    from photoclip import onnxencode
+    from photoclip.encoder import Encoder
+
+    pics = [img for img, _ in __import__("toyworld").draw_set(46, 12, sizes=((120, 90),))]
+    plain = Encoder(toy_spec, device="cpu").load()
+    want = plain.encode_images([plain.preprocess(im) for im in pics])  # PyTorch: not prepared for many
+    assert plain._onnx is None
+    fast = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
+    fast.prepare_for_many_images()
+    assert isinstance(fast._onnx, onnxencode.OnnxImageTower)
+    got = fast.encode_images([fast.preprocess(im) for im in pics])
+    assert (got * want).sum(1).min() >= 0.9999
+    graphs = list((tmp_path / "onnx").glob("visual-*.onnx"))
+    assert len(graphs) == 1
+    mtime = graphs[0].stat().st_mtime_ns
+    again = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
+    again.prepare_for_many_images()  # the cached graph is reused, not exported again
+    assert again._onnx and graphs[0].stat().st_mtime_ns == mtime
+    monkeypatch.setenv(onnxencode.ENV, "0")
+    off = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
+    off.prepare_for_many_images()
+    assert off._onnx is False  # switched off: PyTorch
+
+
+def test_an_onnx_graph_that_disagrees_is_not_used(tmp_path, toy_spec, monkeypatch):
+    from photoclip import onnxencode
+    from photoclip.encoder import Encoder
+
+    monkeypatch.setattr(onnxencode.OnnxImageTower, "__call__", lambda self, x: np.random.rand(len(x), 64))
+    enc = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
+    enc.prepare_for_many_images()
+    assert enc._onnx is False
