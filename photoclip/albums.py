@@ -44,9 +44,11 @@ log = logging.getLogger(__name__)
 FEEDBACK_WEIGHT = 4.0  # how far one marked photo moves a look-alike's log-odds
 FEEDBACK_SHARPNESS = 8.0  # how fast that pull fades with image-image distance
 THRESHOLD_RANGE = (0.3, 0.9)
-# A sigmoid model's probabilities are absolute and a true match often scores well below 0.5 (SigLIP trains
-# with a large negative bias), so its automatic threshold may go lower.
-SIGMOID_THRESHOLD_RANGE = (0.05, 0.9)
+# A sigmoid model's probabilities are absolute and a true match often scores far below 0.5 (SigLIP trains with
+# a large negative bias), so its scores are split in log-odds, where matches and the rest are two humps, and
+# the automatic threshold may go as low as sigmoid(-8).
+SIGMOID_LOGIT_RANGE = (-8.0, 2.2)
+SIGMOID_THRESHOLD_RANGE = tuple(float(1 / (1 + np.exp(-z))) for z in SIGMOID_LOGIT_RANGE)
 
 
 def _data() -> dict:
@@ -114,17 +116,28 @@ class Album:
 
 
 def calibrated_threshold(scores: np.ndarray, sigmoid: bool = False) -> float:
-    """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE (or
-    SIGMOID_THRESHOLD_RANGE for a sigmoid model)."""
-    lo, hi = SIGMOID_THRESHOLD_RANGE if sigmoid else THRESHOLD_RANGE
+    """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE; for a sigmoid
+    model the gap is found in log-odds and kept within SIGMOID_LOGIT_RANGE."""
+    if sigmoid:
+        lo, hi = SIGMOID_LOGIT_RANGE
+        z = logit(scores)
+        return float(1 / (1 + np.exp(-min(hi, max(lo, otsu_threshold(z, value_range=(z.min(), z.max())))))))
+    lo, hi = THRESHOLD_RANGE
     return min(hi, max(lo, otsu_threshold(scores)))
 
 
-def otsu_threshold(scores: np.ndarray, bins: int = 100) -> float:
-    """The split of [0, 1] that best separates the scores into two groups (Otsu, 1979)."""
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, np.float64), 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def otsu_threshold(scores: np.ndarray, bins: int = 100, value_range: tuple[float, float] = (0.0, 1.0)) -> float:
+    """The split of value_range that best separates the scores into two groups (Otsu, 1979)."""
     if len(scores) < 2:
-        return 0.5
-    hist, edges = np.histogram(scores, bins=bins, range=(0.0, 1.0))
+        return 0.5 if value_range == (0.0, 1.0) else float(np.mean(value_range))
+    if value_range[1] <= value_range[0]:
+        return float(value_range[0])
+    hist, edges = np.histogram(scores, bins=bins, range=value_range)
     centers = (edges[:-1] + edges[1:]) / 2
     w0 = np.cumsum(hist)
     w1 = w0[-1] - w0

@@ -70,7 +70,6 @@ EXACT_FILTERED = 20_000  # a filter that keeps fewer photos than this is searche
 BACKGROUND = ("a photo", "a picture", "an image", "a photo of something", "a photo of a place",
               "a photo of an object", "a snapshot")
 CUTOFF_RANGE = (0.2, 0.5)
-SIGMOID_CUTOFF_RANGE = (0.05, 0.5)  # a sigmoid model's own match probability; true matches can sit well below 0.5
 
 
 @dataclass
@@ -181,8 +180,17 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     if q.text and not show_all:
         from .albums import otsu_threshold
 
-        lo, hi = SIGMOID_CUTOFF_RANGE if sigmoid else CUTOFF_RANGE
-        cut = min(hi, max(lo, otsu_threshold(p_query[keep]))) if keep.sum() > 1 else lo
-        relevant = keep & (p_query >= cut)
+        if sigmoid:  # the gap in log-odds, where matches and the rest are two humps (albums.py does the same)
+            from .albums import SIGMOID_LOGIT_RANGE, logit
+
+            lo, hi = SIGMOID_LOGIT_RANGE
+            z = logit(p_query)
+            kept = z[keep]
+            cut = min(hi, max(lo, otsu_threshold(kept, value_range=(kept.min(), kept.max())))) if keep.sum() > 1 else lo
+            relevant = keep & (z >= cut)
+        else:
+            lo, hi = CUTOFF_RANGE
+            cut = min(hi, max(lo, otsu_threshold(p_query[keep]))) if keep.sum() > 1 else lo
+            relevant = keep & (p_query >= cut)
         return [h for h, k in zip(hits, relevant) if k], int((keep & ~relevant).sum())
     return [h for h, k in zip(hits, keep) if k], 0

@@ -61,13 +61,16 @@ def test_cut_off_with_sigmoid_scores_keeps_the_scene(world):
 
 
 def test_sigmoid_albums_score_probabilities_with_calibrated_thresholds(world):
+    from photoclip.albums import SIGMOID_THRESHOLD_RANGE
+
     home, env, truth = world
     for name, prompt, scene in (("Beach", "a beach", "beach"), ("海滩", "海滩", "beach"), ("夜空", "夜空", "night")):
         made = cli_json("albums", "add", name, "--prompt", prompt, home=home, env=env)
         shown = cli_json("albums", "show", name, home=home, env=env)
         scores = [m["score"] for m in shown["members"]]
         assert all(0.0 <= s <= 1.0 for s in scores)
-        assert 0.05 <= made["threshold"] <= 0.9 and min(scores) >= made["threshold"]
+        lo, hi = SIGMOID_THRESHOLD_RANGE
+        assert lo <= made["threshold"] <= hi and min(scores) >= made["threshold"]
         members = {m["path"] for m in shown["members"]}
         wanted = {p for p, pic in truth.items() if pic.scene == scene}
         assert len(members & wanted) >= 0.8 * len(wanted) and len(members - wanted) <= 0.2 * len(wanted), name
