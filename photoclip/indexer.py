@@ -121,6 +121,7 @@ class Indexer:
         # Seconds each stage spent working (decode summed over its threads): what bench_index.py reports.
         self.busy = {"decode": 0.0, "encode": 0.0, "write": 0.0}
         self._busy_lock = threading.Lock()
+        self._local = threading.local()
         self.before_first_write: Callable[[], None] | None = None  # run once per process(), on the writer
 
     def _count(self, stage: str, started: float) -> None:
@@ -205,6 +206,7 @@ class Indexer:
         """Runs on a pool thread: hash, look for a vector to reuse, else decode and preprocess.
         Never raises: whatever goes wrong with one file becomes that file's recorded failure."""
         started = time.perf_counter()
+        self._local.waited = 0.0
         try:
             return self._prepare_unsafe(photo, target)
         except ModelLoadError:
@@ -213,7 +215,7 @@ class Indexer:
             log.exception("unexpected error reading %r", photo.path)
             return _Outcome(photo, "failed", reason=f"unexpected error ({type(e).__name__}: {e})")
         finally:
-            self._count("decode", started)
+            self._count("decode", started + self._local.waited)  # waiting for the model is not work
 
     def _prepare_unsafe(self, photo: Photo, target: int) -> _Outcome:
         try:
@@ -245,7 +247,9 @@ class Indexer:
                     return _Outcome(photo, "decoded", st=st, digest=digest, jpeg=(data, orientation),
                                     meta={"width": w, "height": h, "taken": taken, "camera": camera})
                 decoded = imageio.decode(f, target)
+                waiting = time.perf_counter()
                 size = self.encoder.input_size  # waits for the model if it is still loading
+                self._local.waited = time.perf_counter() - waiting
                 if target < size and min(decoded.image.size) < size < min(decoded.width, decoded.height):
                     f.seek(0)  # decoded before the model said how large it wants its input
                     decoded = imageio.decode(f, max(size, 64))

@@ -9,6 +9,11 @@ import time
 log = logging.getLogger(__name__)
 
 SCREENSHOT_TIMEOUT_S = 120
+# What Qt 6's xcb platform plugin links against beyond libxcb itself (ldd libqxcb.so / libQt6XcbQpa.so), with the
+# Debian package of each; a missing one makes Qt abort the process instead of opening a window.
+X11_LIBRARIES = (("xcb-cursor", "libxcb-cursor0"), ("xcb-icccm", "libxcb-icccm4"), ("xcb-keysyms", "libxcb-keysyms1"),
+                 ("xcb-image", "libxcb-image0"), ("xcb-render-util", "libxcb-render-util0"),
+                 ("xkbcommon-x11", "libxkbcommon-x11-0"))
 
 
 def display_problem(environ=os.environ, platform: str = sys.platform, find_library=None) -> str | None:
@@ -22,9 +27,11 @@ def display_problem(environ=os.environ, platform: str = sys.platform, find_libra
     if environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
         if find_library is None:
             from ctypes.util import find_library
-        if not find_library("xcb-cursor"):
-            return ("Qt needs the system library libxcb-cursor to open a window on X11: install it (Debian/Ubuntu: "
-                    "sudo apt install libxcb-cursor0; Fedora: sudo dnf install xcb-util-cursor), then start "
+        missing = [package for lib, package in X11_LIBRARIES if not find_library(lib)]
+        if missing:
+            return ("Qt needs these system libraries to open a window on X11: " + ", ".join(missing) + " (Debian/"
+                    f"Ubuntu: sudo apt install {' '.join(missing)}; Fedora: sudo dnf install xcb-util-cursor "
+                    "xcb-util-wm xcb-util-keysyms xcb-util-image xcb-util-renderutil libxkbcommon-x11), then start "
                     "photoclip again.")
     return None
 
