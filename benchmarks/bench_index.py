@@ -185,6 +185,7 @@ def zero_cost_pipeline(folder: str, model: str, device: str) -> dict:
     lib = Library(home=tempfile.mkdtemp(prefix="bench-zero-"), model=model, device=device)
     enc = lib.encoder
     enc.load()
+    enc._onnx = False  # nothing to build for an encoder that costs nothing
     dim = enc.dim
     rng = np.random.default_rng(0)
 
@@ -260,20 +261,26 @@ def main() -> None:
     from photoclip.indexer import decode_workers
 
     models_cache = os.path.join(CACHE, "models")
+    os.environ["PHOTOCLIP_ONNX"] = "1"  # measure the opt-in engine too (photoclip's own run uses the default)
     enc = Encoder(model, device=args.device, cache_dir=models_cache).load()
     t = time.perf_counter()
     enc.prepare_for_many_images()  # exports the ONNX graph once (a first run on a machine pays this)
     export_s = time.perf_counter() - t if enc._onnx else 0.0
     enc._onnx = None  # measured below, after PyTorch
+    os.environ.pop("PHOTOCLIP_ONNX")
 
     ours = run_photoclip(folder, model, args.device, os.path.join(models_cache, "onnx"))
     base = run_baseline(folder, model, args.device)
     dec = decode_ceiling(paths, enc, decode_workers())
     items = dec.pop("items")
     torch_enc = encode_ceiling(items, enc)  # PyTorch fp32 (fp16 on a GPU)
+    os.environ["PHOTOCLIP_ONNX"] = "1"
     enc.prepare_for_many_images()  # on the CPU: the ONNX Runtime image tower, if it agrees
-    encd = encode_ceiling(items, enc) if enc._onnx else torch_enc
-    agreement = float((torch_enc["vectors"] * encd["vectors"]).sum(1).min())
+    os.environ.pop("PHOTOCLIP_ONNX")
+    onnx_enc = encode_ceiling(items, enc) if enc._onnx else torch_enc
+    enc._onnx = False
+    encd = torch_enc  # what photoclip uses by default
+    agreement = float((torch_enc["vectors"] * onnx_enc["vectors"]).sum(1).min())
     zero = zero_cost_pipeline(folder, model, args.device)
     live = None if args.quick else search_while_indexing(folder, model)
 
@@ -285,10 +292,10 @@ def main() -> None:
         "rclip_style": {"photos_per_s": base["photos"] / base["wall"], "wall_s": base["wall"],
                         "cpu_util": base["cpu"] / base["wall"] / cores, "peak_rss_mb": base["rss_mb"]},
         "decode_ceiling": {"photos_per_s": dec["photos_per_s"], "cpu_util": dec["cpu"] / dec["wall"] / cores},
-        "encode_ceiling": {"photos_per_s": encd["photos_per_s"], "backend": "onnxruntime" if enc._onnx else "torch",
-                           "torch_photos_per_s": torch_enc["photos_per_s"],
-                           "speedup_vs_torch": encd["photos_per_s"] / torch_enc["photos_per_s"],
-                           "min_cosine_vs_torch": agreement},
+        "encode_ceiling": {"photos_per_s": encd["photos_per_s"], "backend": "torch",
+                           "onnxruntime_photos_per_s": onnx_enc["photos_per_s"],
+                           "onnxruntime_speedup": onnx_enc["photos_per_s"] / torch_enc["photos_per_s"],
+                           "onnxruntime_min_cosine": agreement},
         "zero_cost_encoder": {"photos_per_s": zero["photos_per_s"], "stages_s": zero["stages"]},
         "gpu_util": "not measured" if enc.device != "cuda" else "see nvidia-smi",
         "onnx_export_once_s": export_s,
@@ -305,11 +312,12 @@ def main() -> None:
         x = r[name]
         print(f"  {name:22s} {x['photos_per_s']:6.2f} photos/s  ({x['wall_s']:.1f} s with imports and model load; "
               f"CPU {100 * x['cpu_util']:.0f}%, peak RSS {x['peak_rss_mb']:.0f} MB)")
-    print(f"  photoclip stages busy (s): {ours['stages']}; exporting the ONNX graph the first time: {export_s:.1f} s")
+    print(f"  photoclip stages busy (s): {ours['stages']}; exporting the opt-in ONNX graph: {export_s:.1f} s")
     print(f"  decode-only ceiling    {dec['photos_per_s']:6.2f} photos/s  ({decode_workers()} threads)")
     e = r["encode_ceiling"]
-    print(f"  encode-only ceiling    {encd['photos_per_s']:6.2f} photos/s ({e['backend']}; PyTorch "
-          f"{e['torch_photos_per_s']:.2f}, {e['speedup_vs_torch']:.2f}x, min cosine {e['min_cosine_vs_torch']:.6f})")
+    print(f"  encode-only ceiling    {encd['photos_per_s']:6.2f} photos/s (PyTorch; ONNX Runtime, opt-in: "
+          f"{e['onnxruntime_photos_per_s']:.2f}, {e['onnxruntime_speedup']:.2f}x, min cosine "
+          f"{e['onnxruntime_min_cosine']:.6f})")
     print(f"  zero-cost encoder      {zero['photos_per_s']:6.2f} photos/s  (pipeline efficiency "
           f"{r['pipeline_efficiency']:.2f} of the decode ceiling)")
     print(f"  photoclip vs rclip-style: {r['speedup_vs_rclip']:.2f}x")

@@ -113,11 +113,12 @@ def test_any_number_of_decode_workers_gives_the_same_library(library, tmp_path, 
     assert library.status()["photos"] == 70 and library.status()["pending"] == 0
 
 
-def test_the_cpu_image_tower_runs_on_onnx_runtime_when_it_agrees(tmp_path, toy_spec, monkeypatch):
+def test_the_opt_in_onnx_image_tower_is_used_when_it_agrees(tmp_path, toy_spec, monkeypatch):
     from photoclip import onnxencode
     from photoclip.encoder import Encoder
 
     pics = [img for img, _ in __import__("toyworld").draw_set(46, 12, sizes=((120, 90),))]
+    monkeypatch.setenv(onnxencode.ENV, "1")  # an opt-in: off unless asked for
     plain = Encoder(toy_spec, device="cpu").load()
     want = plain.encode_images([plain.preprocess(im) for im in pics])  # PyTorch: not prepared for many
     assert plain._onnx is None
@@ -132,16 +133,17 @@ def test_the_cpu_image_tower_runs_on_onnx_runtime_when_it_agrees(tmp_path, toy_s
     again = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
     again.prepare_for_many_images()  # the cached graph is reused, not exported again
     assert again._onnx and graphs[0].stat().st_mtime_ns == mtime
-    monkeypatch.setenv(onnxencode.ENV, "0")
+    monkeypatch.delenv(onnxencode.ENV)
     off = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
     off.prepare_for_many_images()
-    assert off._onnx is False  # switched off: PyTorch
+    assert off._onnx is False  # not asked for: PyTorch
 
 
 def test_an_onnx_graph_that_disagrees_is_not_used(tmp_path, toy_spec, monkeypatch):
     from photoclip import onnxencode
     from photoclip.encoder import Encoder
 
+    monkeypatch.setenv(onnxencode.ENV, "1")
     monkeypatch.setattr(onnxencode.OnnxImageTower, "__call__", lambda self, x: np.random.rand(len(x), 64))
     enc = Encoder(toy_spec, device="cpu", cache_dir=tmp_path).load()
     enc.prepare_for_many_images()
