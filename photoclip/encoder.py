@@ -124,6 +124,9 @@ class Encoder:
         with self._lock:
             if self._model is not None:
                 return self
+            # Decode threads share the cores with PyTorch's: its OpenMP threads should sleep when idle rather
+            # than spin (read once, when OpenMP starts; measured in bench_index.py).
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 import open_clip
                 import torch
