@@ -290,6 +290,16 @@ class Encoder:
                           if wanted and tensorjpeg.supported(cfg) else False)
         return self._jpeg or None
 
+    def batch_size(self, default: int) -> int:
+        """How many photos to encode at once: `default` on the CPU; on a GPU as many as its free memory holds
+        comfortably (about 64 MB each, for a 12 MP JPEG decoded there and its activations), up to 256."""
+        if self.device != "cuda":
+            return default
+        import torch
+
+        free, _total = torch.cuda.mem_get_info()
+        return int(min(256, max(default, free // (64 * 1024**2) // 2)))
+
     def prepare_for_many_images(self) -> None:
         """Called by the indexer's encode thread before a run of batches: on the CPU, build (or reuse) the
         ONNX Runtime image tower (onnxencode), which encode_images then uses.  Once per encoder."""

@@ -122,6 +122,7 @@ class Indexer:
         self.busy = {"decode": 0.0, "encode": 0.0, "write": 0.0}
         self._busy_lock = threading.Lock()
         self._local = threading.local()
+        self._sized = False
         self.before_first_write: Callable[[], None] | None = None  # run once per process(), on the writer
 
     def _count(self, stage: str, started: float) -> None:
@@ -304,6 +305,8 @@ class Indexer:
                         return
                 if futures:
                     batch.append(futures.popleft().result())
+                if not self._sized and self.encoder.loaded:  # a GPU takes larger batches
+                    self.batch_size, self._sized = self.encoder.batch_size(self.batch_size), True
                 decoded = sum(1 for o in batch if o.kind == "decoded")
                 if batch and (decoded >= self.batch_size or not futures or len(batch) >= 4 * self.batch_size):
                     if len(encoding) >= ENCODES_IN_FLIGHT and write_oldest():  # back-pressure on decoding
