@@ -233,7 +233,8 @@ def cmd_models(args, s: Session) -> None:
         figures = [f"ImageNet zero-shot {p.imagenet:.1f}%" if p.imagenet is not None else "ImageNet: not published",
                    f"XM3600 retrieval en {p.xm3600['en']:.1f}" if "en" in p.xm3600 else None,
                    f"zh {zh:.1f}" if zh is not None else None,
-                   f"{p.cpu_images_per_s:g} photos/s on a 2-core CPU" if p.cpu_images_per_s else "CPU speed not measured"]
+                   f"{p.cpu_images_per_s:g} photos/s on a 2-core CPU" if p.cpu_images_per_s else "CPU speed not measured",
+                   f"download about {p.download_mb:,} MB" if p.download_mb else None]
         lines.append(f"{'*' if p.id == default.id else ' '} {p.name} [{p.id}]: {p.model}\n"
                      f"    {langs}; {'; '.join(f for f in figures if f)}")
     lines.append("* the default.  Figures: ImageNet from open_clip's results table, XM3600 (Crossmodal-3600 image "

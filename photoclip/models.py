@@ -26,6 +26,12 @@ class Preset:
     xm3600: dict
     cpu_images_per_s: float | None
     note: str
+    params_m: float | None = None
+
+    @property
+    def download_mb(self) -> int | None:
+        """About how much the first run downloads: float32 weights, 4 bytes a parameter."""
+        return round(self.params_m * 4) if self.params_m else None
 
     @property
     def multilingual(self) -> bool:
@@ -35,7 +41,7 @@ class Preset:
         return {"id": self.id, "name": self.name, "model": self.model, "languages": list(self.languages),
                 "scores": self.scores, "image_size": self.image_size, "imagenet_zero_shot": self.imagenet,
                 "xm3600_retrieval": dict(self.xm3600), "cpu_images_per_s": self.cpu_images_per_s,
-                "note": self.note}
+                "params_m": self.params_m, "download_mb": self.download_mb, "note": self.note}
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +51,8 @@ def _data() -> dict:
 
 def presets() -> list[Preset]:
     return [Preset(p["id"], p["name"], p["model"], tuple(p["languages"]), p["scores"], p["image_size"],
-                   p["imagenet"], p["xm3600"], p["cpu_images_per_s"], p["note"]) for p in _data()["presets"]]
+                   p["imagenet"], p["xm3600"], p["cpu_images_per_s"], p["note"], p.get("params_m"))
+            for p in _data()["presets"]]
 
 
 def sources() -> dict:
@@ -62,6 +69,12 @@ def preset(key: str) -> Preset | None:
         if key in (p.id, p.name, p.model):
             return p
     return None
+
+
+def download_mb(spec: str) -> int | None:
+    """About how large a model's first download is, when it is a preset with a known size."""
+    found = preset(normalize_spec(spec))
+    return found.download_mb if found else None
 
 
 def multilingual_preset() -> Preset:

@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         add.clicked.connect(self.choose_folder)
         self.model_progress = QProgressBar()
         self.model_progress.setRange(0, 0)
-        self.model_progress.setFormat(self.tr("Loading the model… (the first run downloads it once, about 600 MB)"))
+        self.model_progress.setFormat(self._loading_text())
         self.model_progress.setTextVisible(True)
         self.cancel_load = QPushButton(self.tr("Cancel"))
         self.cancel_load.clicked.connect(self._cancel_model_load)
@@ -259,9 +259,14 @@ class MainWindow(QMainWindow):
                 except OSError:
                     pass
         if total:
-            self.model_progress.setFormat(self.tr("Loading the model… (the first run downloads about 600 MB): "
-                                                  "{0} MB").format(f"{total / 1e6:.0f}"))
+            self.model_progress.setFormat(self._loading_text() + self.tr(": {0} MB so far").format(f"{total / 1e6:.0f}"))
         self.downloaded_bytes = total
+
+    def _loading_text(self) -> str:
+        size = models.download_mb(self.lib.model_id)
+        if size:
+            return self.tr("Loading the model… (the first run downloads it once, about {0} MB)").format(size)
+        return self.tr("Loading the model… (the first run downloads it once)")
 
     def _model_loaded(self, _result) -> None:
         self._download_timer.stop()

@@ -206,13 +206,13 @@
     </message>
     <message>
         <location filename="../window.py" line="103"/>
-        <location filename="../window.py" line="421"/>
+        <location filename="../window.py" line="426"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
         <location filename="../window.py" line="103"/>
-        <location filename="../window.py" line="422"/>
+        <location filename="../window.py" line="427"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
@@ -247,11 +247,6 @@
         <translation>添加照片文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="154"/>
-        <source>Loading the model… (the first run downloads it once, about 600 MB)</source>
-        <translation>正在加载模型…（首次运行需下载一次，约 600 MB）</translation>
-    </message>
-    <message>
         <location filename="../window.py" line="156"/>
         <source>Cancel</source>
         <translation>取消</translation>
@@ -268,13 +263,13 @@
     </message>
     <message>
         <location filename="../window.py" line="196"/>
-        <location filename="../window.py" line="344"/>
+        <location filename="../window.py" line="349"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
         <location filename="../window.py" line="200"/>
-        <location filename="../window.py" line="335"/>
+        <location filename="../window.py" line="340"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -290,198 +285,208 @@
     </message>
     <message>
         <location filename="../window.py" line="262"/>
-        <source>Loading the model… (the first run downloads about 600 MB): {0} MB</source>
-        <translation>正在加载模型…（首次运行约需下载 600 MB）：{0} MB</translation>
+        <source>: {0} MB so far</source>
+        <translation>：已下载 {0} MB</translation>
     </message>
     <message>
-        <location filename="../window.py" line="272"/>
+        <location filename="../window.py" line="268"/>
+        <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
+        <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="269"/>
+        <source>Loading the model… (the first run downloads it once)</source>
+        <translation>正在加载模型…（首次运行需下载一次）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="277"/>
         <source>model: {0} on {1}</source>
         <translation>模型：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="281"/>
+        <location filename="../window.py" line="286"/>
         <source>The model could not be loaded: {0}</source>
         <translation>无法加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="284"/>
+        <location filename="../window.py" line="289"/>
         <source>model: not loaded</source>
         <translation>模型：未加载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="290"/>
+        <location filename="../window.py" line="295"/>
         <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
         <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="308"/>
+        <location filename="../window.py" line="313"/>
         <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
         <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="316"/>
+        <location filename="../window.py" line="321"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="320"/>
+        <location filename="../window.py" line="325"/>
         <source>The model folder is saved; restart photoclip to use it.</source>
         <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325"/>
+        <location filename="../window.py" line="330"/>
         <source> · about {0}s left</source>
         <translation> · 约剩 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="326"/>
+        <location filename="../window.py" line="331"/>
         <source>Indexing {0}/{1} · {2} photos/s</source>
         <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="340"/>
-        <location filename="../window.py" line="347"/>
+        <location filename="../window.py" line="345"/>
+        <location filename="../window.py" line="352"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="340"/>
+        <location filename="../window.py" line="345"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="344"/>
+        <location filename="../window.py" line="349"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="370"/>
-        <location filename="../window.py" line="434"/>
+        <location filename="../window.py" line="375"/>
+        <location filename="../window.py" line="439"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="373"/>
+        <location filename="../window.py" line="378"/>
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="376"/>
+        <location filename="../window.py" line="381"/>
         <source>  (offline)</source>
         <translation>  （离线）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="382"/>
+        <location filename="../window.py" line="387"/>
         <source>Smart albums</source>
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="390"/>
+        <location filename="../window.py" line="395"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../window.py" line="415"/>
+        <location filename="../window.py" line="420"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="416"/>
+        <location filename="../window.py" line="421"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="417"/>
+        <location filename="../window.py" line="422"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="419"/>
+        <location filename="../window.py" line="424"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../window.py" line="434"/>
+        <location filename="../window.py" line="439"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="434"/>
+        <location filename="../window.py" line="439"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="435"/>
+        <location filename="../window.py" line="440"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="435"/>
+        <location filename="../window.py" line="440"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="469"/>
+        <location filename="../window.py" line="474"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="512"/>
+        <location filename="../window.py" line="517"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="514"/>
+        <location filename="../window.py" line="519"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../window.py" line="515"/>
+        <location filename="../window.py" line="520"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../window.py" line="516"/>
+        <location filename="../window.py" line="521"/>
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="516"/>
+        <location filename="../window.py" line="521"/>
         <source>Copy {0} paths</source>
         <translation>复制 {0} 个路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="518"/>
+        <location filename="../window.py" line="523"/>
         <source>Belongs in album…</source>
         <translation>属于相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="523"/>
+        <location filename="../window.py" line="528"/>
         <source>Doesn&apos;t belong in {0}</source>
         <translation>不属于{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="562"/>
+        <location filename="../window.py" line="567"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="584"/>
+        <location filename="../window.py" line="589"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../window.py" line="587"/>
+        <location filename="../window.py" line="592"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="589"/>
+        <location filename="../window.py" line="594"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="607"/>
+        <location filename="../window.py" line="612"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
