@@ -413,7 +413,13 @@ def test_first_hour_details_of_the_window(qtbot, library, tmp_path):
     qtbot.addWidget(w)
     w.show()
     assert not w.pause_button.isEnabled()
-    assert w.model_progress.format().startswith("Loading the model") and "600 MB" in w.model_progress.format()
+    assert w.model_progress.format() == "Loading the model… (the first run downloads it once)"  # a test model
+    from photoclip import models
+
+    default = models.default_preset()
+    assert f"about {default.download_mb} MB" in w.tr("Loading the model… (the first run downloads it once, "
+                                                      "about {0} MB)").format(default.download_mb)
+    assert models.download_mb(default.model) == round(default.params_m * 4) == 1464  # 366.12 M parameters
     dlg = AlbumDialog(library, None, w)
     qtbot.addWidget(dlg)
     dlg.show()

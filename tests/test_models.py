@@ -13,7 +13,7 @@ from photoclip.modelspec import DEFAULT_MODEL, normalize_spec
 
 def test_presets_are_sourced_and_the_default_reads_chinese():
     data = json.loads((ROOT / "photoclip" / "data" / "models.json").read_text())
-    assert set(data["sources"]) == {"imagenet", "xm3600", "cpu"}
+    assert set(data["sources"]) == {"imagenet", "xm3600", "cpu", "params"}
     default = models.default_preset()
     assert default.model == DEFAULT_MODEL  # modelspec's constant and the data file agree
     assert default.multilingual and "zh" in default.xm3600
