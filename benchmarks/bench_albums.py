@@ -29,7 +29,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--photos", type=int, default=100_000)
     args = p.parse_args()
-    enc = Encoder(f"local-dir:{os.path.join(ROOT, 'tests', 'fixtures', 'toyclip')}", device="cpu").load()
+    enc = Encoder(f"local-dir:{os.path.join(ROOT, 'photoclip', 'data', 'toyclip')}", device="cpu").load()
     cat = Catalog(os.path.join(tempfile.mkdtemp(), "catalog.sqlite3"))
     fid = cat.add_folder("/bench")
     rng = np.random.default_rng(0)

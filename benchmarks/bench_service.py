@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from photoclip.catalog import Catalog  # noqa: E402
 
-MODEL = f"local-dir:{os.path.join(ROOT, 'tests', 'fixtures', 'toyclip')}"
+MODEL = f"local-dir:{os.path.join(ROOT, 'photoclip', 'data', 'toyclip')}"
 DIM = 64  # the toy model's embedding size
 
 

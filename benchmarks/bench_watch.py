@@ -24,7 +24,7 @@ import toyworld  # noqa: E402
 from photoclip.library import Library  # noqa: E402
 from photoclip.service import LibraryService  # noqa: E402
 
-MODEL = f"local-dir:{os.path.join(ROOT, 'tests', 'fixtures', 'toyclip')}"
+MODEL = f"local-dir:{os.path.join(ROOT, 'photoclip', 'data', 'toyclip')}"
 
 
 def draw(folder: str, count: int, seed: int) -> list[str]:

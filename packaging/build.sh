@@ -21,8 +21,8 @@ for i, (img, pic) in enumerate(toyworld.draw_set(2024, 12, scenes=["receipt", "b
 PY
 export QT_QPA_PLATFORM=offscreen
 "$app" --version
-"$app" --home "$tmp/home" --model "local-dir:$root/tests/fixtures/toyclip" index "$tmp/photos" --json
-"$app" --home "$tmp/home" --model "local-dir:$root/tests/fixtures/toyclip" search "a receipt" --limit 4 --json \
+"$app" --home "$tmp/home" --model "local-dir:$root/photoclip/data/toyclip" index "$tmp/photos" --json
+"$app" --home "$tmp/home" --model "local-dir:$root/photoclip/data/toyclip" search "a receipt" --limit 4 --json \
   | "$py" -c 'import json,sys; r=json.load(sys.stdin)["results"]; assert all("receipt" in x["path"] for x in r), r; print("self-test passed:", len(r), "receipts found")'
-"$app" --home "$tmp/home" --model "local-dir:$root/tests/fixtures/toyclip" gui --query "a receipt" --screenshot "$tmp/shot.png"
+"$app" --home "$tmp/home" --model "local-dir:$root/photoclip/data/toyclip" gui --query "a receipt" --screenshot "$tmp/shot.png"
 test -s "$tmp/shot.png" && echo "frozen GUI screenshot: $tmp/shot.png"

@@ -404,6 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="photoclip", parents=[common],
                                 description="Find and organise your photos by meaning, on your own machine.")
     p.add_argument("--version", action="version", version=f"photoclip {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="check this installation end to end (draws, indexes, searches, makes an album and renders "
+                        "the window offscreen, with the small bundled model, in a temporary folder) and print "
+                        "one verdict line; exit 0 if all of it worked")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name, func, help_, parents=(common, js)):
@@ -506,6 +510,10 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("photoclip").setLevel(logging.WARNING)
         # The model hub's retries and warnings are its own business; we say what went wrong in one line.
         logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    if getattr(args, "self_test", False):
+        from . import selftest
+
+        return selftest.run(keep=verbose)
     if args.command is None:
         args.command, args.func, args.query, args.screenshot = "gui", cmd_gui, None, None
     if not hasattr(args, "json"):

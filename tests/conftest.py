@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-TOY_MODEL = ROOT / "tests" / "fixtures" / "toyclip"
+TOY_MODEL = ROOT / "photoclip" / "data" / "toyclip"
 TOY_SPEC = f"local-dir:{TOY_MODEL}"
 
 

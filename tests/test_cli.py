@@ -375,3 +375,23 @@ def test_no_network_and_no_weights_is_one_quick_line(tmp_path):
                         "dog"], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr  # no retry noise from the hub
     assert "cannot be reached" in r.stderr and "reached 2 MB" in r.stderr and "local-dir:" in r.stderr
+
+
+def test_self_test_passes_and_says_so_in_one_line(tmp_path):
+    """The installed package checks itself with its bundled model, outside any checkout or library."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PHOTOCLIP_HOME", "PHOTOCLIP_MODEL")}
+    r = subprocess.run([sys.executable, "-m", "photoclip", "--self-test"], capture_output=True, text=True,
+                       timeout=600, cwd=tmp_path, env={**env, "HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("\n") == 1 and r.stdout.startswith("photoclip self-test: OK (indexed 24")
+    assert r.stderr == ""
+    assert not (tmp_path / ".local").exists() and not (tmp_path / ".cache").exists()  # nothing in the user's home
+
+
+def test_self_test_names_the_step_that_failed(monkeypatch, capsys):
+    from photoclip import selftest
+
+    monkeypatch.setattr(selftest, "model_spec", lambda: "local-dir:/nonexistent/model")
+    assert selftest.run() == 1
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("photoclip self-test: FAILED at index: ")

@@ -1,6 +1,6 @@
 """Train the small CLIP that tests and benchmarks use, on pictures of the toy world (tools/toyworld.py).
 
-    python tools/train_toyclip.py --out tests/fixtures/toyclip [--device cpu|cuda] [--steps N]
+    python tools/train_toyclip.py --out photoclip/data/toyclip [--device cpu|cuda] [--steps N]
 
 Deterministic: fixed seeds for the data, the captions and the weights (bit-identical on one device
 type; CPU and GPU runs differ in rounding).  The result is an open_clip `local-dir:` folder
@@ -169,7 +169,7 @@ def evaluate(model_dir: str, seed: int = 987_654) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default="tests/fixtures/toyclip")
+    p.add_argument("--out", default="photoclip/data/toyclip")
     p.add_argument("--device", default="cpu")
     p.add_argument("--steps", type=int, default=5000)
     p.add_argument("--batch", type=int, default=512)

@@ -1,0 +1,103 @@
+"""`photoclip --self-test`: does this installation work, end to end, on this machine?
+
+In a temporary home it draws pictures of the toy world (photoclip/toyworld.py), indexes them with the small
+model that ships inside the package (data/toyclip, the one the tests use), searches them, builds an album and
+renders the window offscreen; then prints one verdict line.  Nothing outside the temporary folder is touched
+and no network is used.  Exit status 0 only if every step worked.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from importlib import resources
+
+PICTURES = 24
+STEPS = ("draw", "index", "search", "album", "window")
+
+
+def model_spec() -> str:
+    return f"local-dir:{resources.files('photoclip.data').joinpath('toyclip')}"
+
+
+def _window(lib) -> str:
+    """Open the main window offscreen over the library and check that it shows the photos."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    qInstallMessageHandler(lambda *_: None)  # the offscreen platform's notes are not the verdict
+
+    from .gui.window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(lib, start_service=False)
+    window.show()
+    loop = QEventLoop()
+    window.view_loaded.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    if window.model.rowCount() != PICTURES:
+        loop.exec()
+    shown = window.model.rowCount()
+    image = window.grab()
+    window.close()
+    app.processEvents()
+    if shown != PICTURES or image.isNull() or image.width() < 200:
+        raise RuntimeError(f"the window showed {shown} of {PICTURES} photos")
+    return f"window {image.width()}x{image.height()}"
+
+
+def run(keep: bool = False) -> int:
+    from . import toyworld
+    from .library import Library
+
+    started = time.monotonic()
+    home = tempfile.mkdtemp(prefix="photoclip-selftest-")
+    step, facts = "draw", []
+    try:
+        photos = os.path.join(home, "photos")
+        os.makedirs(photos)
+        truth = {}
+        for i, (img, pic) in enumerate(toyworld.draw_set(20_240, PICTURES, sizes=((320, 240), (240, 320)),
+                                                          scenes=["night", "beach", "receipt", "forest"])):
+            path = os.path.join(photos, f"{i:02d}_{pic.scene}.jpg")
+            img.save(path, quality=90)
+            truth[path] = pic.scene
+        step = "index"
+        lib = Library(home=os.path.join(home, "home"), model=model_spec(), device="cpu")
+        lib.add_folders([photos])
+        out = lib.index_now()
+        if out["indexed"] != PICTURES or out["failed"]:
+            raise RuntimeError(f"indexed {out['indexed']} of {PICTURES} pictures, {out['failed']} failed")
+        facts.append(f"indexed {PICTURES} in {out['seconds']:.1f}s")
+        step = "search"
+        results = lib.query("the night sky", 6).results
+        night = [r for r in results if truth.get(r.path) == "night"]
+        if len(night) < 5:
+            raise RuntimeError(f"'the night sky' found {len(night)} night pictures among its top 6")
+        facts.append("search")
+        step = "album"
+        album = lib.albums.create("Receipts", ["a receipt"])
+        members = lib.albums.members(album.name)
+        right = sum(truth.get(p) == "receipt" for p, _ in members)
+        if not members or right < 0.8 * len(members):
+            raise RuntimeError(f"the album holds {len(members)} photos, {right} of them receipts")
+        facts.append("album")
+        step = "window"
+        try:
+            facts.append(_window(lib))
+        except ImportError as e:
+            raise RuntimeError(f"the window cannot be created here ({e})") from None
+        lib.close()
+    except Exception as e:
+        print(f"photoclip self-test: FAILED at {step}: {e}")
+        return 1
+    finally:
+        if keep:
+            print(f"photoclip self-test: files kept in {home}", file=sys.stderr)
+        else:
+            shutil.rmtree(home, ignore_errors=True)
+    print(f"photoclip self-test: OK ({', '.join(facts)}; {time.monotonic() - started:.1f}s in all)")
+    return 0
