@@ -566,3 +566,26 @@ def test_a_chinese_query_on_an_english_model_offers_a_multilingual_switch(librar
     top = shown_paths(w)[:len(night)]
     assert sum(p in night for p in top) >= 0.8 * len(night)
     w.close()
+
+
+def test_settings_offer_presets_by_name_and_a_language(qtbot, library):
+    from photoclip import models
+    from photoclip.gui.dialogs import SettingsDialog
+
+    dlg = SettingsDialog(library.settings, None, model_in_use=library.model_id)
+    qtbot.addWidget(dlg)
+    assert dlg.preset.currentIndex() == 0  # the toy model is no preset: "Other model"
+    names = [dlg.preset.itemText(i) for i in range(dlg.preset.count())]
+    for p in models.presets():
+        assert any(t.startswith(p.name) for t in names)
+    fast = models.preset("fast")
+    dlg.preset.setCurrentIndex(dlg.preset.findData(fast.model))
+    assert dlg.model.text() == fast.model and dlg.chosen_model() == fast.model
+    label = dlg.preset.currentText()
+    assert "English only" in label and "15.1 photos/s" in label
+    dlg.model.setText("")
+    dlg.model.textEdited.emit("")  # typing back to nothing: the default is not a choice of the dialog
+    assert dlg.preset.currentIndex() == 0
+    dlg.language.setCurrentIndex(dlg.language.findData("zh_CN"))
+    dlg.apply()
+    assert library.settings.language == "zh_CN"
