@@ -22,33 +22,6 @@ def model_spec() -> str:
     return f"local-dir:{resources.files('photoclip.data').joinpath('toyclip')}"
 
 
-def _window(lib) -> str:
-    """Open the main window offscreen over the library and check that it shows the photos."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QTimer, qInstallMessageHandler
-    from PySide6.QtWidgets import QApplication
-
-    qInstallMessageHandler(lambda *_: None)  # the offscreen platform's notes are not the verdict
-
-    from .gui.window import MainWindow
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(lib, start_service=False)
-    window.show()
-    loop = QEventLoop()
-    window.view_loaded.connect(loop.quit)
-    QTimer.singleShot(60_000, loop.quit)
-    if window.model.rowCount() != PICTURES:
-        loop.exec()
-    shown = window.model.rowCount()
-    image = window.grab()
-    window.close()
-    app.processEvents()
-    if shown != PICTURES or image.isNull() or image.width() < 200:
-        raise RuntimeError(f"the window showed {shown} of {PICTURES} photos")
-    return f"window {image.width()}x{image.height()}"
-
-
 def run(keep: bool = False) -> int:
     from . import toyworld
     from .library import Library
@@ -87,7 +60,9 @@ def run(keep: bool = False) -> int:
         facts.append("album")
         step = "window"
         try:
-            facts.append(_window(lib))
+            from .gui.app import check_window
+
+            facts.append(check_window(lib, PICTURES))
         except ImportError as e:
             raise RuntimeError(f"the window cannot be created here ({e})") from None
         lib.close()

@@ -86,3 +86,30 @@ def take_screenshot_when_ready(window, png: str, wait_for_query: bool) -> None:
         QTimer.singleShot(200, poll)
 
     QTimer.singleShot(200, poll)
+
+
+def check_window(lib, photos: int) -> str:
+    """For `photoclip --self-test`: open the main window offscreen over `lib` and check that it shows its
+    `photos` photos; returns a short fact for the verdict line, raises RuntimeError if not."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    from .window import MainWindow
+
+    qInstallMessageHandler(lambda *_: None)  # the offscreen platform's notes are not the verdict
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(lib, start_service=False)
+    window.show()
+    loop = QEventLoop()
+    window.view_loaded.connect(loop.quit)
+    QTimer.singleShot(60_000, loop.quit)
+    if window.model.rowCount() != photos:
+        loop.exec()
+    shown = window.model.rowCount()
+    image = window.grab()
+    window.close()
+    app.processEvents()
+    if shown != photos or image.isNull() or image.width() < 200:
+        raise RuntimeError(f"the window showed {shown} of {photos} photos")
+    return f"window {image.width()}x{image.height()}"
