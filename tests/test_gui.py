@@ -542,7 +542,9 @@ def test_a_chinese_query_on_an_english_model_offers_a_multilingual_switch(librar
 
     from photoclip import models
 
-    siglip = f"local-dir:{models.__file__.rsplit('/photoclip/', 1)[0]}/tests/fixtures/toysiglip"
+    from helpers import ROOT
+
+    siglip = f"local-dir:{ROOT / 'tests' / 'fixtures' / 'toysiglip'}"
     bilingual = models.Preset("test", "Balanced (multilingual)", siglip, ("en", "zh"), "sigmoid", 64, None, {},
                               None, "")
     monkeypatch.setattr(models, "multilingual_preset", lambda: bilingual)
