@@ -196,8 +196,7 @@ def decode(f, target: int = 256) -> Decoded:
             # The gate covers the EXIF read too: for PNG, getexif() decodes the whole image (the EXIF
             # chunk may follow the pixels).
             with _huge if huge else contextlib.nullcontext():
-                taken, camera = _exif_facts(img)
-                orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+                orientation, taken, camera = _facts(img)
                 if img.format == "JPEG":
                     # Ask libjpeg for a reduced decode: most of the CPU cost of a 12 MP photo disappears.
                     img.draft("RGB", (target, target))
@@ -218,9 +217,19 @@ def decode(f, target: int = 256) -> Decoded:
         if getattr(e, "errno", None) == errno.EACCES:
             raise PhotoError("permission denied: the file cannot be read") from None
         raise PhotoError(f"corrupt image ({msg or type(e).__name__})") from None
-    if orientation in (5, 6, 7, 8):
-        w, h = h, w
-    return Decoded(img, w, h, taken, camera)
+    return Decoded(img, *_upright_size(w, h, orientation), taken, camera)
+
+
+def _facts(img: Image.Image) -> tuple[int, str | None, str | None]:
+    """(EXIF orientation, date taken, camera) of an opened image; orientation 1 when absent or not a number."""
+    taken, camera = _exif_facts(img)
+    orientation = img.getexif().get(0x0112, 1) if hasattr(img, "getexif") else 1
+    return (orientation if isinstance(orientation, int) else 1), taken, camera
+
+
+def _upright_size(w: int, h: int, orientation: int) -> tuple[int, int]:
+    """The size once turned upright: orientations 5-8 swap width and height."""
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
 _ORIENTATION = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
@@ -301,16 +310,13 @@ def jpeg_facts(f) -> tuple[int, int, int, str | None, str | None] | None:
             if img.format != "JPEG" or img.mode not in ("RGB", "L", "CMYK", "YCbCr") or \
                     img.width * img.height > MAX_PIXELS:
                 return None
-            taken, camera = _exif_facts(img)
-            orientation = img.getexif().get(0x0112, 1)
-            w, h = img.size
+            orientation, taken, camera = _facts(img)
+            w, h = _upright_size(*img.size, orientation)
     except Exception:  # whatever is odd about it, the CPU path decides (and explains)
         return None
     finally:
         f.seek(0)
-    if orientation in (5, 6, 7, 8):
-        w, h = h, w
-    return w, h, orientation if isinstance(orientation, int) else 1, taken, camera
+    return w, h, orientation, taken, camera
 
 
 def load(path: str, target: int = 256) -> tuple[Decoded, str, os.stat_result]:
