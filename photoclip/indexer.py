@@ -254,12 +254,16 @@ class Indexer:
                 if target < size and min(decoded.image.size) < size < min(decoded.width, decoded.height):
                     f.seek(0)  # decoded before the model said how large it wants its input
                     decoded = imageio.decode(f, max(size, 64))
-                tensor = self.encoder.preprocess(decoded.image)
+                tensor, meta = self._model_input(decoded)
             except imageio.PhotoError as e:
                 return _Outcome(photo, "failed", st=st, reason=str(e), digest=digest)
+        return _Outcome(photo, "decoded", st=st, digest=digest, tensor=tensor, meta=meta)
+
+    def _model_input(self, decoded: imageio.Decoded) -> tuple[object, dict]:
+        """A photo Pillow decoded -> (what the encoder takes, the facts the catalog keeps)."""
         meta = {"width": decoded.width, "height": decoded.height, "taken": decoded.taken, "camera": decoded.camera,
                 "fingerprint": imageio.fingerprint(decoded.image)}
-        return _Outcome(photo, "decoded", st=st, digest=digest, tensor=tensor, meta=meta)
+        return self.encoder.preprocess(decoded.image), meta
 
     def process(self, should_stop: Callable[[], bool] = lambda: False,
                 on_progress: Callable[[Progress], None] | None = None, chunk: int = 256,
@@ -376,10 +380,8 @@ class Indexer:
         for i in failed:
             o = outcomes[i]
             try:
-                decoded = imageio.decode(io.BytesIO(o.jpeg[0]), max(self.encoder.input_size, 64))
-                o.tensor = self.encoder.preprocess(decoded.image)
-                o.meta.update(width=decoded.width, height=decoded.height,
-                              fingerprint=imageio.fingerprint(decoded.image))
+                o.tensor, o.meta = self._model_input(
+                    imageio.decode(io.BytesIO(o.jpeg[0]), max(self.encoder.input_size, 64)))
             except imageio.PhotoError as e:
                 o.kind, o.reason = "failed", str(e)
             except Exception as e:  # a decoder (or our) bug fails this photo, never the run
