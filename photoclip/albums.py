@@ -119,11 +119,16 @@ def calibrated_threshold(scores: np.ndarray, sigmoid: bool = False) -> float:
     """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE; for a sigmoid
     model the gap is found in log-odds and kept within SIGMOID_LOGIT_RANGE."""
     if sigmoid:
-        lo, hi = SIGMOID_LOGIT_RANGE
-        z = logit(scores)
-        return float(1 / (1 + np.exp(-min(hi, max(lo, otsu_threshold(z, value_range=(z.min(), z.max())))))))
+        return float(1 / (1 + np.exp(-log_odds_split(logit(scores)))))
     lo, hi = THRESHOLD_RANGE
     return min(hi, max(lo, otsu_threshold(scores)))
+
+
+def log_odds_split(z: np.ndarray) -> float:
+    """Where a sigmoid model's matches part from the rest, in log-odds (two humps there): Otsu's gap over the
+    values' own range, kept within SIGMOID_LOGIT_RANGE.  Album thresholds and the search cut-off both use it."""
+    lo, hi = SIGMOID_LOGIT_RANGE
+    return min(hi, max(lo, otsu_threshold(z, value_range=(z.min(), z.max()))))
 
 
 def logit(p: np.ndarray) -> np.ndarray:

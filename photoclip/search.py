@@ -180,13 +180,11 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     if q.text and not show_all:
         from .albums import otsu_threshold
 
-        if sigmoid:  # the gap in log-odds, where matches and the rest are two humps (albums.py does the same)
-            from .albums import SIGMOID_LOGIT_RANGE, logit
+        if sigmoid:  # the gap in log-odds, as an album's threshold
+            from .albums import SIGMOID_LOGIT_RANGE, log_odds_split, logit
 
-            lo, hi = SIGMOID_LOGIT_RANGE
             z = logit(p_query)
-            kept = z[keep]
-            cut = min(hi, max(lo, otsu_threshold(kept, value_range=(kept.min(), kept.max())))) if keep.sum() > 1 else lo
+            cut = log_odds_split(z[keep]) if keep.sum() > 1 else SIGMOID_LOGIT_RANGE[0]
             relevant = keep & (z >= cut)
         else:
             lo, hi = CUTOFF_RANGE
