@@ -97,15 +97,22 @@ def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_
         for other in members[1:]:
             sets.union(members[0], other)
     # One photo per content stands for all its copies (they share one vector).
-    stands_for = {pid for pid, row in facts.items() if not row[2]}
-    stands_for |= {next((m for m in members if facts[m][7]), members[0]) for members in same_content.values()}
-    ids, vectors = catalog.vectors_for(model, sorted(stands_for))
+    stand_in = {pid: pid for pid, row in facts.items() if not row[2]}
+    for members in same_content.values():
+        chosen = next((m for m in members if facts[m][7]), members[0])
+        stand_in.update(dict.fromkeys(members, chosen))
+    ids, vectors = catalog.vectors_for(model, sorted(set(stand_in.values())))
+    row = {int(i): r for r, i in enumerate(ids)}
+
+    def vector(pid: int) -> np.ndarray:
+        return vectors[row[stand_in[pid]]]
+
     for a, b in _look_alike(facts, *index.neighbours(ids, vectors, NEIGHBOURS), ids, read_fingerprint):
         sets.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
     for pid in facts:
         members[sets.find(pid)].append(pid)
-    groups = [_group(catalog, model, facts, ids_) for ids_ in members.values() if len(ids_) > 1]
+    groups = [_group(facts, ids_, vector) for ids_ in members.values() if len(ids_) > 1]
     groups.sort(key=lambda g: (-len(g.photos), g.photos[0].path))
     return groups
 
@@ -135,17 +142,15 @@ def _look_alike(facts: dict, labels: np.ndarray, sims: np.ndarray, ids: np.ndarr
     return [tuple(p) for p in pairs[close].tolist()]
 
 
-def _group(catalog: Catalog, model: str, facts: dict, ids: list[int]) -> Group:
+def _group(facts: dict, ids: list[int], vector) -> Group:
     copies = [Copy(pid, facts[pid][1], *facts[pid][3:7], facts[pid][8]) for pid in ids]
     copies.sort(key=lambda c: (-((c.width or 0) * (c.height or 0)), -(c.size or 0), c.taken or "9999",
                                c.mtime_ns or 0, c.path))
     copies[0].best = True
     exact = len({facts[c.id][2] for c in copies}) == 1
-    if not exact:
-        vid, mat = catalog.vectors_for(model, [c.id for c in copies])
-        row = {int(i): r for r, i in enumerate(vid)}
-        best = mat[row[copies[0].id]]
+    if not exact:  # the vectors find() read once (an exact copy's is its content's)
+        best = vector(copies[0].id)
         for c in copies[1:]:
-            c.score = round(float(np.clip(mat[row[c.id]] @ best, -1.0, 1.0)), 4)
+            c.score = round(float(np.clip(vector(c.id) @ best, -1.0, 1.0)), 4)
         copies[1:] = sorted(copies[1:], key=lambda c: (-c.score, c.path))
     return Group("exact" if exact else "near", copies)
