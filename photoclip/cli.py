@@ -202,11 +202,9 @@ def cmd_similar(args, s: Session) -> None:
     _emit(args, d, _results_text(d))
 
 
-def _megabytes(n: int | None) -> str:
-    return f"{(n or 0) / 1e6:.1f} MB"
-
-
 def cmd_duplicates(args, s: Session) -> None:
+    from .ops import megabytes
+
     d = s.call("duplicates")
     lines = []
     for g in d["groups"]:
@@ -214,8 +212,8 @@ def cmd_duplicates(args, s: Session) -> None:
         for p in g["photos"]:
             dims = f"{p['width']}x{p['height']}" if p["width"] else "?"
             lines.append(f"  {'best  ' if p['best'] else format(p['score'], '.4f')}  {dims:>11s}  "
-                         f"{_megabytes(p['size']):>9s}  {p['path']}")
-    lines.append(f"{len(d['groups'])} groups; {d['extra']} extra copies ({_megabytes(d['extra_bytes'])})"
+                         f"{megabytes(p['size']):>9s}  {p['path']}")
+    lines.append(f"{len(d['groups'])} groups; {d['extra']} extra copies ({megabytes(d['extra_bytes'])})"
                  if d["groups"] else "no duplicates")
     _emit(args, d, "\n".join(lines))
 

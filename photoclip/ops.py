@@ -50,6 +50,11 @@ def threshold(album) -> float:
     return round(float(album.effective_threshold), 4)
 
 
+def megabytes(n: int | None) -> str:
+    """The one way a size in bytes is shown (the CLI's and the app's duplicate lists)."""
+    return f"{(n or 0) / 1e6:.1f} MB"
+
+
 def _album_summary(lib, album) -> dict:
     return {"name": album.name, "count": lib.albums.count(album), "threshold": threshold(album)}
 

@@ -12,10 +12,6 @@ from .grid import display_name
 from .tasks import run_task
 
 
-def _mb(n: int | None) -> str:
-    return f"{(n or 0) / 1e6:.1f} MB"
-
-
 class DuplicatesDialog(QDialog):
     loaded = Signal()  # the list is on screen (tests wait for it)
 
@@ -64,7 +60,7 @@ class DuplicatesDialog(QDialog):
                 self.paths.append(p["path"])
                 dims = f"{p['width']}×{p['height']}" if p["width"] else ""
                 it = QTreeWidgetItem([display_name(p["path"]), self.tr("best copy") if p["best"] else "",
-                                      _mb(p["size"]), dims, "" if p["best"] else f"{p['score']:.3f}"])
+                                      ops.megabytes(p["size"]), dims, "" if p["best"] else f"{p['score']:.3f}"])
                 it.setData(0, Qt.UserRole, len(self.paths) - 1)
                 it.setToolTip(0, display_name(p["path"]))
                 self._rows[p["path"]] = it
@@ -83,7 +79,7 @@ class DuplicatesDialog(QDialog):
         self.tree.blockSignals(False)
         self.summary.setText(self.tr(
             "{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept.").format(
-            len(data["groups"]), data["extra"], _mb(data["extra_bytes"])) if data["groups"] else self.tr("No duplicates."))
+            len(data["groups"]), data["extra"], ops.megabytes(data["extra_bytes"])) if data["groups"] else self.tr("No duplicates."))
         self._update_button()
         self.loaded.emit()
 
