@@ -128,8 +128,7 @@ class MainWindow(QMainWindow):
         # A query in a language the model cannot read: name a multilingual preset and switch with one click.
         better = models.multilingual_preset()
         self.switch_button = QPushButton(self.tr("Switch to {0}").format(translate("models", better.name)))
-        self.switch_button.clicked.connect(lambda: self.confirm_model_switch(better.model)
-                                           and self.command("switch_model", model=better.model))
+        self.switch_button.clicked.connect(lambda: self.switch_model(better.model))
         self.switch_button.hide()
         banner_box = QWidget()
         bl = QHBoxLayout(banner_box)
@@ -604,15 +603,17 @@ class MainWindow(QMainWindow):
             dlg.apply()
             self.lib.settings.save(self.lib.paths.settings)
             wanted = dlg.chosen_model()
-            if wanted and wanted != self.lib.model_id and self.confirm_model_switch(wanted):
-                self.command("switch_model", model=wanted)
+            if wanted and wanted != self.lib.model_id:
+                self.switch_model(wanted)
 
-    def confirm_model_switch(self, model: str) -> bool:
+    def switch_model(self, model: str) -> None:
+        """Re-encode the library with another model, once the user has confirmed it (Settings, the banner)."""
         answer = QMessageBox.question(
             self, "photoclip", self.tr("Re-encode the library with {0}? Photos are re-encoded in the background; "
                                        "the vectors of {1} are kept, so switching back is free.").format(
                 model, self.lib.model_id))
-        return answer == QMessageBox.Yes
+        if answer == QMessageBox.Yes:
+            self.command("switch_model", model=model)
 
     # -- drag and drop folders onto the window ------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
