@@ -85,17 +85,23 @@ def multilingual_preset() -> Preset:
 def languages(spec: str) -> list[str] | None:
     """What a model's text tower understands: a preset's languages, a model folder's "languages" (a key
     photoclip's own fixtures write into open_clip_config.json), or None when unknown."""
-    spec = normalize_spec(spec)
+    found = _languages(normalize_spec(spec))
+    return list(found) if found is not None else None
+
+
+@lru_cache(maxsize=32)
+def _languages(spec: str) -> tuple[str, ...] | None:
+    """languages(), read once per model: every search asks (the language warning)."""
     found = preset(spec)
     if found is not None:
-        return list(found.languages)
+        return found.languages
     if spec.startswith("local-dir:"):
         try:
             config = json.loads((Path(spec[len("local-dir:"):]) / "open_clip_config.json").read_text())
         except (OSError, ValueError):
             return None
         value = config.get("languages")
-        return [str(x) for x in value] if isinstance(value, list) else None
+        return tuple(str(x) for x in value) if isinstance(value, list) else None
     return None
 
 
