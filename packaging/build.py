@@ -1,0 +1,146 @@
+"""Build photoclip's app for this platform, check the frozen app, and make the platform's package.
+
+    python packaging/build.py                # all of it, with the Python that runs this script
+    python packaging/build.py --no-package   # the app folder (and its checks) only
+    python packaging/build.py --torch-index https://download.pytorch.org/whl/cpu
+                                             # first swap in PyTorch from that index (on Linux: CPU-only,
+                                             # without the CUDA libraries that are most of the size)
+
+1. installs the `build` extra (PyInstaller) and photoclip itself into this Python;
+2. freezes the app with photoclip.spec into packaging/dist/;
+3. runs the frozen `photoclip --version` and `photoclip --self-test` from a temporary folder with an empty
+   environment (no virtual environment, no checkout on the path), and fails if the run wrote anything inside
+   the app's own folder: an installed app writes only to the per-user folders;
+4. prints what makes up the size (size_report.py);
+5. packages: Linux make_linux_packages.sh (.deb and .tar.gz), macOS macos/make_dmg.sh (.dmg), Windows Inno
+   Setup's compiler on windows/photoclip.iss (ISCC on PATH, in the ISCC variable, or where Inno Setup 6
+   installs itself).  Packages land in packaging/out/.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DIST = os.path.join(HERE, "dist")
+WINDOWS = sys.platform == "win32"
+MACOS = sys.platform == "darwin"
+
+
+def run(*cmd: str, **kwargs) -> None:
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, **kwargs)
+
+
+def app_folder() -> str:
+    """The folder the package ships (the .app bundle on macOS)."""
+    return os.path.join(DIST, "photoclip.app") if MACOS else os.path.join(DIST, "photoclip")
+
+
+def command_line_program() -> str:
+    """The frozen console program, which runs the self-test."""
+    if MACOS:
+        return os.path.join(DIST, "photoclip.app", "Contents", "MacOS", "photoclip")
+    return os.path.join(DIST, "photoclip", "photoclip.exe" if WINDOWS else "photoclip")
+
+
+def bare_environment(home: str) -> dict[str, str]:
+    """What a user's double-click gives a program, roughly: a home folder and the system's own PATH; no
+    PYTHONPATH, no virtual environment, no checkout."""
+    if WINDOWS:
+        keep = ("SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+                "SYSTEMDRIVE")
+        env = {k: os.environ[k] for k in keep if k in os.environ}
+        system32 = os.path.join(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32")
+        env.update(PATH=system32, USERPROFILE=home, APPDATA=os.path.join(home, "Roaming"),
+                   LOCALAPPDATA=os.path.join(home, "Local"), TEMP=home, TMP=home)
+        return env
+    return {"HOME": home, "PATH": "/usr/bin:/bin", "TMPDIR": home}
+
+
+def snapshot(folder: str) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its size and modification time."""
+    out = {}
+    for parent, _dirs, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(parent, name)
+            st = os.lstat(path)
+            out[os.path.relpath(path, folder)] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+
+
+def check_frozen_app() -> None:
+    """--version and --self-test from outside the checkout; nothing may change inside the app's folder."""
+    program, folder = command_line_program(), app_folder()
+    before = snapshot(folder)
+    with tempfile.TemporaryDirectory(prefix="photoclip-selftest-") as home:
+        env = bare_environment(home)
+        run(program, "--version", cwd=home, env=env)
+        run(program, "--self-test", cwd=home, env=env)
+    wrote = changed(before, snapshot(folder))
+    if wrote:
+        sys.exit("the frozen app wrote inside its own folder: " + ", ".join(wrote[:10]))
+    print(f"the frozen app left its own folder ({len(before)} files) untouched")
+
+
+def inno_setup_compiler() -> str | None:
+    for candidate in (os.environ.get("ISCC"), shutil.which("iscc"),
+                      os.path.join(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)"),
+                                   "Inno Setup 6", "ISCC.exe")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def package(version: str) -> None:
+    if WINDOWS:
+        iscc = inno_setup_compiler()
+        if iscc is None:
+            sys.exit("Inno Setup 6 is needed for the Windows installer: https://jrsoftware.org/isinfo.php "
+                     "(or set ISCC to its ISCC.exe)")
+        run(iscc, f"/DAppVersion={version}", os.path.join(HERE, "windows", "photoclip.iss"))
+    elif MACOS:
+        run("bash", os.path.join(HERE, "macos", "make_dmg.sh"))
+    else:
+        run("bash", os.path.join(HERE, "make_linux_packages.sh"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-package", action="store_true", help="stop after the app folder and its checks")
+    parser.add_argument("--no-install", action="store_true",
+                        help="use what this Python already has (no pip install of photoclip and PyInstaller)")
+    parser.add_argument("--torch-index", metavar="URL",
+                        help="install torch and torchvision from this package index before freezing")
+    args = parser.parse_args(argv)
+    py = sys.executable
+    if args.torch_index:
+        run(py, "-m", "pip", "install", "--upgrade", "--force-reinstall", "--no-deps",
+            "--index-url", args.torch_index, "torch", "torchvision")
+    if not args.no_install:
+        run(py, "-m", "pip", "install", "-q", "-e", f"{ROOT}[build]")
+    run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", DIST,
+        "--workpath", os.path.join(HERE, "build"), os.path.join(HERE, "photoclip.spec"), cwd=HERE)
+    check_frozen_app()
+    sys.path.insert(0, HERE)
+    import size_report
+
+    print(size_report.report(app_folder()))
+    if not args.no_package:
+        version = subprocess.run([command_line_program(), "--version"], capture_output=True, text=True,
+                                 check=True).stdout.split()[-1]
+        package(version)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
