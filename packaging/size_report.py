@@ -13,26 +13,33 @@ import os
 import sys
 from collections import Counter
 
-# First match wins; patterns are matched against paths inside the app folder, with "/".
+# First match wins; patterns are matched against a file's path inside the bundled-libraries folder (the part
+# after _internal/ or Contents/Frameworks/), with "/".
 PARTS = [
-    ("Triton (torch.compile's GPU compiler)", ["*triton/*"]),
-    ("PyTorch's CUDA libraries (nvidia/, cuda/)", ["*nvidia/*", "*/cuda/bindings/*", "*/cuda/pathfinder/*",
-                                                    "*cudart*", "*cublas*", "*cudnn*", "*cufft*", "*curand*",
-                                                    "*cusolver*", "*cusparse*", "*nvrtc*", "*nvJitLink*",
-                                                    "*nccl*", "*nvToolsExt*", "*cupti*", "*nvjpeg*"]),
-    ("PyTorch and torchvision", ["*torch/*", "*torchvision/*", "*torchvision.libs/*", "*functorch/*"]),
-    ("Qt (PySide6)", ["*PySide6/*", "*shiboken6/*", "*Qt*"]),
-    ("multilingual text (transformers, tokenizers, hf_xet)", ["*transformers/*", "*tokenizers/*", "*hf_xet/*",
-                                                              "*sentencepiece/*"]),
-    ("ONNX Runtime", ["*onnx/*", "*onnxruntime/*"]),
-    ("numpy, Pillow, HEIF and their libraries", ["*numpy*", "*PIL/*", "*pillow*"]),
-    ("the self-test's small model", ["*photoclip/data/toyclip/*"]),
+    ("Triton (torch.compile's GPU compiler)", ["triton/*"]),
+    ("PyTorch's CUDA libraries (nvidia/, cuda/)", ["nvidia/*", "cuda/*", "*cudart*", "*cublas*", "*cudnn*",
+                                                    "*cufft*", "*curand*", "*cusolver*", "*cusparse*", "*nvrtc*",
+                                                    "*nvJitLink*", "*nccl*", "*nvToolsExt*", "*cupti*",
+                                                    "*nvjpeg*"]),
+    ("PyTorch and torchvision", ["torch/*", "torchvision/*", "torchvision.libs/*", "functorch/*", "torch-*",
+                                 "torchvision-*"]),
+    ("Qt (PySide6)", ["PySide6/*", "shiboken6/*", "*Qt6*"]),
+    ("multilingual text (transformers, tokenizers, hf_xet)", ["transformers/*", "tokenizers/*", "hf_xet/*",
+                                                              "sentencepiece/*"]),
+    ("ONNX Runtime", ["onnx/*", "onnxruntime/*"]),
+    ("numpy, Pillow, HEIF and their libraries", ["numpy*", "PIL/*", "pillow*"]),
+    ("the self-test's small model", ["photoclip/data/toyclip/*"]),
     ("Python and everything else", ["*"]),
 ]
+LIBRARY_FOLDERS = ("_internal/", "Contents/Frameworks/", "Contents/Resources/")
 
 
 def part_of(path: str) -> str:
-    path = "/" + path.replace("\\", "/")
+    path = path.replace("\\", "/")
+    for folder in LIBRARY_FOLDERS:
+        if folder in path:
+            path = path.split(folder, 1)[1]
+            break
     for name, patterns in PARTS:
         if any(fnmatch.fnmatch(path, p) for p in patterns):
             return name
