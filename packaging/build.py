@@ -7,7 +7,8 @@
                                              # without the CUDA libraries that are most of the size)
 
 1. installs the `build` extra (PyInstaller) and photoclip itself into this Python;
-2. freezes the app with photoclip.spec into packaging/dist/;
+2. freezes the app with photoclip.spec into packaging/dist/ (on Linux, then strips its libraries' symbol
+   tables: slim.strip_symbols);
 3. runs the frozen `photoclip --version` and `photoclip --self-test` from a temporary folder with an empty
    environment (no virtual environment, no checkout on the path), and fails if the run wrote anything inside
    the app's own folder: an installed app writes only to the per-user folders;
@@ -28,6 +29,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DIST = os.path.join(HERE, "dist")
+sys.path.insert(0, HERE)
+import size_report  # noqa: E402
+import slim  # noqa: E402
 WINDOWS = sys.platform == "win32"
 MACOS = sys.platform == "darwin"
 
@@ -130,10 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         run(py, "-m", "pip", "install", "-q", "-e", f"{ROOT}[build]")
     run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", DIST,
         "--workpath", os.path.join(HERE, "build"), os.path.join(HERE, "photoclip.spec"), cwd=HERE)
+    if sys.platform.startswith("linux"):
+        count, saved, refused = slim.strip_symbols(app_folder())
+        print(f"stripped the symbol tables of {count} libraries: {saved / 1e6:,.0f} MB"
+              + (f" (left {len(refused)} as they were: {', '.join(refused)})" if refused else ""))
     check_frozen_app()
-    sys.path.insert(0, HERE)
-    import size_report
-
     print(size_report.report(app_folder()))
     if not args.no_package:
         version = subprocess.run([command_line_program(), "--version"], capture_output=True, text=True,
