@@ -128,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     py = sys.executable
     if args.torch_index:
-        run(py, "-m", "pip", "install", "--upgrade", "--force-reinstall", "--no-deps",
-            "--index-url", args.torch_index, "torch", "torchvision")
+        # PyTorch's documented form (`pip install torch torchvision --index-url URL`), after taking away any
+        # other build: a CPU build's metadata names no nvidia-* packages, so PyInstaller collects none.
+        run(py, "-m", "pip", "uninstall", "-y", "torch", "torchvision")
+        run(py, "-m", "pip", "install", "--index-url", args.torch_index, "torch", "torchvision")
     if not args.no_install:
         run(py, "-m", "pip", "install", "-q", "-e", f"{ROOT}[build]")
     run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", DIST,
