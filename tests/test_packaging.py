@@ -6,10 +6,12 @@ rules that slim the app, the Windows installer script and the CI workflow agains
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -18,11 +20,18 @@ from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGING = os.path.join(ROOT, "packaging")
-sys.path.insert(0, PACKAGING)
+sys.path.insert(0, PACKAGING)  # build.py imports its neighbours by name
 
-import build  # noqa: E402
-import size_report  # noqa: E402
-import slim  # noqa: E402
+
+def _load(name: str) -> types.ModuleType:
+    """A packaging script as a module, under a name no installed package has (there is a PyPI `build`)."""
+    spec = importlib.util.spec_from_file_location(f"photoclip_packaging_{name}", os.path.join(PACKAGING, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build, size_report, slim = _load("build"), _load("size_report"), _load("slim")
 
 
 class Recorder:
