@@ -286,8 +286,11 @@ class Encoder:
 
             cfg = getattr(self._model.visual, "preprocess_cfg", None)
             wanted = self.tensor_jpeg if self.tensor_jpeg is not None else self.device == "cuda"
-            self._jpeg = (tensorjpeg.TensorJpeg(self.device, cfg, self._dtype)
-                          if wanted and tensorjpeg.supported(cfg) else False)
+            # Only for transforms of the usual shape, whose normalisation _split_transforms read: the decoder
+            # normalises with those same constants.
+            usual = self._pil_stage is not None
+            self._jpeg = (tensorjpeg.TensorJpeg(self.device, cfg, self._dtype, self._mean, self._std)
+                          if wanted and usual and tensorjpeg.supported(cfg) else False)
         return self._jpeg or None
 
     def batch_size(self, default: int) -> int:

@@ -45,16 +45,14 @@ def _upright(t, orientation: int):
 
 
 class TensorJpeg:
-    def __init__(self, device: str, preprocess_cfg: dict, dtype):
-        import torch
-
+    def __init__(self, device: str, preprocess_cfg: dict, dtype, mean, std):
+        """mean, std: the model's normalisation as 1 x 3 x 1 x 1 tensors on `device` (the encoder's own)."""
         self.device = device
         self.cfg = dict(preprocess_cfg)
         size = self.cfg["size"]
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.mode = "bicubic" if self.cfg.get("interpolation", "bicubic") == "bicubic" else "bilinear"
-        self.mean = torch.tensor(self.cfg["mean"], dtype=torch.float32, device=device).view(1, 3, 1, 1)
-        self.std = torch.tensor(self.cfg["std"], dtype=torch.float32, device=device).view(1, 3, 1, 1)
+        self.mean, self.std = mean, std
         self.dtype = dtype
 
     def decode(self, datas: list[bytes]) -> list:
