@@ -82,18 +82,23 @@ def changed(before: dict, after: dict) -> list[str]:
     return sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
 
 
-def check_frozen_app() -> None:
-    """--version and --self-test from outside the checkout; nothing may change inside the app's folder."""
+def check_frozen_app() -> str:
+    """--version and --self-test from outside the checkout; nothing may change inside the app's folder.
+    Returns the version the frozen app reports."""
     program, folder = command_line_program(), app_folder()
     before = snapshot(folder)
     with tempfile.TemporaryDirectory(prefix="photoclip-selftest-") as home:
         env = bare_environment(home)
-        run(program, "--version", cwd=home, env=env)
+        print("+", program, "--version", flush=True)
+        version = subprocess.run([program, "--version"], cwd=home, env=env, capture_output=True, text=True,
+                                 check=True).stdout.split()[-1]
+        print(f"photoclip {version}")
         run(program, "--self-test", cwd=home, env=env)
     wrote = changed(before, snapshot(folder))
     if wrote:
         sys.exit("the frozen app wrote inside its own folder: " + ", ".join(wrote[:10]))
     print(f"the frozen app left its own folder ({len(before)} files) untouched")
+    return version
 
 
 def inno_setup_compiler() -> str | None:
@@ -140,11 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         count, saved, refused = slim.strip_symbols(app_folder())
         print(f"stripped the symbol tables of {count} libraries: {saved / 1e6:,.0f} MB"
               + (f" (left {len(refused)} as they were: {', '.join(refused)})" if refused else ""))
-    check_frozen_app()
+    version = check_frozen_app()
     print(size_report.report(app_folder()))
     if not args.no_package:
-        version = subprocess.run([command_line_program(), "--version"], capture_output=True, text=True,
-                                 check=True).stdout.split()[-1]
         package(version)
     return 0
 

@@ -6,6 +6,8 @@ save.  Each rule says why it is safe; the frozen self-test (build.py) checks the
 from __future__ import annotations
 
 import fnmatch
+import os
+import subprocess
 
 # Python packages the app never imports at run time.
 EXCLUDED_MODULES = [
@@ -64,9 +66,6 @@ def strip_symbols(folder: str, min_size: int = 1_000_000) -> tuple[int, int, lis
     Left alone: the copies auditwheel vendored into `*.libs/` folders, whose headers patchelf rewrote and
     which `strip` can misalign (numpy's OpenBLAS does exactly that: the loader then refuses it).  Any other
     result is checked the loader's way before it replaces the original."""
-    import os
-    import subprocess
-
     stripped, saved, refused = 0, 0, []
     for parent, _dirs, files in os.walk(folder):
         if parent.endswith(".libs"):
