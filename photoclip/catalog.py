@@ -204,33 +204,46 @@ class WriteOwnershipError(RuntimeError):
     """A catalog write from a thread other than the library service's worker: a bug, never user input."""
 
 
+class CatalogClosed(CatalogError):
+    """The catalog was closed (photoclip is shutting down or switched libraries) before this read or write."""
+
+
 class _ThreadConnection:
-    """Holds one thread's connection; when the thread ends its thread-local dies and this closes it."""
+    """Holds one thread's connection; when the thread ends its thread-local dies and this closes it.  A
+    connection is only ever closed by the thread that opened it (here, or in `close_thread`): closing one that
+    another thread is using is undefined behaviour in SQLite, and it crashed the process."""
 
     def __init__(self, catalog: "Catalog", conn: sqlite3.Connection):
         self.conn = conn
         self._open = catalog._open
+        self._open_lock = catalog._open_lock
 
     def __del__(self):
-        self._open.discard(self.conn)
+        with self._open_lock:
+            self._open.pop(self.conn, None)
         with contextlib.suppress(Exception):
             self.conn.close()
 
 
 class Catalog:
-    """Thread-safe access to the catalog file: each thread gets its own connection."""
+    """Thread-safe access to the catalog file: each thread gets its own connection, and closes it itself."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._open: set[sqlite3.Connection] = set()
+        self._open: dict[sqlite3.Connection, str] = {}  # connection -> the name of the thread that owns it
+        self._open_lock = threading.Lock()
+        self._closed = False
         self._writer: int | None = None
         self._migrate()
 
     # -- connections, transactions, ownership -----------------------------------------------------
     @property
     def conn(self) -> sqlite3.Connection:
+        if self._closed:
+            self.close_thread()  # a late caller: release its own connection, then say why it has none
+            raise CatalogClosed(f"The catalog {self.path} is closed; photoclip is shutting down.")
         holder = getattr(self._local, "holder", None)
         if holder is None:
             try:
@@ -242,11 +255,21 @@ class Catalog:
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA busy_timeout=30000")
             holder = self._local.holder = _ThreadConnection(self, c)
-            self._open.add(c)
+            with self._open_lock:
+                self._open[c] = threading.current_thread().name
         return holder.conn
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def open_connections(self) -> int:
         return len(self._open)
+
+    def connection_owners(self) -> list[str]:
+        """The names of the threads that still hold a connection (for shutdown checks and tests)."""
+        with self._open_lock:
+            return sorted(self._open.values())
 
     def close_thread(self) -> None:
         """Close this thread's connection now (threads that end close theirs anyway)."""
@@ -285,11 +308,12 @@ class Catalog:
         c.execute("COMMIT")
 
     def close(self) -> None:
-        for c in list(self._open):
-            with contextlib.suppress(Exception):
-                c.close()
-        self._open.clear()
-        self._local = threading.local()
+        """Close the catalog: this thread's connection now; every other thread's connection is closed by that
+        thread, when it ends or at its next use, which raises CatalogClosed instead of touching a closed
+        connection.  Whoever owns worker threads stops and drains them before calling this (the service, the
+        window's task pools); this method never waits for them and never closes a connection under them."""
+        self._closed = True
+        self.close_thread()
 
     def _migrate(self) -> None:
         # Read first: opening a current catalog takes no write lock, so it never waits behind a writer.

@@ -76,6 +76,7 @@ class LibraryService:
         self._server: ipc.Server | None = None
         self._thread: threading.Thread | None = None
         self._backup_thread: threading.Thread | None = None
+        self._warm_thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._idle = threading.Event()
         self._tracker: ChangeTracker | None = None
@@ -104,7 +105,8 @@ class LibraryService:
                 self._server = ipc.Server(self.lib.paths, self._answer).start()
                 self._holder.update(family=self._server.family, address=self._server.address)
                 if self.kind == "watch":  # a watch is there to answer: have the model ready for the first search
-                    threading.Thread(target=self._warm_up, name="photoclip-warm-up", daemon=True).start()
+                    self._warm_thread = threading.Thread(target=self._warm_up, name="photoclip-warm-up", daemon=True)
+                    self._warm_thread.start()
         except BaseException:
             self.stop()
             raise
@@ -128,20 +130,29 @@ class LibraryService:
         finally:
             self.lib.catalog.close_thread()
 
-    def stop(self, timeout: float = 60) -> None:
+    def stop(self, timeout: float = 60) -> bool:
+        """An ordered stop, so the library can be closed after it: the socket takes no new requests and answers
+        the ones in flight, the watcher stops sending events, the worker finishes its batch and saves the index,
+        then the helper threads end and the library is released.  True when every thread ended in time."""
         if self._server is not None:
             self._server.stop()
             self._server = None
-        self._stopping.set()
-        self._inbox.put(_STOP)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
         if self._watcher is not None:
             self._watcher.stop()
-        if self._backup_thread is not None:
-            self._backup_thread.join(timeout)
+        self._stopping.set()
+        self._inbox.put(_STOP)
+        deadline = time.monotonic() + timeout
+        ended = True
+        for attr in ("_thread", "_warm_thread", "_backup_thread"):
+            thread = getattr(self, attr)
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                ended &= not thread.is_alive()
+                setattr(self, attr, None)
+        if not ended:
+            log.warning("the library service's threads did not end within %.0fs", timeout)
         self._holder.release()
+        return ended
 
     def submit(self, op: str, **params) -> Future:
         """Queue a write (an ops.WRITES name, or pause/resume) for the worker; the Future holds its answer."""

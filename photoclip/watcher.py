@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import threading
 import queue
 from dataclasses import dataclass
 from typing import Callable
@@ -58,10 +59,16 @@ class FolderWatcher:
         self.poll_interval = poll_interval
         self._observers: dict[str, Observer] = {}
         self.polling: set[str] = set()
+        # The service's worker watches and unwatches; stop() comes from the thread that stops the service.
+        self._lock = threading.RLock()
+        self._stopped = False
 
     def watch(self, folder: str) -> None:
-        if folder in self._observers:
-            return
+        with self._lock:
+            if folder not in self._observers and not self._stopped:
+                self._watch(folder)
+
+    def _watch(self, folder: str) -> None:
         handler = _Forward(self.events)
         if not self.force_polling:
             obs = Observer()
@@ -85,8 +92,9 @@ class FolderWatcher:
         self.polling.add(folder)
 
     def unwatch(self, folder: str) -> None:
-        obs = self._observers.pop(folder, None)
-        self.polling.discard(folder)
+        with self._lock:
+            obs = self._observers.pop(folder, None)
+            self.polling.discard(folder)
         if obs is not None:
             _stop(obs)
 
@@ -94,7 +102,11 @@ class FolderWatcher:
         return list(self._observers)
 
     def stop(self) -> None:
-        for folder in list(self._observers):
+        """Stop every observer; a later watch() does nothing (the service is shutting down)."""
+        with self._lock:
+            self._stopped = True
+            folders = list(self._observers)
+        for folder in folders:
             self.unwatch(folder)
 
 

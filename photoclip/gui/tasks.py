@@ -1,8 +1,9 @@
 """One way to run work off the GUI thread: run_task(func, on_done, on_error) on a named worker pool.
 
 The outcome comes back on the GUI thread through a queued signal, so callers never touch widgets from a
-worker.  Named pools: "general" (views and other reads), "model" (loading the model).  Workers are plain
-Python threads; the outcome stays on the task object and the queued signal only says that it is there.
+worker.  The pools belong to the window (`TaskPools`): "general" (views and other reads), "model" (loading
+the model).  The window drains them when it closes, before the library they read is closed.  Workers are
+plain Python threads; the outcome stays on the task object and the queued signal only says that it is there.
 The GUI never writes the catalog itself: writes are commands to the library service, and `when_done`
 brings their answers back to the GUI thread.
 """
@@ -10,22 +11,15 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
-
-_pools: dict[str, ThreadPoolExecutor] = {}
-
-
-def pool(name: str, threads: int) -> ThreadPoolExecutor:
-    if name not in _pools:
-        _pools[name] = ThreadPoolExecutor(threads, thread_name_prefix=f"photoclip-{name}")
-    return _pools[name]
 
 
 class _Task(QObject):
@@ -46,27 +40,90 @@ class _Task(QObject):
         self.finished.emit()
 
 
-_alive: set[_Task] = set()  # keep tasks alive until their outcome is delivered
+class TaskPools:
+    """The named worker pools of one window.  They belong to it and are drained when it closes, before the
+    library they read is closed: a worker must never be left reading a catalog that is closing under it."""
+
+    def __init__(self):
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._running: set[Future] = set()
+        self._alive: set[_Task] = set()  # keep tasks alive until their outcome is delivered
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def run(self, func: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, pool_name: str = "general",
+            threads: int = 2, owner: QObject | None = None) -> None:
+        """Run func on the named pool; on_done/on_error run on the GUI thread, unless `owner` is gone by then."""
+        if self.closed:
+            return  # the window is closing: no new work
+        task = _Task(func)
+        self._alive.add(task)
+
+        def delivered():
+            self._alive.discard(task)
+            if owner is not None and (not shiboken6.isValid(owner) or getattr(owner, "closed", False)):
+                return  # the window that asked has been closed: drop the result
+            if task.error is not None:
+                (on_error or (lambda e: log.error("background task: %s", e)))(task.error)
+            elif on_done is not None:
+                on_done(task.result)
+
+        task.finished.connect(delivered)
+        with self._lock:
+            pool = self._pools.get(pool_name)
+            if pool is None:
+                pool = self._pools[pool_name] = ThreadPoolExecutor(threads, thread_name_prefix=f"photoclip-{pool_name}")
+            future = pool.submit(task.run)
+            self._running.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._running.discard(future)
+
+    def busy(self) -> int:
+        """Tasks queued or running."""
+        with self._lock:
+            return len(self._running)
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Cancel what has not started, wait up to `timeout` in all for what has, and end the threads.  True when
+        every thread ended; a task that outlives the bound (a model still downloading) finds the catalog closed
+        and ends with CatalogClosed, never on a connection closed under it."""
+        self.closed = True
+        with self._lock:
+            pools = dict(self._pools)
+        for pool in pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        ended = True
+        for pool in pools.values():
+            for thread in list(getattr(pool, "_threads", ())):  # the executor keeps no public handle on them
+                thread.join(max(0.0, deadline - time.monotonic()))
+                ended &= not thread.is_alive()
+        if not ended:
+            log.warning("background tasks still running after %.0fs; closing without them", timeout)
+        return ended
 
 
 def run_task(func: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
              on_error: Callable[[BaseException], None] | None = None, pool_name: str = "general",
-             threads: int = 2, owner: QObject | None = None) -> None:
-    """Run func on the named pool; on_done/on_error run on the GUI thread, unless `owner` is gone by then."""
-    task = _Task(func)
-    _alive.add(task)
+             threads: int = 2, owner: QObject | None = None, pools: TaskPools | None = None) -> None:
+    """Run func on a window's pools (`pools`, else those of the window that `owner` belongs to)."""
+    if pools is None:
+        pools = _pools_of(owner)
+    pools.run(func, on_done, on_error, pool_name, threads, owner)
 
-    def delivered():
-        _alive.discard(task)
-        if owner is not None and (not shiboken6.isValid(owner) or getattr(owner, "closed", False)):
-            return  # the window that asked has been closed: drop the result
-        if task.error is not None:
-            (on_error or (lambda e: log.error("background task: %s", e)))(task.error)
-        elif on_done is not None:
-            on_done(task.result)
 
-    task.finished.connect(delivered)
-    pool(pool_name, threads).submit(task.run)
+def _pools_of(owner: QObject | None) -> TaskPools:
+    widget = owner
+    while widget is not None:
+        found = getattr(widget, "tasks", None)
+        if isinstance(found, TaskPools):
+            return found
+        widget = widget.parent() if hasattr(widget, "parent") else None
+    raise RuntimeError("run_task needs the window's pools: pass pools= or an owner inside a MainWindow")
 
 
 class Bridge(QObject):

@@ -75,13 +75,14 @@ class ThumbnailLoader(QObject):
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="photoclip-thumbs")
         self._delivered.connect(self._on_delivered)
         self.failed: set[str] = set()
+        self._closed = False
 
     def get(self, path: str) -> QPixmap | None:
         pix = self._lru.get(path)
         if pix is not None:
             self._lru.move_to_end(path)
             return pix
-        if path not in self.failed:
+        if path not in self.failed and not self._closed:
             with self._lock:
                 if path not in self._queued:
                     self._queued.add(path)
@@ -113,6 +114,8 @@ class ThumbnailLoader(QObject):
         self.ready.emit(path)
 
     def shutdown(self) -> None:
+        """Drop queued requests and wait for the renders in flight (each is one bounded decode)."""
         with self._lock:
+            self._closed = True
             self._stack.clear()
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)

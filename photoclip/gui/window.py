@@ -27,7 +27,7 @@ from ..service import LibraryService, LiveEvent
 from .duplicates import DuplicatesDialog
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
 from .grid import Item, PhotoGrid, PhotoModel, file_url, in_date_order
-from .tasks import Bridge, run_task, when_done
+from .tasks import Bridge, TaskPools, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.model_error: str | None = None
         self.downloaded_bytes = 0
         self.closed = False
+        self.tasks = TaskPools()  # drained in closeEvent, before anyone closes the library
         self.setWindowTitle("photoclip")
         self.setWindowIcon(QIcon(os.path.join(RESOURCES, "photoclip.svg")))
         self.resize(1200, 780)
@@ -635,11 +636,20 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every worker this window started, in order, so the library can be closed after it: no new
+        views, then the view loads and thumbnails in flight drain (queued ones are cancelled), then the
+        service stops its watcher, socket and worker.  Safe to call twice."""
+        if self.closed:
+            return
         self.closed = True
-        self._download_timer.stop()
-        self._refresh_timer.stop()
+        for timer in (self._download_timer, self._refresh_timer, self._sidebar_timer, self._search_timer):
+            timer.stop()
+        self.tasks.shutdown()
+        self.thumbs.shutdown()
         if self.service is not None:
             self.service.stop()
             self.service = None
-        self.thumbs.shutdown()
-        super().closeEvent(event)
