@@ -358,7 +358,13 @@ class Albums:
             if is_within(dest, folder["path"]):
                 raise AlbumError(f"{dest} is inside the library folder {folder['path']}; the exported copies would "
                                  "join the library and the album again. Choose a folder outside the library.")
-        os.makedirs(dest, exist_ok=True)
+        data = str(self.catalog.path.parent)
+        if is_within(dest, data) or is_within(data, dest):
+            raise AlbumError(f"{dest} is photoclip's own data folder (or holds it); choose another folder.")
+        try:
+            os.makedirs(dest, exist_ok=True)
+        except OSError as e:
+            raise AlbumError(f"The folder {dest} cannot be made ({e.strerror or e}); choose another one.") from None
         out = {"exported": [], "unchanged": 0, "skipped": []}
         for photo_id, path, _score in self.catalog.album_members(album.id):
             photo = self.catalog.photo(photo_id)

@@ -24,6 +24,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .paths import make_private
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
@@ -231,6 +233,10 @@ class Catalog:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # The user's alone (0600): SQLite gives its -wal and -shm files the same permissions.
+        with contextlib.suppress(OSError):
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600))
+        make_private(self.path, 0o600)
         self._local = threading.local()
         self._open: dict[sqlite3.Connection, str] = {}  # connection -> the name of the thread that owns it
         self._open_lock = threading.Lock()
@@ -368,6 +374,27 @@ class Catalog:
             return c.execute(
                 "UPDATE photos SET status='pending', priority=0 WHERE status='indexed' AND NOT EXISTS "
                 "(SELECT 1 FROM vectors v WHERE v.photo_id=photos.id AND v.model=?)", (model,)).rowcount
+
+    def delete_meta(self, key: str) -> None:
+        with self.write() as c:
+            c.execute("DELETE FROM meta WHERE key=?", (key,))
+
+    # A model switch in progress (switching.py): photos the library model indexed that lack the next model's
+    # vector.  Counting and listing them is the re-encode queue; nothing else marks them.
+    _LACKING = ("FROM photos p WHERE p.status='indexed' AND p.offline=0 AND NOT EXISTS "
+                "(SELECT 1 FROM vectors v WHERE v.photo_id=p.id AND v.model=?)")
+
+    def count_lacking(self, model: str) -> int:
+        return self._one(f"SELECT count(*) {self._LACKING}", (model,))
+
+    def lacking(self, model: str, limit: int, skip: set[int] = frozenset()) -> list[Photo]:
+        rows = self._rows(f"SELECT {_PHOTO_COLS} {self._LACKING} ORDER BY p.id LIMIT ?", (model, limit + len(skip)))
+        return [_photo(r) for r in rows if r[0] not in skip][:limit]
+
+    def sample_paths(self, n: int) -> list[str]:
+        """A few indexed photos, for checking that a model can encode this library's files."""
+        return [from_db(r[0]) for r in self._rows(
+            "SELECT path FROM photos WHERE status='indexed' AND offline=0 ORDER BY id LIMIT ?", (n,))]
 
     # -- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str) -> int:

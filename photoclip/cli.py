@@ -58,11 +58,11 @@ class Session:
                                 switch_model=self.switch, thorough_check=self.args.command in THOROUGH)
             if self._lib.recovered:
                 print(f"photoclip: {self._lib.recovered}", file=sys.stderr)
-            if self._lib.stored_model not in (None, self._lib.model_id):
-                with self.writing():
-                    queued = self._lib.adopt_model()
-                print(f"photoclip: the library now uses {self._lib.model_id}; {queued} photos will be re-encoded "
-                      "with it (the previous model's vectors are kept).", file=sys.stderr)
+            wanted = self._lib.requested_switch
+            if self._lib.switch_is_news(wanted):
+                with self.writing():  # loads the model and encodes a first batch, or changes nothing
+                    d = self._lib.switch_model(wanted)
+                print(switch_message(d), file=sys.stderr)
         return self._lib
 
     @contextlib.contextmanager
@@ -97,6 +97,14 @@ class Session:
             self._lib.close()
 
 
+def switch_message(d: dict) -> str:
+    """What a started (or cancelled) model switch means, in one sentence."""
+    if not d.get("switching_to"):
+        return f"photoclip: the library uses {d['model']}; no switch is under way."
+    return (f"photoclip: switching the library to {d['switching_to']}: {d['queued']} photos will be re-encoded "
+            f"in the background (by photoclip index, a watch or the window); {d['model']} answers until then.")
+
+
 # -- output -----------------------------------------------------------------------------------------
 def _emit(args, data: dict, text: str) -> None:
     if args.json:
@@ -108,9 +116,18 @@ def _emit(args, data: dict, text: str) -> None:
         print(text)
 
 
+def printable(path: str) -> str:
+    """A name as text output shows it: control characters (a newline in a file name) escaped, so one line of
+    output is always one photo.  JSON output keeps names whole."""
+    if not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in path):
+        return path
+    return "".join(c.encode("unicode_escape").decode("ascii") if ord(c) < 32 or 0x7F <= ord(c) <= 0x9F else c
+                   for c in path)
+
+
 def _results_text(data: dict) -> str:
     return "\n".join((f"{r['score']:.4f}  " if r["score"] is not None else f"{r.get('taken') or '':19s}  ")
-                     + r["path"] for r in data["results"]) or "no results"
+                     + printable(r["path"]) for r in data["results"]) or "no results"
 
 
 def _album_text(d: dict) -> str:
@@ -135,7 +152,7 @@ def cmd_folders(args, s: Session) -> None:
         _emit(args, d, f"removed {d['path']} ({d['removed_photos']} photos left the catalog)")
     else:
         d = s.call("folders_list")
-        _emit(args, d, "\n".join(r["path"] + ("" if r["online"] else "  (offline)") for r in d["folders"])
+        _emit(args, d, "\n".join(printable(r["path"]) + ("" if r["online"] else "  (offline)") for r in d["folders"])
               or "no folders")
 
 
@@ -211,9 +228,11 @@ def cmd_duplicates(args, s: Session) -> None:
         lines.append(f"{g['kind']}: {len(g['photos'])} copies")
         for p in g["photos"]:
             dims = f"{p['width']}x{p['height']}" if p["width"] else "?"
-            lines.append(f"  {'best  ' if p['best'] else format(p['score'], '.4f')}  {dims:>11s}  "
-                         f"{megabytes(p['size']):>9s}  {p['path']}")
-    lines.append(f"{len(d['groups'])} groups; {d['extra']} extra copies ({megabytes(d['extra_bytes'])})"
+            mark = ("best  " if p["best"] else "link  " if p["link"] else "exact " if p["exact"]
+                    else format(p["score"], ".4f"))
+            lines.append(f"  {mark}  {dims:>11s}  {megabytes(p['size']):>9s}  {printable(p['path'])}")
+    lines.append(f"{len(d['groups'])} groups; {d['extra']} extra copies ({megabytes(d['extra_bytes'])}); "
+                 f"{d['preselected']} of them byte-identical ({megabytes(d['preselected_bytes'])})"
                  if d["groups"] else "no duplicates")
     _emit(args, d, "\n".join(lines))
 
@@ -251,7 +270,7 @@ def cmd_status(args, s: Session) -> None:
 
 def cmd_failures(args, s: Session) -> None:
     d = s.call("failures")
-    _emit(args, d, "\n".join(f"{r['path']}: {r['reason']}" for r in d["failures"]) or "no failures")
+    _emit(args, d, "\n".join(f"{printable(r['path'])}: {r['reason']}" for r in d["failures"]) or "no failures")
 
 
 def cmd_albums(args, s: Session) -> None:
@@ -267,7 +286,7 @@ def cmd_albums(args, s: Session) -> None:
         d = s.call("albums_show", name=args.name)
         _emit(args, d, f"{d['name']} (threshold {d['threshold']:g}, prompts: {', '.join(d['prompts'])}"
                        f"{'; not: ' + ', '.join(d['negatives']) if d['negatives'] else ''})\n"
-                       + "\n".join(f"{m['score']:.4f}  {m['path']}" for m in d["members"]))
+                       + "\n".join(f"{m['score']:.4f}  {printable(m['path'])}" for m in d["members"]))
     elif sub == "edit":
         threshold = None if args.auto_threshold else ("keep" if args.threshold is None else args.threshold)
         d = s.call("albums_edit", name=args.name, prompts=args.prompt, negatives=args.negative, threshold=threshold)
@@ -283,7 +302,7 @@ def cmd_albums(args, s: Session) -> None:
         _emit(args, d, f"exported {len(d['exported'])} photos to {os.path.abspath(args.dest)}"
                        f" ({d['unchanged']} already there)")
         for skip in d["skipped"]:
-            print(f"photoclip: skipped {skip['path']}: {skip['reason']}", file=sys.stderr)
+            print(f"photoclip: skipped {printable(skip['path'])}: {skip['reason']}", file=sys.stderr)
         if d["skipped"]:
             return 1
     elif sub == "starters":
@@ -426,7 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
     i = add("index", cmd_index, "index new and changed photos now")
     i.add_argument("paths", nargs="*", metavar="PATH", help="folders to add to the library first")
     s = add("search", cmd_search, "find photos by a description, examples and filters")
-    s.add_argument("query", metavar="QUERY", nargs="+", help='words, -"what to leave out", like:PATH, after:, before:, year:, '
+    # nargs="*": a query may start with "-" (`photoclip search -beach`): argparse leaves such words to main().
+    s.add_argument("query", metavar="QUERY", nargs="*", help='words, -"what to leave out", like:PATH, after:, before:, year:, '
                                                   "in:, album:, -album:, type:, camera:, orientation: (see README)")
     s.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     s.add_argument("--all", action="store_true", help="also the less relevant matches past the cut-off")

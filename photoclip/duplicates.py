@@ -7,12 +7,18 @@ look the same (imageio.fingerprint_distance at most NEAR_LOOK).  Vectors alone w
 scene (the toy test model scores two different snow scenes 0.9995, above a resized copy at 0.9989; real models
 put burst shots above 0.95). Pixels alone would need every pair.
 
-The best copy of a group is the largest (pixels, then bytes), then the oldest; a photo's score is its cosine to
-the best copy (1.0 for exact copies).
+The best copy of a group is the largest (pixels, then bytes), then the oldest, and never a symbolic link; a
+photo's score is its cosine to the best copy (1.0 for exact copies).
+
+What may be pre-selected for the trash is decided here, once, for every front end: only a byte-identical copy
+(`exact`) of a file that stays, and never a link (a symbolic link, or a hard link to the same file, frees no
+space and can be the only name of a kept photo).  A near-duplicate differs in bytes, so a person decides it by
+looking; it is never pre-selected.
 """
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -38,8 +44,20 @@ class Copy:
     height: int | None
     taken: str | None
     mtime_ns: int | None = None
+    hash: str | None = None
     score: float = 1.0
     best: bool = False
+    exact: bool = False  # byte-identical to a copy in the group that stays
+    link: bool = False  # a symbolic link, or another name (hard link) of a file in the group: frees nothing
+
+    @property
+    def preselect(self) -> bool:
+        """The only copies a front end may check for the trash before the user does."""
+        return self.exact and not self.link and not self.best
+
+    @property
+    def frees(self) -> int:
+        return 0 if self.link else (self.size or 0)
 
 
 @dataclass
@@ -142,15 +160,38 @@ def _look_alike(facts: dict, labels: np.ndarray, sims: np.ndarray, ids: np.ndarr
     return [tuple(p) for p in pairs[close].tolist()]
 
 
+def _file_identity(path: str) -> tuple[bool, tuple[int, int] | None]:
+    """(is a symbolic link, (device, inode) of the file it names), without raising."""
+    try:
+        is_link = os.path.islink(path)
+        st = os.stat(path)
+        return is_link, (st.st_dev, st.st_ino)
+    except OSError:
+        return False, None
+
+
 def _group(facts: dict, ids: list[int], vector) -> Group:
-    copies = [Copy(pid, facts[pid][1], *facts[pid][3:7], facts[pid][8]) for pid in ids]
-    copies.sort(key=lambda c: (-((c.width or 0) * (c.height or 0)), -(c.size or 0), c.taken or "9999",
-                               c.mtime_ns or 0, c.path))
+    copies = [Copy(pid, facts[pid][1], *facts[pid][3:7], facts[pid][8], facts[pid][2]) for pid in ids]
+    identity = {c.id: _file_identity(c.path) for c in copies}
+    # A link is never the copy that stays: it may point at a file that goes.
+    copies.sort(key=lambda c: (identity[c.id][0], -((c.width or 0) * (c.height or 0)), -(c.size or 0),
+                               c.taken or "9999", c.mtime_ns or 0, c.path))
     copies[0].best = True
-    exact = len({facts[c.id][2] for c in copies}) == 1
+    keeper: dict[str, Copy] = {}  # per content, the copy that stays: the first in the order above
+    files: dict[tuple[int, int], Copy] = {}
+    for c in copies:
+        is_link, inode = identity[c.id]
+        c.link = is_link or (inode is not None and inode in files)
+        if inode is not None:
+            files.setdefault(inode, c)
+        if c.hash and c.hash in keeper:
+            c.exact = True
+        elif c.hash:
+            keeper[c.hash] = c
+    exact = len({c.hash for c in copies}) == 1
     if not exact:  # the vectors find() read once (an exact copy's is its content's)
         best = vector(copies[0].id)
         for c in copies[1:]:
             c.score = round(float(np.clip(vector(c.id) @ best, -1.0, 1.0)), 4)
-        copies[1:] = sorted(copies[1:], key=lambda c: (-c.score, c.path))
+        copies[1:] = sorted(copies[1:], key=lambda c: (-c.score, not c.exact, c.path))
     return Group("exact" if exact else "near", copies)

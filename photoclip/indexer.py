@@ -105,7 +105,8 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: Encoder, index: VectorIndex, *, batch_size: int = 32,
                  workers: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 on_indexed: Callable[[list[int]], None] | None = None, excluded: list[str] = ()):
+                 on_indexed: Callable[[list[int]], None] | None = None, excluded: list[str] = (),
+                 reencode: bool = False):
         self.catalog = catalog
         self.encoder = encoder
         self.index = index
@@ -124,6 +125,11 @@ class Indexer:
         self._local = threading.local()
         self._sized = False
         self.before_first_write: Callable[[], None] | None = None  # run once per process(), on the writer
+        # A model switch's re-encode (switching.py): the queue is the library's indexed photos that lack this
+        # model's vector, and a batch writes vectors only; the library's own model, statuses and tags stay.
+        # A photo that cannot be re-encoded now is skipped; once the switch commits it is queued as usual.
+        self.reencode = reencode
+        self.skipped: set[int] = set()
 
     def _count(self, stage: str, started: float) -> None:
         with self._busy_lock:
@@ -270,19 +276,26 @@ class Indexer:
                 progress: Progress | None = None) -> Progress:
         """Work off the queue until it is empty (or should_stop() says so)."""
         progress = progress or Progress(started=self.clock(), now=self.clock())
-        progress.total = max(progress.total, progress.done + self.catalog.count_pending())
+        progress.total = max(progress.total, progress.done + self.remaining())
         target = None
         while not should_stop():
-            photos = self.catalog.pending(chunk)
+            photos = (self.catalog.lacking(self.model, chunk, self.skipped) if self.reencode
+                      else self.catalog.pending(chunk))
             if not photos:
                 break
             if target is None:  # the model loads only once there is work for it, while the first photos decode
                 target = max(self.encoder.input_size, 64) if self.encoder.loaded else GUESS_TARGET
                 self.encoder.load_in_background()
-            progress.total = max(progress.total, progress.done + self.catalog.count_pending())
+            progress.total = max(progress.total, progress.done + self.remaining())
             self._run_chunk(photos, target, progress, should_stop, on_progress)
         self.maybe_save(force=True)
         return progress
+
+    def remaining(self) -> int:
+        """Photos still queued for this indexer."""
+        if self.reencode:
+            return max(0, self.catalog.count_lacking(self.model) - len(self.skipped))
+        return self.catalog.count_pending()
 
     def _run_chunk(self, photos, target, progress, should_stop, on_progress) -> None:
         """Decode ahead on the pool, encode batches on the encode thread, write them here, all at once."""
@@ -443,6 +456,8 @@ class Indexer:
 
     def _write(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> tuple[list[int], list[int]]:
         """One transaction for the batch; returns (ids whose vector is new or changed, ids that left)."""
+        if self.reencode:
+            return self._write_reencoded(batch, vectors, progress)
         touched: list[int] = []
         removed: list[int] = []
         counts = Progress()
@@ -491,6 +506,25 @@ class Indexer:
         for name in ("indexed", "failed", "reused", "unchanged"):  # counted once the transaction committed
             setattr(progress, name, getattr(progress, name) + getattr(counts, name))
         return touched, removed
+
+    def _write_reencoded(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> tuple[list[int], list]:
+        """A re-encode batch: the next model's vectors, nothing else; what cannot be re-encoded now is skipped."""
+        touched: list[int] = []
+        encoded = [o for o in batch if o.kind == "decoded" and id(o) in vectors]
+        with self.catalog.write():
+            for o in batch:
+                if o.kind == "reuse":  # the same content already has this model's vector
+                    self.catalog.copy_vector(self.model, o.source_id, o.photo.id)
+                    touched.append(o.photo.id)
+                elif o not in encoded:
+                    self.skipped.add(o.photo.id)
+            if encoded:
+                self.catalog.put_vectors(self.model, [o.photo.id for o in encoded],
+                                         np.stack([vectors[id(o)] for o in encoded]))
+                touched += [o.photo.id for o in encoded]
+        progress.indexed += len(encoded)
+        progress.reused += len(touched) - len(encoded)
+        return touched, []
 
     def maybe_save(self, force: bool = False) -> None:
         if force or self.clock() - self._last_save > SAVE_EVERY_S:

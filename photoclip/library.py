@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from . import duplicates as duplicates_mod
-from . import holder, recovery
+from . import holder, recovery, switching
 from . import search as search_mod
 from .catalog import Catalog
 from .encoder import Encoder
@@ -33,13 +33,56 @@ class ModelMismatch(LibraryError):
 
 
 def resolve_model(stored: str | None, requested: str | None, fallback: str | None, switch: bool) -> str:
-    """Which model a command uses: the library's own unless another is asked for with `switch`."""
+    """Which model a command uses: the library's own (a switch to another one is a transaction of its own,
+    `Library.switch_model`, and the library answers with its own model until that commits)."""
     requested = normalize_spec(requested) if requested else None
     if stored is None:
         return requested or normalize_spec(fallback or DEFAULT_MODEL)
     if requested is None or requested == stored or switch:
-        return requested or stored
+        return stored
     raise ModelMismatch(mismatch_message(stored, requested))
+
+
+def _unchanged(facts: dict) -> str | None:
+    """Why the file is no longer what was listed ({"path", "size", "mtime_ns", "hash"}), or None."""
+    from . import imageio
+
+    path = facts["path"]
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "it is gone"
+    if st.st_size != facts.get("size") or st.st_mtime_ns != facts.get("mtime_ns"):
+        return "it changed since it was listed"
+    try:
+        f, _st = imageio.open_readonly(path)
+        with f:
+            digest = imageio.file_hash(f)
+    except imageio.PhotoError as e:
+        return f"it cannot be read now ({e})"
+    return None if digest == facts.get("hash") else "its content changed since it was listed"
+
+
+def safe_to_trash(extra: dict, keep: dict | None, going: set[str]) -> str | None:
+    """Why an extra must stay (one clause), or None when it may go: it is still what was listed, and its kept
+    copy still exists, is still what was listed, is another file, and is not being trashed too."""
+    if not isinstance(keep, dict) or not isinstance(keep.get("path"), str):
+        return "no kept copy was named for it"
+    if keep["path"] in going:
+        return "its kept copy is in the same request"
+    why = _unchanged(extra)
+    if why:
+        return why
+    why = _unchanged(keep)
+    if why:
+        return f"the copy to keep, {keep['path']}, is no longer there as listed ({why})"
+    try:
+        if os.path.samefile(extra["path"], keep["path"]) or os.path.realpath(keep["path"]) == \
+                os.path.realpath(extra["path"]):
+            return "it is the same file as the copy to keep"
+    except OSError as e:
+        return f"it cannot be compared with the copy to keep ({e.strerror or e})"
+    return None
 
 
 class Library:
@@ -58,8 +101,12 @@ class Library:
         self.catalog = Catalog(self.paths.catalog)
         self.device = device or self.settings.device
         self.threads = threads or self.settings.threads
-        spec = resolve_model(self.catalog.library_model(), model or os.environ.get(MODEL_ENV),
-                             self.settings.model, switch_model)
+        requested = model or os.environ.get(MODEL_ENV)
+        spec = resolve_model(self.catalog.library_model(), requested, self.settings.model, switch_model)
+        # --switch-model: the caller starts (or, naming the library's own model, cancels) the switch where
+        # writes belong, through switch_model.
+        self.requested_switch = normalize_spec(requested) if switch_model and requested else None
+        self._next_encoder: Encoder | None = None
         self._use_model(spec)
 
     def _use_model(self, spec: str) -> None:
@@ -91,11 +138,60 @@ class Library:
             return 0
         return self.catalog.set_library_model(self.model_id)
 
-    def switch_model(self, spec: str) -> int:
-        """Use another model from now on; its missing vectors are queued (the old model's are kept)."""
-        self.index.save()
-        self._use_model(normalize_spec(spec))
-        return self.adopt_model()
+    def switch_model(self, spec: str) -> dict:
+        """Start switching to another model (switching.py): it must load and encode a first batch of this
+        library's photos, else ModelLoadError and nothing changes.  The library keeps its model until the
+        service has re-encoded every photo.  Asking for the library's own model cancels a switch under way."""
+        spec = normalize_spec(spec)
+        if self.stored_model is None:  # nothing encoded yet: just use it
+            switching.probe(Encoder(spec, self.device, cache_dir=self.paths.models_dir, threads=self.threads), [])
+            self._use_model(spec)
+            return {"model": self.model_id, "switching_to": None, "queued": self.adopt_model()}
+        if spec == self.model_id:
+            self.catalog.delete_meta(switching.SWITCH_KEY)
+            self._next_encoder = None
+            return {"model": self.model_id, "switching_to": None, "queued": 0}
+        encoder = self._next_encoder if self._next_encoder and self._next_encoder.model_id == spec else \
+            Encoder(spec, self.device, cache_dir=self.paths.models_dir, threads=self.threads)
+        switching.probe(encoder, self.catalog.sample_paths(switching.PROBE_PHOTOS))
+        self.catalog.set_meta(switching.SWITCH_KEY, spec)
+        self._next_encoder = encoder
+        return {"model": self.model_id, "switching_to": spec, "queued": self.catalog.count_lacking(spec)}
+
+    @property
+    def switching_to(self) -> str | None:
+        """The model a switch under way re-encodes for (None when there is none)."""
+        return self.catalog.get_meta(switching.SWITCH_KEY)
+
+    def switch_is_news(self, spec: str | None) -> bool:
+        """Whether asking to switch to `spec` would change anything (start, redirect or cancel a switch)."""
+        if not spec:
+            return False
+        switching_to = self.switching_to
+        return spec != switching_to and not (spec == self.model_id and switching_to is None)
+
+    def next_encoder(self) -> Encoder:
+        """The encoder of the switch under way (loaded lazily; a resumed switch after a restart makes it here)."""
+        spec = self.switching_to
+        if self._next_encoder is None or self._next_encoder.model_id != spec:
+            self._next_encoder = Encoder(spec, self.device, cache_dir=self.paths.models_dir, threads=self.threads)
+        return self._next_encoder
+
+    def commit_switch(self, index: VectorIndex) -> None:
+        """Every photo has the next model's vector: make it the library's model, in one transaction with the
+        albums retagged by it, then answer with it.  Runs on the service's worker."""
+        encoder = self.next_encoder()
+        old_index = self.index
+        with self.catalog.write():
+            self.catalog.set_library_model(encoder.model_id)  # queues only what arrived or failed meanwhile
+            self.catalog.delete_meta(switching.SWITCH_KEY)
+            from .albums import Albums
+
+            albums = Albums(self.catalog, encoder)
+            for album in albums.all():
+                albums.retag(album)
+        old_index.save()
+        self.encoder, self.index, self._albums, self._next_encoder = encoder, index, albums, None
 
     def add_folders(self, paths: list[str]) -> list[str]:
         """Add folders; a folder inside (or around) a library folder is refused with one sentence."""
@@ -128,9 +224,11 @@ class Library:
         self.index.save()
         return len(ids)
 
-    def make_indexer(self, **kw) -> Indexer:
-        return Indexer(self.catalog, self.encoder, self.index, on_indexed=self.tag_new_photos,
-                       excluded=self.settings.excluded, **kw)
+    def make_indexer(self, encoder: Encoder | None = None, index: VectorIndex | None = None, reencode: bool = False,
+                     **kw) -> Indexer:
+        return Indexer(self.catalog, encoder or self.encoder, index or self.index,
+                       on_indexed=None if reencode else self.tag_new_photos, excluded=self.settings.excluded,
+                       reencode=reencode, **kw)
 
     def index_now(self, on_event=None) -> dict:
         """Index everything queued, the way `photoclip index` does (a one-off service run); returns its counts."""
@@ -145,18 +243,25 @@ class Library:
     def tag_new_photos(self, ids: list[int]) -> None:
         self.albums.tag_photos(ids)
 
-    def trash(self, paths: list[str]) -> tuple[list[str], list[dict]]:
+    def trash(self, items: list[dict]) -> tuple[list[str], list[dict]]:
         """Move photos of the library to the system trash (the user confirmed the list); they leave the
         results at once and stay 'missing' for the usual grace, so restoring one from the trash keeps its
-        tags.  Returns (trashed paths, [{"path", "reason"}] for the ones left alone)."""
+        tags.  Each item is an extra as `duplicates` listed it ({"path", "size", "mtime_ns", "hash"}) with the
+        copy that stays ("keep", the same facts).  Immediately before each move both are checked again: an
+        extra that changed since it was listed, or whose kept copy is gone, changed or is the same file, is
+        left where it is.  Returns (trashed paths, [{"path", "reason"}] for the ones left alone)."""
         from send2trash import send2trash
         from send2trash.exceptions import TrashPermissionError
 
         trashed, failed, ids = [], [], []
-        for path in paths:
-            photo = self.catalog.photo_by_path(path)
-            if photo is None:
-                failed.append({"path": path, "reason": "not a photo in this library"})
+        going = {item.get("path") for item in items}
+        for item in items:
+            path = item.get("path")
+            photo = self.catalog.photo_by_path(path) if isinstance(path, str) else None
+            reason = ("not a photo in this library" if photo is None
+                      else safe_to_trash(item, item.get("keep"), going))
+            if reason:
+                failed.append({"path": path, "reason": reason})
                 continue
             try:
                 send2trash(path)
@@ -188,8 +293,10 @@ class Library:
 
     def status(self) -> dict:
         counts = self.catalog.counts(self.model_id)
+        switch = self.switching_to
         return {"photos": counts["photos"], "pending": counts["pending"], "failed": counts["failed"],
-                "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths()}
+                "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths(),
+                "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0}
 
     def failures(self) -> list[dict]:
         return [{"path": p, "reason": r} for p, r in self.catalog.failures()]

@@ -93,12 +93,19 @@ def albums_show(lib, name: str) -> dict:
 
 
 def duplicates(lib) -> dict:
+    """Groups with the best copy first.  `preselect` marks the only photos a front end may check for the trash
+    on its own (byte-identical copies that are not links); `hash`, `size` and `mtime_ns` are what `trash` checks
+    again before it moves anything."""
     groups = lib.duplicates()
     extras = [c for g in groups for c in g.extras]
+    chosen = [c for c in extras if c.preselect]
     return {"groups": [{"kind": g.kind, "photos": [
-        {"path": c.path, "score": c.score, "best": c.best, "size": c.size, "width": c.width, "height": c.height}
+        {"path": c.path, "score": c.score, "best": c.best, "exact": c.exact, "link": c.link,
+         "preselect": c.preselect, "size": c.size, "width": c.width, "height": c.height, "hash": c.hash,
+         "mtime_ns": c.mtime_ns}
         for c in g.photos]} for g in groups],
-        "extra": len(extras), "extra_bytes": sum(c.size or 0 for c in extras)}
+        "extra": len(extras), "extra_bytes": sum(c.frees for c in extras),
+        "preselected": len(chosen), "preselected_bytes": sum(c.frees for c in chosen)}
 
 
 # -- writes -----------------------------------------------------------------------------------------
@@ -132,15 +139,29 @@ def albums_remove(lib, name: str) -> dict:
     return {"removed": name}
 
 
-def trash(lib, paths: list[str]) -> dict:
-    """Move the given photos to the system trash: only after the user confirmed this very list."""
-    trashed, failed = lib.trash(paths)
+def trash(lib, items: list[dict], confirmed: bool = False) -> dict:
+    """Move the given extras to the system trash: only after the user confirmed this very list, which the
+    caller says with `confirmed` (the window's dialog does; the command line has no trash command).  Each item
+    carries the facts `duplicates` listed for it and its kept copy (Library.trash checks them again)."""
+    if confirmed is not True:
+        raise UsageError("Moving photos to the trash needs the user's confirmation of the list (confirmed: true).")
+    trashed, failed = lib.trash(items)
     return {"trashed": trashed, "failed": failed}
 
 
+def trash_items(groups: list[dict], paths: list[str]) -> list[dict]:
+    """The trash request for `paths` (extras of the `duplicates` answer `groups`): each with its kept copy."""
+    facts = ("path", "size", "mtime_ns", "hash")
+    wanted, items = set(paths), []
+    for g in groups:
+        keep = {k: g["photos"][0][k] for k in facts}
+        items += [{**{k: p[k] for k in facts}, "keep": keep} for p in g["photos"][1:] if p["path"] in wanted]
+    return items
+
+
 def switch_model(lib, model: str) -> dict:
-    queued = lib.switch_model(model)
-    return {"model": lib.model_id, "queued": queued}
+    """Start a switch (or cancel one, naming the library's model): {"model", "switching_to", "queued"}."""
+    return lib.switch_model(model)
 
 
 READS = {f.__name__: f for f in (folders_list, search, similar, status, failures, albums_list, albums_show,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,13 @@ class AppPaths:
         )
 
     def ensure(self) -> "AppPaths":
+        """Create the folders; photoclip's own (data, cache, config) are private to the user (0700): they name
+        every photo, its date and camera, and hold thumbnails of them."""
         for p in (self.data, self.cache, self.config, self.index_dir, self.models_dir):
             try:
-                p.mkdir(parents=True, exist_ok=True)
+                p.mkdir(parents=True, exist_ok=True, mode=0o700)
+                if p in (self.data, self.cache, self.config):
+                    make_private(p)
                 writable = os.access(p, os.W_OK)
             except OSError as e:
                 raise NotWritable(f"photoclip cannot create its folder {p} ({e.strerror or e}); point --home or "
@@ -92,3 +97,15 @@ class AppPaths:
             warnings.simplefilter("ignore")
             runtime = Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
         return "AF_UNIX", str(runtime / f"{key}.sock")
+
+
+def make_private(path: Path, mode: int = 0o700) -> None:
+    """Readable by the user alone (POSIX): a folder 0700, a file 0600.  Left as it is when not ours."""
+    if os.name != "posix":
+        return
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass

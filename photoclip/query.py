@@ -54,8 +54,8 @@ class Query:
         return bool(self.text or self.likes)
 
 
-def _period(value: str, key: str) -> tuple[dt.date, dt.date]:
-    """The first day of the period a date names, and the first day after it."""
+def _period(value: str, key: str) -> tuple[dt.date, dt.date | None]:
+    """The first day of the period a date names, and the first day after it (None after the year 9999)."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value)
     try:
         if not m:
@@ -64,12 +64,15 @@ def _period(value: str, key: str) -> tuple[dt.date, dt.date]:
         start = dt.date(y, mo, d)
     except ValueError:
         raise QueryError(f"{key}:{value} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD.") from None
-    if m[3]:
-        end = start + dt.timedelta(days=1)
-    elif m[2]:
-        end = dt.date(y + (mo == 12), mo % 12 + 1, 1)
-    else:
-        end = dt.date(y + 1, 1, 1)
+    try:
+        if m[3]:
+            end = start + dt.timedelta(days=1)
+        elif m[2]:
+            end = dt.date(y + (mo == 12), mo % 12 + 1, 1)
+        else:
+            end = dt.date(y + 1, 1, 1)
+    except (ValueError, OverflowError):  # the period ends with the calendar: no upper bound
+        end = None
     return start, end
 
 
@@ -111,7 +114,8 @@ def _apply(q: Query, negated: bool, key: str, value: str) -> None:
             raise QueryError(f"year:{value} is not a year; write four digits, e.g. year:2023.")
         start, end = _period(value, key)
         q.after = max(q.after or "", start.isoformat())
-        q.before = min(q.before or "9999", end.isoformat())
+        if end is not None:
+            q.before = min(q.before or "9999", end.isoformat())
     elif key == "in":
         q.folders.append(os.path.abspath(os.path.expanduser(value)))
     elif key == "album":

@@ -13,7 +13,9 @@ from .index import VectorIndex
 
 
 class SearchError(Exception):
-    """A search that cannot be answered; str(e) is one sentence for the user."""
+    """A search that cannot be answered as written; str(e) is one sentence for the user (exit status 2, like
+    every error in the search language)."""
+    usage = True
 
 
 @dataclass

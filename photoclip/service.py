@@ -81,6 +81,10 @@ class LibraryService:
         self._idle = threading.Event()
         self._tracker: ChangeTracker | None = None
         self._indexer = None
+        self._reindexer = None  # a model switch's re-encode (switching.py), while one is under way
+        self.switch_error: str | None = None  # the next model cannot load now: the switch waits, nothing breaks
+        self.reencoded = 0
+        self.switch_progress: Progress | None = None  # over the whole re-encode of a switch
         self.paused = False
         self.pending = 0
         self.progress = Progress()
@@ -193,10 +197,10 @@ class LibraryService:
     def _answer(self, request: dict) -> dict:
         op, params = request.get("op"), request.get("params") or {}
         try:
-            wanted = request.get("model")
-            if wanted and normalize_spec(wanted) != self.lib.model_id:
-                if not request.get("switch_model"):
-                    raise ops.UsageError(mismatch_message(self.lib.model_id, normalize_spec(wanted)))
+            wanted = normalize_spec(request["model"]) if request.get("model") else None
+            if wanted and wanted != self.lib.model_id and not request.get("switch_model"):
+                raise ops.UsageError(mismatch_message(self.lib.model_id, wanted))
+            if request.get("switch_model") and self.lib.switch_is_news(wanted):
                 self.submit("switch_model", model=wanted).result()
             if op == "status":
                 data = self.status()
@@ -226,8 +230,11 @@ class LibraryService:
         finally:
             self._stopping.set()
             self._fail_queued()
-            if self._indexer is not None:
-                self._indexer.close()
+            for indexer in (self._indexer, self._reindexer):
+                if indexer is not None:
+                    indexer.close()
+            if self._reindexer is not None:
+                self._reindexer.maybe_save(force=True)
             try:
                 self.lib.index.save()
             except Exception:
@@ -269,14 +276,64 @@ class LibraryService:
             self._after_change()
         if self._can_index():
             self._index()
+        elif self._can_reencode():
+            self._reencode()
         return not self._stopping.is_set()
 
     def _can_index(self) -> bool:
         return (self.pending > 0 and not self.paused and self.model_error is None
                 and self.clock() >= self._retry_at and not self._stopping.is_set())
 
+    def _can_reencode(self) -> bool:
+        """A switch under way re-encodes once new photos are indexed (they come first) and nothing is paused."""
+        return (self.pending == 0 and not self.paused and self.switch_error is None and not self._stopping.is_set()
+                and self.clock() >= self._retry_at and self.lib.switching_to is not None)
+
+    def _reencode(self) -> None:
+        self._idle.clear()
+        target = self.lib.switching_to
+        try:
+            if self._reindexer is None or self._reindexer.model != target:
+                encoder = self.lib.next_encoder()
+                encoder.load()
+                from .index import VectorIndex
+
+                self._reindexer = self.lib.make_indexer(
+                    encoder=encoder, index=VectorIndex(self.lib.paths.index_dir, target, self.lib.catalog),
+                    reencode=True)
+            if self.switch_progress is None:
+                self.switch_progress = Progress(started=self.clock(), now=self.clock())
+            self._batches = 0
+            p = self.switch_progress
+            before = p.indexed + p.reused
+            self._reindexer.process(should_stop=self._should_yield, on_progress=self._on_reencoded, progress=p)
+            self.reencoded += p.indexed + p.reused - before
+            if self._reindexer.remaining() == 0 and not self._stopping.is_set():
+                self._commit_switch()
+        except ModelLoadError as e:  # offline now, say: the library keeps its model and the switch waits
+            self.switch_error = str(e)
+            self._notice(f"The switch to {target} waits: {e}")
+        except Exception as e:
+            log.exception("re-encoding for the model switch failed")
+            self._retry_at = self.clock() + RETRY_AFTER_ERROR_S
+            self._emit(LiveEvent("error", message=f"Re-encoding error: {e}"))
+        self._after_change()
+
+    def _commit_switch(self) -> None:
+        reindexer, self._reindexer, self.switch_progress = self._reindexer, None, None
+        reindexer.close()
+        self.lib.commit_switch(reindexer.index)
+        self._indexer.close()
+        self._indexer = self.lib.make_indexer()
+        self._notice(f"The library now uses {self.lib.model_id}.")
+        self._emit(LiveEvent("model", message=self.lib.model_id))
+
+    def _on_reencoded(self, p: Progress) -> None:
+        self._batches += 1
+        self._emit(LiveEvent("progress", progress=p, message="reencode", pending=self.pending))
+
     def _next_item(self):
-        if self._can_index():
+        if self._can_index() or self._can_reencode():
             timeout = 0.0  # work to do: only look at what has arrived
         else:
             now = self.clock()
@@ -331,6 +388,10 @@ class LibraryService:
             self._indexer = self.lib.make_indexer()
             self.model_error = None
             self._emit(LiveEvent("model", message=self.lib.model_id))
+        if self._reindexer is not None and self._reindexer.model != self.lib.switching_to:  # cancelled, or another
+            self._reindexer.close()
+            self._reindexer = None
+        self.switch_error = None  # a new request (or any change) is worth another try
         folders = {r["path"]: r for r in self.lib.catalog.folders()}
         for path in folders_before - set(folders):
             if self._watcher is not None:
@@ -403,7 +464,8 @@ class LibraryService:
         self._emit(LiveEvent("progress", progress=p, pending=self.pending))
 
     def _maybe_idle(self) -> None:
-        if self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index():
+        if (self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index()
+                or self._can_reencode()):
             return
         if self._purge_at is not None and self.purge_grace_s == 0:
             return  # a one-off index run purges before it calls itself done
@@ -471,5 +533,6 @@ class LibraryService:
         p, r = self.progress, self.reconciled
         return {"indexed": p.indexed, "reused": p.reused, "unchanged": r.unchanged + p.unchanged,
                 "failed": r.failed + p.failed, "removed": self.purged, "seconds": round(time.monotonic() - t0, 3),
+                "reencoded": self.reencoded,
                 "offline": r.offline_folders,
                 "stages": {k: round(v, 3) for k, v in (self._indexer.busy if self._indexer else {}).items()}}

@@ -2,6 +2,7 @@
 their originals, distinct pictures are not, the best copy is marked, and extras go to the trash only on request."""
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 
@@ -107,8 +108,8 @@ def test_cli_duplicates_json_and_text(tmp_path, toy_spec):
     home = tmp_path / "home"
     run_cli("index", *folders, home=home, env={"PHOTOCLIP_MODEL": toy_spec})
     data = cli_json("duplicates", home=home)
-    assert set(data) >= {"groups", "extra", "extra_bytes"}
-    assert data["extra"] == len(planted)
+    assert set(data) >= {"groups", "extra", "extra_bytes", "preselected", "preselected_bytes"}
+    assert data["extra"] == len(planted) and data["preselected"] == 1  # the one byte-identical copy
     for g in data["groups"]:
         assert g["kind"] in ("exact", "near")
         assert set(g["photos"][0]) >= {"path", "score", "best"}
@@ -116,7 +117,7 @@ def test_cli_duplicates_json_and_text(tmp_path, toy_spec):
     grouped = {p["path"] for g in data["groups"] for p in g["photos"]}
     assert grouped == set(planted) | set(planted.values())
     text = run_cli("duplicates", home=home).stdout
-    assert f"{len(data['groups'])} groups; {len(planted)} extra copies" in text
+    assert f"{len(data['groups'])} groups; {len(planted)} extra copies" in text and "1 of them byte-identical" in text
     assert all(path in text for path in grouped)
 
 
@@ -131,10 +132,13 @@ def test_trash_moves_only_library_photos_and_they_leave_the_results(library, tmp
     folders, planted, originals = plant(tmp_path)
     library.add_folders([str(f) for f in folders])
     library.index_now()
-    extras = [c.path for g in library.duplicates() for c in g.extras]
+    listed = ops.duplicates(library)
+    extras = [p["path"] for g in listed["groups"] for p in g["photos"][1:]]
     outsider = tmp_path / "not-in-library.jpg"
     shutil.copyfile(next(iter(originals)), outsider)
-    result = ops.trash(library, extras + [str(outsider)])
+    items = ops.trash_items(listed["groups"], extras)
+    items.append({**items[0], "path": str(outsider)})
+    result = ops.trash(library, items, confirmed=True)
     assert sorted(result["trashed"]) == sorted(extras)
     assert result["failed"] == [{"path": str(outsider), "reason": "not a photo in this library"}]
     assert outsider.exists()  # never touched
@@ -144,3 +148,77 @@ def test_trash_moves_only_library_photos_and_they_leave_the_results(library, tmp
     assert library.duplicates() == []
     shown = {p for _, p in library.catalog.listing()}
     assert not shown & set(extras) and set(originals) <= shown
+
+
+def _listed(library):
+    data = ops.duplicates(library)
+    return data, {p["path"]: p for g in data["groups"] for p in g["photos"]}
+
+
+def test_only_byte_copies_are_preselected_even_inside_a_group_of_look_alikes(library, tmp_path):
+    """A byte copy folded into a group with a resized copy is still marked exact; the look-alike is not
+    pre-selected, and neither is a hard link (it frees nothing) nor a symbolic link (never the kept copy)."""
+    folders, planted, originals = plant(tmp_path)
+    original = next(o for c, o in planted.items() if c.endswith(".half.jpg"))
+    extra = tmp_path / "copies" / "byte-copy.jpg"
+    shutil.copyfile(original, extra)
+    hard = tmp_path / "copies" / "hard-link.jpg"
+    os.link(original, hard)
+    sym = tmp_path / "copies" / "A_sym_link.jpg"  # sorts first by name: it must still never be kept
+    os.symlink(original, sym)
+    library.add_folders([str(f) for f in folders])
+    library.index_now()
+    data, by_path = _listed(library)
+    group = next(g for g in data["groups"] if any(p["path"] == original for p in g["photos"]))
+    kept = group["photos"][0]["path"]  # the original or its hard link: two names of one file, either may stay
+    assert group["kind"] == "near" and kept in (original, str(hard)) and group["photos"][0]["best"]
+    roles = {p["path"]: (p["exact"], p["link"], p["preselect"]) for p in group["photos"][1:]}
+    assert roles[str(extra)] == (True, False, True)  # byte-identical: the only one pre-selected
+    assert roles[({original, str(hard)} - {kept}).pop()] == (True, True, False)  # the same file, another name
+    assert roles[str(sym)] == (True, True, False)
+    half = next(c for c in planted if c.endswith(".half.jpg"))
+    assert roles[half] == (False, False, False)  # looks the same, differs in bytes: the user decides
+    preselected = [p["path"] for g in data["groups"] for p in g["photos"] if p["preselect"]]
+    exact_planted = [c for c, o in planted.items() if c.rsplit("/", 1)[1] == o.rsplit("/", 1)[1]]
+    assert sorted(preselected) == sorted([str(extra), *exact_planted])
+    assert data["preselected_bytes"] == sum(by_path[p]["size"] for p in preselected)  # links count 0 bytes
+
+
+def test_a_symlink_is_never_the_kept_copy_and_trashing_cannot_leave_it_dangling(library, tmp_path, trash_home):
+    a, b = tmp_path / "a", tmp_path / "b"
+    draw_folder(b, seed=77, count=2)
+    a.mkdir()
+    real = sorted(b.iterdir())[0]
+    link = a / "Z_link.jpg"
+    os.symlink(real, link)
+    library.add_folders([str(a), str(b)])
+    library.index_now()
+    data, _ = _listed(library)
+    group = next(g for g in data["groups"] if {p["path"] for p in g["photos"]} == {str(real), str(link)})
+    assert group["photos"][0]["path"] == str(real) and group["photos"][1]["link"]
+    # A client that asks to trash the real file and keep the link is refused: they are the same file.
+    forged = [{**{k: group["photos"][0][k] for k in ("path", "size", "mtime_ns", "hash")},
+               "keep": {k: group["photos"][1][k] for k in ("path", "size", "mtime_ns", "hash")}}]
+    result = ops.trash(library, forged, confirmed=True)
+    assert result["trashed"] == [] and "same file" in result["failed"][0]["reason"] and real.exists()
+
+
+def test_trash_leaves_an_extra_that_changed_or_whose_kept_copy_is_gone(library, tmp_path, trash_home):
+    folders, planted, originals = plant(tmp_path)
+    exact = next(c for c, o in planted.items() if c.rsplit("/", 1)[1] == o.rsplit("/", 1)[1])
+    near = next(c for c in planted if c.endswith(".half.jpg"))
+    library.add_folders([str(f) for f in folders])
+    library.index_now()
+    data, _ = _listed(library)
+    items = ops.trash_items(data["groups"], [exact, near])
+    # Between listing and trashing: the exact extra is replaced by a different photo (same name)...
+    other = next(p for p in originals if p not in planted.values())
+    shutil.copyfile(other, exact)
+    # ...and the kept copy of the near extra is deleted.
+    os.remove(planted[near])
+    result = ops.trash(library, items, confirmed=True)
+    assert result["trashed"] == []
+    reasons = {f["path"]: f["reason"] for f in result["failed"]}
+    assert "changed since it was listed" in reasons[exact]
+    assert "copy to keep" in reasons[near] and "gone" in reasons[near]
+    assert os.path.exists(exact) and os.path.exists(near)  # both still there: the last copy is never trashed

@@ -471,15 +471,20 @@ def test_duplicates_window_keeps_the_best_copy_and_trashes_only_after_confirmati
     ready(qtbot, w)
     dlg = w.show_duplicates()
     qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == len(planted), timeout=WAIT)
-    # Every best copy is shown but cannot be checked; the extras start checked.
-    assert sorted(dlg.checked_paths()) == sorted(planted)
+    # Every best copy is shown but cannot be checked; only the byte-identical copy starts checked.
+    exact = [c for c, o in planted.items() if c.rsplit("/", 1)[1] == o.rsplit("/", 1)[1]]
+    assert len(exact) == 1 and dlg.checked_paths() == exact
+    rows = []
     for i in range(dlg.tree.topLevelItemCount()):
         best = dlg.tree.topLevelItem(i).child(0)
-        assert best.text(1) == "best copy" and not best.flags() & Qt.ItemIsUserCheckable
-    # Uncheck one extra: it stays.
-    first_extra = dlg.tree.topLevelItem(0).child(1)
-    kept = dlg.paths[first_extra.data(0, Qt.UserRole)]
-    first_extra.setCheckState(0, Qt.Unchecked)
+        assert best.text(1) == "kept" and not best.flags() & Qt.ItemIsUserCheckable
+        rows += [dlg.tree.topLevelItem(i).child(j) for j in range(1, dlg.tree.topLevelItem(i).childCount())]
+    assert {r.text(1) for r in rows} == {"same bytes", "looks the same"}
+    # The user compares the look-alikes and ticks all but one: that one stays.
+    look_alikes = [r for r in rows if r.text(1) == "looks the same"]
+    for r in look_alikes[1:]:
+        r.setCheckState(0, Qt.Checked)
+    kept = dlg.paths[look_alikes[0].data(0, Qt.UserRole)]
     assert dlg.trash_button.text() == f"Move {len(planted) - 1} to trash…"
 
     shown = {}

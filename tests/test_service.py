@@ -250,9 +250,9 @@ def test_the_library_remembers_its_model(tmp_path, toy_spec):
     r = run_cli("--model", f"local-dir:{other}", "search", "a beach", home=home, check=False)
     assert r.returncode == 1 and "--switch-model" in r.stderr and r.stderr.count("\n") == 1
     out = cli_json("--model", f"local-dir:{other}", "--switch-model", "index", home=home)
-    assert out["indexed"] == 6  # re-encoded with the new model
+    assert out["reencoded"] == 6 and out["indexed"] == 0  # re-encoded with the new model
     st = cli_json("status", home=home)
     assert st["model"] == f"local-dir:{other}" and st["photos"] == 6
     back = cli_json("--model", toy_spec, "--switch-model", "index", home=home)
-    assert back["indexed"] == 0  # the first model's vectors were kept: switching back is free
+    assert back["reencoded"] == 0  # the first model's vectors were kept: switching back is free
     assert cli_json("status", home=home)["model"].endswith("toyclip")

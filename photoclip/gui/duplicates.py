@@ -1,5 +1,9 @@
 """The Duplicates window: groups of copies with the best one marked and kept; the checked extras go to the system
-trash only after a confirmation that lists every one of them.  Nothing is deleted any other way."""
+trash only after a confirmation that lists every one of them.  Nothing is deleted any other way.
+
+Only byte-identical copies come checked (the core's `preselect`); a near-duplicate differs in bytes, so the user
+compares it with the kept copy (double-click: side by side) and ticks it; links are shown as links and never
+checked.  The trash request carries what was listed, and the service checks it again before moving anything."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -21,9 +25,10 @@ class DuplicatesDialog(QDialog):
         self.setWindowTitle(self.tr("Duplicates"))
         self.resize(820, 560)
         self.paths: list[str] = []  # row data points here: paths never pass through Qt strings
+        self.groups: list[dict] = []
         self.summary = QLabel(self.tr("Looking for duplicates…"))
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels([self.tr("Photo"), self.tr("Kept"), self.tr("Size"), self.tr("Pixels"), self.tr("Similarity")])
+        self.tree.setHeaderLabels([self.tr("Photo"), self.tr("What it is"), self.tr("Size"), self.tr("Pixels"), self.tr("Similarity")])
         self.tree.setIconSize(QSize(64, 64))
         self._rows: dict[str, QTreeWidgetItem] = {}
         window.thumbs.ready.connect(self._thumb_ready)
@@ -50,16 +55,20 @@ class DuplicatesDialog(QDialog):
     def _show(self, data: dict) -> None:
         self.tree.blockSignals(True)
         self.tree.clear()
+        self.groups = data["groups"]
         self.paths = []
         self._rows = {}
         for g in data["groups"]:
-            kind = self.tr("Exact copies ({0})") if g["kind"] == "exact" else self.tr("Near-duplicates ({0})")
+            kind = self.tr("Exact copies ({0})") if g["kind"] == "exact" else self.tr(
+                "Look alike ({0}): compare before you tick (double-click a photo)")
             top = QTreeWidgetItem([kind.format(len(g["photos"]))])
             top.setFlags(Qt.ItemIsEnabled)
             for p in g["photos"]:
                 self.paths.append(p["path"])
                 dims = f"{p['width']}×{p['height']}" if p["width"] else ""
-                it = QTreeWidgetItem([display_name(p["path"]), self.tr("best copy") if p["best"] else "",
+                role = (self.tr("kept") if p["best"] else self.tr("link, frees nothing") if p["link"]
+                        else self.tr("same bytes") if p["exact"] else self.tr("looks the same"))
+                it = QTreeWidgetItem([display_name(p["path"]), role,
                                       ops.megabytes(p["size"]), dims, "" if p["best"] else f"{p['score']:.3f}"])
                 it.setData(0, Qt.UserRole, len(self.paths) - 1)
                 it.setToolTip(0, display_name(p["path"]))
@@ -71,14 +80,15 @@ class DuplicatesDialog(QDialog):
                     it.setFlags(Qt.ItemIsEnabled)
                 else:
                     it.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable | Qt.ItemIsSelectable)
-                    it.setCheckState(0, Qt.Checked)
+                    it.setCheckState(0, Qt.Checked if p["preselect"] else Qt.Unchecked)
                 top.addChild(it)
             self.tree.addTopLevelItem(top)
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
         self.tree.blockSignals(False)
         self.summary.setText(self.tr(
-            "{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept.").format(
+            "{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept. Only "
+            "byte-identical copies are ticked; tick a look-alike yourself once you have compared it.").format(
             len(data["groups"]), data["extra"], ops.megabytes(data["extra_bytes"])) if data["groups"] else self.tr("No duplicates."))
         self._update_button()
         self.loaded.emit()
@@ -116,7 +126,8 @@ class DuplicatesDialog(QDialog):
         if box.exec() != QMessageBox.Yes:
             return
         self.trash_button.setEnabled(False)
-        self.window_.command("trash", self._trashed, lambda e: self._failed(e), paths=paths)
+        self.window_.command("trash", self._trashed, lambda e: self._failed(e),
+                             items=ops.trash_items(self.groups, paths), confirmed=True)
 
     def _trashed(self, result: dict) -> None:
         if result["failed"]:

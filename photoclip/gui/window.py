@@ -328,8 +328,9 @@ class MainWindow(QMainWindow):
         if ev.kind == "progress" and ev.progress:
             p = ev.progress
             eta = self.tr(" · about {0}s left").format(f"{p.eta:.0f}") if p.eta else ""
-            self.progress_label.setText(self.tr("Indexing {0}/{1} · {2} photos/s").format(
-                p.done, p.total, f"{p.rate:.1f}") + eta)
+            text = (self.tr("Re-encoding for the new model {0}/{1} · {2} photos/s") if ev.message == "reencode"
+                    else self.tr("Indexing {0}/{1} · {2} photos/s"))
+            self.progress_label.setText(text.format(p.done, p.total, f"{p.rate:.1f}") + eta)
         elif ev.kind == "notice":
             self.statusBar().showMessage(ev.message, 8000)
         elif ev.kind == "error":
@@ -614,7 +615,17 @@ class MainWindow(QMainWindow):
                                        "the vectors of {1} are kept, so switching back is free.").format(
                 model, self.lib.model_id))
         if answer == QMessageBox.Yes:
-            self.command("switch_model", model=model)
+            self.command("switch_model", self._switch_started, self._switch_failed, model=model)
+
+    def _switch_started(self, d: dict) -> None:
+        if d.get("switching_to"):
+            self.statusBar().showMessage(self.tr("Re-encoding {0} photos for the new model in the background; "
+                                                 "searches use the current model until it is done.").format(d["queued"]),
+                                         15000)
+
+    def _switch_failed(self, error: BaseException) -> None:
+        """The new model could not load or encode: nothing changed, and the user reads why."""
+        QMessageBox.warning(self, "photoclip", self.tr("The library keeps its current model. {0}").format(error))
 
     # -- drag and drop folders onto the window ------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
