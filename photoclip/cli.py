@@ -35,7 +35,7 @@ class Session:
     """One command's way to the library: the running service's socket, or the library opened here."""
 
     def __init__(self, args):
-        from .modelspec import MODEL_ENV
+        from .modelspec import MODEL_ENV, normalize_spec
         from .paths import AppPaths
 
         self.args = args
@@ -45,7 +45,9 @@ class Session:
 
             raise UsageError("--home needs a folder; an empty value would silently use the per-user folders.")
         self.paths = AppPaths.resolve(home)
-        self.requested_model = getattr(args, "model", None) or os.environ.get(MODEL_ENV) or None
+        requested = getattr(args, "model", None) or os.environ.get(MODEL_ENV) or None
+        # Resolved here: a relative local-dir: is relative to this terminal, not to a running service's folder.
+        self.requested_model = normalize_spec(requested) if requested else None
         self.switch = getattr(args, "switch_model", False)
         self._lib = None
 
@@ -206,7 +208,7 @@ def cmd_index(args, s: Session) -> None:
 def cmd_search(args, s: Session) -> None:
     # One argument is the whole query as typed; several (an unquoted query) are joined, each kept whole.
     text = args.query[0] if len(args.query) == 1 else shlex.join(args.query)
-    d = s.call("search", query=text, limit=args.limit, all=args.all, sort=args.sort)
+    d = s.call("search", query=text, limit=args.limit, all=args.all, sort=args.sort, cwd=os.getcwd())
     _emit(args, d, _results_text(d))
     if d.get("warning") and not args.json:
         print(f"photoclip: {d['warning']}", file=sys.stderr)

@@ -16,10 +16,12 @@ import json
 import logging
 import os
 import socket
+import struct
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Client, Listener
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Listener, answer_challenge, deliver_challenge
 from typing import Callable
 
 from . import holder
@@ -29,6 +31,10 @@ log = logging.getLogger(__name__)
 
 PROTOCOL = 1
 MAX_MESSAGE = 64 * 1024 * 1024
+# A peer has this long to authenticate and send its request (and the service to authenticate itself to a
+# client): one that connects and goes quiet is dropped, never waited for.
+RECEIVE_TIMEOUT_S = 5.0
+READERS = 16  # connections authenticating or sending at once; answers are worked on a pool of their own
 
 
 class ServiceUnavailable(Exception):
@@ -52,20 +58,25 @@ def decode(data: bytes) -> dict:
 
 
 class Server:
-    """Accepts connections on a thread and answers each on a small fixed pool (bounded threads and
-    catalog connections, two clients at once never wait for each other's slow search)."""
+    """Accepts connections on a thread; each peer authenticates and sends its request on a reader thread
+    (bounded, with a receive timeout, so a silent or slow peer holds a reader for RECEIVE_TIMEOUT_S at most and
+    never the accept loop), and requests are answered on a small fixed pool (bounded threads and catalog
+    connections; two clients at once never wait for each other's slow search)."""
 
     def __init__(self, paths: AppPaths, handle: Callable[[dict], dict], workers: int = 4):
         self.paths = paths
         self.handle = handle
         self.family, self.address = paths.service_address
         self._listener: Listener | None = None
+        self._key = b""
+        self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="photoclip-ipc-read")
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="photoclip-ipc")
+        self._reading = threading.BoundedSemaphore(READERS)
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
     def start(self) -> "Server":
-        key = holder.auth_key(self.paths)
+        self._key = holder.auth_key(self.paths)
         if self.family == "AF_UNIX":
             folder = os.path.dirname(self.address)
             os.makedirs(folder, mode=0o700, exist_ok=True)
@@ -74,7 +85,8 @@ class Server:
             # We hold the library's lock, so a socket file here was left by a service that crashed.
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.address)
-        self._listener = Listener(self.address, family=self.family, authkey=key)
+        # No authkey here: the challenge runs on a reader thread, with a timeout, not inside accept().
+        self._listener = Listener(self.address, family=self.family)
         if self.family == "AF_UNIX":
             os.chmod(self.address, 0o600)
         self._thread = threading.Thread(target=self._accept_loop, name="photoclip-ipc-accept", daemon=True)
@@ -85,24 +97,45 @@ class Server:
         while not self._stopping.is_set():
             try:
                 conn = self._listener.accept()
-            except Exception as e:  # a client that failed authentication, or the listener closing
+            except Exception as e:  # the listener closing, or a peer that vanished at once
                 if self._stopping.is_set():
                     return
-                log.debug("rejected a connection: %s", e)
+                log.debug("accept failed: %s", e)
                 continue
             if self._stopping.is_set():
                 conn.close()
                 return
-            self._pool.submit(self._serve, conn)
+            if not self._reading.acquire(blocking=False):  # every reader busy: refuse rather than queue
+                conn.close()
+                continue
+            self._readers.submit(self._read, conn)
 
-    def _serve(self, conn) -> None:
+    def _read(self, conn) -> None:
+        """On a reader: authenticate the peer and read its request, each bounded in time; then answer it on
+        the pool."""
+        try:
+            set_receive_timeout(conn, RECEIVE_TIMEOUT_S)
+            deliver_challenge(conn, self._key)
+            answer_challenge(conn, self._key)
+            data = conn.recv_bytes(MAX_MESSAGE)
+        except Exception as e:  # a peer without the key, a silent one, or one that hung up
+            log.debug("dropped a connection: %s", e)
+            conn.close()
+            return
+        finally:
+            self._reading.release()
+        try:
+            self._pool.submit(self._serve, conn, data)
+        except RuntimeError:  # stopping
+            conn.close()
+
+    def _serve(self, conn, data: bytes) -> None:
         with conn:
             try:
-                request = decode(conn.recv_bytes(MAX_MESSAGE))
-                answer = self.handle(request)
-            except Exception as e:  # never let one bad request end the server
+                answer = self.handle(decode(data))
+            except Exception:  # never let one bad request end the server, nor show its insides
                 log.exception("service request failed")
-                answer = {"ok": False, "error": f"The service could not answer ({type(e).__name__}: {e})."}
+                answer = {"ok": False, "error": "The service could not answer that request; its log says why."}
             with contextlib.suppress(OSError):
                 conn.send_bytes(encode(answer))
 
@@ -122,7 +155,22 @@ class Server:
             with contextlib.suppress(Exception):
                 self._listener.close()
             self._listener = None
+        self._readers.shutdown(wait=True, cancel_futures=True)  # each read ends within RECEIVE_TIMEOUT_S
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def set_receive_timeout(conn, seconds: float | None) -> None:
+    """A receive on `conn` (a Unix-socket Connection) fails with an OSError after `seconds` of silence; None
+    waits forever.  Windows pipes are left as they are."""
+    if os.name == "nt":  # pragma: no cover
+        return
+    sec = int(seconds or 0)
+    usec = int(((seconds or 0) - sec) * 1e6)
+    s = socket.socket(fileno=os.dup(conn.fileno()))
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", sec, usec))
+    finally:
+        s.close()
 
 
 def call(paths: AppPaths, op: str, params: dict, *, model: str | None = None, switch_model: bool = False,
@@ -156,10 +204,20 @@ def _connect(paths: AppPaths, patience: float = 5.0):
         if state is None or not state.get("address"):
             return None, None
         try:
-            return Client(state["address"], family=state.get("family", "AF_UNIX"),
-                          authkey=holder.auth_key(paths)), state
+            conn = Client(state["address"], family=state.get("family", "AF_UNIX"))
         except OSError as e:
             if time.monotonic() >= deadline:
                 raise ServiceUnavailable(f"{holder.describe(state).capitalize()} holds this library but does not "
                                          f"answer ({e.strerror or e}); wait a moment, or stop it.") from None
-        time.sleep(0.1)
+            time.sleep(0.1)
+            continue
+        try:  # the same challenges as Client(authkey=...), bounded in time: a hung service is not waited for
+            set_receive_timeout(conn, RECEIVE_TIMEOUT_S)
+            answer_challenge(conn, holder.auth_key(paths))
+            deliver_challenge(conn, holder.auth_key(paths))
+            set_receive_timeout(conn, None)
+        except (OSError, EOFError, AuthenticationError) as e:
+            conn.close()
+            raise ServiceUnavailable(f"{holder.describe(state).capitalize()} holds this library but did not "
+                                     f"complete the handshake ({e}); wait a moment, or stop it.") from None
+        return conn, state

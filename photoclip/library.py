@@ -281,9 +281,10 @@ class Library:
     def search(self, query: str, limit: int = 20) -> list[search_mod.Result]:
         return search_mod.by_text(self.catalog, self.index, self.encoder, query, limit)
 
-    def query(self, text: str, limit: int = 20, show_all: bool = False, sort: str = "relevance") -> search_mod.Answer:
+    def query(self, text: str, limit: int = 20, show_all: bool = False, sort: str = "relevance",
+              base: str | None = None) -> search_mod.Answer:
         """One line of the search box: words, -negatives, like:PATH examples and filters (query.py)."""
-        return search_mod.run(self.catalog, self.index, self.encoder, text, limit, show_all, sort)
+        return search_mod.run(self.catalog, self.index, self.encoder, text, limit, show_all, sort, base)
 
     def similar(self, path: str, limit: int = 20) -> list[search_mod.Result]:
         return search_mod.similar(self.catalog, self.index, self.encoder, path, limit)

@@ -7,7 +7,10 @@ READS run on any thread.  WRITES change the catalog: while a service runs they r
 """
 from __future__ import annotations
 
+import inspect
 import os
+import types
+import typing
 
 
 class UsageError(Exception):
@@ -64,8 +67,14 @@ def folders_list(lib) -> dict:
     return {"folders": [{"path": r["path"], "online": r["online"]} for r in lib.catalog.folders()]}
 
 
-def search(lib, query: str, limit: int = 20, all: bool = False, sort: str = "relevance") -> dict:  # noqa: A002
-    return lib.query(query, limit, show_all=all, sort=sort).as_json()
+def search(lib, query: str, limit: int = 20, all: bool = False, sort: str = "relevance",  # noqa: A002
+           cwd: str | None = None) -> dict:
+    """`cwd`: the caller's working folder, for relative like:/in: paths (the service's is another)."""
+    if sort not in ("relevance", "date"):
+        raise UsageError(f"sort must be relevance or date, not {sort!r}.")
+    if limit < 1:
+        raise UsageError("limit must be at least 1.")
+    return lib.query(query, limit, show_all=all, sort=sort, base=cwd).as_json()
 
 
 def similar(lib, path: str, limit: int = 20) -> dict:
@@ -168,3 +177,54 @@ READS = {f.__name__: f for f in (folders_list, search, similar, status, failures
                                  duplicates)}
 WRITES = {f.__name__: f for f in (folders_add, folders_remove, albums_add, albums_edit, albums_mark, albums_remove,
                                   switch_model, trash)}
+
+
+# -- requests from other processes ------------------------------------------------------------------
+def check_params(op: str, func, params) -> dict:
+    """The parameters of a request from another process, checked against the operation's own signature: no
+    unknown or missing names, each value of its declared type.  UsageError (one sentence) otherwise."""
+    if not isinstance(params, dict):
+        raise UsageError(f"The parameters of {op} must be an object of names and values.")
+    sig = inspect.signature(func)
+    hints = typing.get_type_hints(func)
+    names = list(sig.parameters)[1:]  # the first is the library
+    for name in params:
+        if name not in names:
+            raise UsageError(f"{op} takes no parameter {name!r}; it takes {', '.join(names) or 'none'}.")
+    for name in names:
+        if name not in params and sig.parameters[name].default is inspect.Parameter.empty:
+            raise UsageError(f"{op} needs the parameter {name!r}.")
+        if name in params and not _fits(params[name], hints.get(name, typing.Any)):
+            raise UsageError(f"The parameter {name!r} of {op} must be {_describe(hints[name])}.")
+    return params
+
+
+def _fits(value, hint) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is typing.Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if origin in (list, tuple) or hint in (list, tuple):
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value) if args else isinstance(value, list)
+    if hint is dict or origin is dict:
+        return isinstance(value, dict)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, hint) if isinstance(hint, type) else True
+
+
+def _describe(hint) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(a) for a in args)
+    if origin in (list, tuple):
+        return f"a list of {_describe(args[0])}s" if args else "a list"
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false", dict: "an object",
+            type(None): "null"}.get(hint, getattr(hint, "__name__", str(hint)))

@@ -76,7 +76,9 @@ def _period(value: str, key: str) -> tuple[dt.date, dt.date | None]:
     return start, end
 
 
-def parse(text: str) -> Query:
+def parse(text: str, base: str | None = None) -> Query:
+    """`base`: the folder a relative like:/in: path is relative to (the asking client's, which over the socket
+    is not the service's); None: this process's working folder."""
     try:
         tokens = shlex.split(text, posix=True)
     except ValueError:
@@ -85,7 +87,7 @@ def parse(text: str) -> Query:
     for tok in tokens:
         m = _KEY.match(tok)
         if m and m[2].lower() in KEYS:
-            _apply(q, m[1] == "-", m[2].lower(), m[3])
+            _apply(q, m[1] == "-", m[2].lower(), m[3], base)
         elif m and m[2].isascii() and not m[3].startswith("//"):
             raise QueryError(f"Unknown filter {m[2]}: — photoclip knows {', '.join(k + ':' for k in KEYS)}.")
         elif tok.startswith("-") and len(tok) > 1:
@@ -96,13 +98,18 @@ def parse(text: str) -> Query:
     return q
 
 
-def _apply(q: Query, negated: bool, key: str, value: str) -> None:
+def _path(value: str, base: str | None) -> str:
+    path = os.path.expanduser(value)
+    return os.path.abspath(os.path.join(base, path) if base else path)
+
+
+def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = None) -> None:
     if not value.strip():
         raise QueryError(f"{key}: needs a value, e.g. {key}:{_EXAMPLE[key]}.")
     if negated and key != "album":
         raise QueryError(f"-{key}: cannot be negated; only -album: can.")
     if key == "like":
-        q.likes.append(os.path.abspath(os.path.expanduser(value)))
+        q.likes.append(_path(value, base))
     elif key == "after":
         start, _ = _period(value, key)
         q.after = max(q.after or "", start.isoformat())
@@ -117,7 +124,7 @@ def _apply(q: Query, negated: bool, key: str, value: str) -> None:
         if end is not None:
             q.before = min(q.before or "9999", end.isoformat())
     elif key == "in":
-        q.folders.append(os.path.abspath(os.path.expanduser(value)))
+        q.folders.append(_path(value, base))
     elif key == "album":
         (q.not_albums if negated else q.albums).append(value)
     elif key == "type":

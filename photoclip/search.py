@@ -90,11 +90,11 @@ class Answer:
 
 
 def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit: int = 20,
-        show_all: bool = False, sort: str = "relevance") -> Answer:
-    """Answer one line of the search box (query.py's language)."""
+        show_all: bool = False, sort: str = "relevance", base: str | None = None) -> Answer:
+    """Answer one line of the search box (query.py's language); relative paths in it are relative to `base`."""
     from .query import parse
 
-    q = parse(text)
+    q = parse(text, base)
     if not q.ranks and not q.has_filters:
         raise SearchError("The search query is empty; type what you are looking for." if not q.negatives else
                           "A search needs something to look for besides what to leave out.")

@@ -84,6 +84,7 @@ class LibraryService:
         self._reindexer = None  # a model switch's re-encode (switching.py), while one is under way
         self.switch_error: str | None = None  # the next model cannot load now: the switch waits, nothing breaks
         self.reencoded = 0
+        self._switching_to: str | None = None  # the catalog's switch_to, read at start and after each command
         self.switch_progress: Progress | None = None  # over the whole re-encode of a switch
         self.paused = False
         self.pending = 0
@@ -97,6 +98,8 @@ class LibraryService:
         self._purge_at: float | None = None
         self._retry_at = 0.0
         self._next_folder_check = 0.0
+        self._root_ids: dict[str, tuple[int, int] | None] = {}  # each root's (device, inode) at the last check
+        self._rearm: set[str] = set()  # roots whose own folder was deleted or moved away since the last check
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LibraryService":
@@ -205,9 +208,11 @@ class LibraryService:
             if op == "status":
                 data = self.status()
             elif op in ops.READS:
-                data = ops.READS[op](self.lib, **params)
-            elif op in ops.WRITES or op in ("pause", "resume"):
-                data = self.submit(op, **params).result()
+                data = ops.READS[op](self.lib, **ops.check_params(op, ops.READS[op], params))
+            elif op in ops.WRITES:
+                data = self.submit(op, **ops.check_params(op, ops.WRITES[op], params)).result()
+            elif op in ("pause", "resume"):
+                data = self.submit(op).result()
             else:
                 return {"ok": False, "error": f"This photoclip service does not know the request {op!r}.",
                         "usage": True}
@@ -251,11 +256,13 @@ class LibraryService:
             for row in self._tracker.folders:
                 if os.path.isdir(row["path"]):
                     self._watcher.watch(row["path"])
+                    self._root_ids[row["path"]] = self._root_identity(row["path"])
         # Catch up on what changed while photoclip was not running (stat only; hash where changed).
         self.reconciled = self._indexer.reconcile()
         for folder in self.reconciled.offline_folders:
             self._notice(f"{folder} is offline; its photos are hidden until it returns.")
         self._tracker.refresh_folders()
+        self._switching_to = self.lib.switching_to  # a switch that a restart interrupted resumes
         self._after_change()
 
     def _step(self) -> bool:
@@ -287,7 +294,7 @@ class LibraryService:
     def _can_reencode(self) -> bool:
         """A switch under way re-encodes once new photos are indexed (they come first) and nothing is paused."""
         return (self.pending == 0 and not self.paused and self.switch_error is None and not self._stopping.is_set()
-                and self.clock() >= self._retry_at and self.lib.switching_to is not None)
+                and self.clock() >= self._retry_at and self._switching_to is not None)
 
     def _reencode(self) -> None:
         self._idle.clear()
@@ -321,6 +328,7 @@ class LibraryService:
 
     def _commit_switch(self) -> None:
         reindexer, self._reindexer, self.switch_progress = self._reindexer, None, None
+        self._switching_to = None
         reindexer.close()
         self.lib.commit_switch(reindexer.index)
         self._indexer.close()
@@ -350,6 +358,12 @@ class LibraryService:
         self._idle.clear()
         if isinstance(item, _Command):
             return self._execute(item)
+        if isinstance(item, RawEvent) and item.kind == "overflow":
+            return self._rescan("The system dropped file events during a burst; photoclip rescanned the folders.")
+        if isinstance(item, RawEvent) and item.kind in ("deleted", "moved") and \
+                any(item.path == row["path"] for row in self._tracker.folders):
+            self._rearm.add(item.path)  # the root itself went: whatever stands there next is watched afresh
+            self._next_folder_check = self.clock()
         try:
             return self._tracker.handle(item) if isinstance(item, RawEvent) else False
         except Exception as e:  # one odd event must not end the service
@@ -388,7 +402,8 @@ class LibraryService:
             self._indexer = self.lib.make_indexer()
             self.model_error = None
             self._emit(LiveEvent("model", message=self.lib.model_id))
-        if self._reindexer is not None and self._reindexer.model != self.lib.switching_to:  # cancelled, or another
+        self._switching_to = self.lib.switching_to
+        if self._reindexer is not None and self._reindexer.model != self._switching_to:  # cancelled, or another
             self._reindexer.close()
             self._reindexer = None
         self.switch_error = None  # a new request (or any change) is worth another try
@@ -400,6 +415,7 @@ class LibraryService:
         for path in set(folders) - folders_before:
             if self._watcher is not None:
                 self._watcher.watch(path)
+                self._root_ids[path] = self._root_identity(path)
             self._indexer.reconcile_folder(folders[path]["id"], path)
         self._tracker.refresh_folders()
 
@@ -473,11 +489,41 @@ class LibraryService:
         self._idle.set()
         self._emit(LiveEvent("idle", pending=self.pending))
 
+    def _rescan(self, notice: str) -> bool:
+        """Events were lost: compare every online folder with the catalog again (stat only; hash where changed)."""
+        for row in self._tracker.folders:
+            if row["online"] and os.path.isdir(row["path"]):
+                self._indexer.reconcile_folder(row["id"], row["path"])
+        self._notice(notice)
+        return True
+
+    def _root_identity(self, root: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(root)
+            return st.st_dev, st.st_ino
+        except OSError:
+            return None
+
     def _check_folders(self) -> bool:
-        """Vanished roots go offline (no deletions); returning ones come back and are reconciled."""
+        """Vanished roots go offline (no deletions); returning ones come back and are reconciled; a root that
+        was deleted and made again (or replaced by a link) between two checks is watched afresh: the old
+        watch followed the old folder."""
         changed = False
         for row in self._tracker.folders:
             root, exists = row["path"], os.path.isdir(row["path"])
+            identity = self._root_identity(root) if exists else None
+            known = self._root_ids.get(root)
+            self._root_ids[root] = identity
+            replaced = root in self._rearm or (known is not None and identity != known)
+            if exists:
+                self._rearm.discard(root)
+            if row["online"] and exists and replaced:
+                self._watcher.unwatch(root)
+                self._watcher.watch(root)
+                self._indexer.reconcile_folder(row["id"], root)
+                self._notice(f"{root} was replaced; photoclip watches the new folder.")
+                changed = True
+                continue
             if row["online"] and not exists:
                 self._indexer.reconcile_folder(row["id"], root)  # takes it offline
                 self._watcher.unwatch(root)

@@ -1,7 +1,9 @@
 """File-system watching with watchdog: raw events go into a thread-safe queue, nothing else happens here.
 
 Each library folder gets its own observer.  When the OS refuses more watches (inotify's limit) the folder
-falls back to a polling observer and the caller is told, so watching never silently stops.
+falls back to a polling observer and the caller is told, so watching never silently stops.  When the kernel's
+event queue overflows (a burst of tens of thousands of files), events were lost: watchdog says so only in its
+log, so a handler on that logger turns it into an "overflow" event and the service rescans the folders.
 """
 from __future__ import annotations
 
@@ -24,10 +26,35 @@ LIMIT_ERRNOS = {errno.ENOSPC, errno.EMFILE, errno.ENFILE}
 
 @dataclass
 class RawEvent:
-    kind: str  # created | modified | deleted | moved | closed
+    kind: str  # created | modified | deleted | moved | closed | overflow (events were lost: rescan)
     path: str
     dest: str | None
     is_dir: bool
+
+
+OVERFLOW_LOGGER = "watchdog.observers.inotify_c"  # where watchdog reports a lost event queue
+
+
+class _OverflowListener(logging.Handler):
+    """watchdog's "Inotify queue overflowed" log record -> an overflow event for every running watcher."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.queues: "set[queue.Queue]" = set()
+        self.queues_lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "overflow" in record.getMessage().lower():
+            with self.queues_lock:
+                queues = list(self.queues)
+            for q in queues:
+                q.put(RawEvent("overflow", "", None, True))
+
+
+_overflow = _OverflowListener()
+_overflow_logger = logging.getLogger(OVERFLOW_LOGGER)
+_overflow_logger.addHandler(_overflow)
+_overflow_logger.setLevel(logging.WARNING)  # heard even when the CLI silences other libraries' logs
 
 
 class _Forward(FileSystemEventHandler):
@@ -62,6 +89,8 @@ class FolderWatcher:
         # The service's worker watches and unwatches; stop() comes from the thread that stops the service.
         self._lock = threading.RLock()
         self._stopped = False
+        with _overflow.queues_lock:
+            _overflow.queues.add(events)
 
     def watch(self, folder: str) -> None:
         with self._lock:
@@ -106,6 +135,8 @@ class FolderWatcher:
         with self._lock:
             self._stopped = True
             folders = list(self._observers)
+        with _overflow.queues_lock:
+            _overflow.queues.discard(self.events)
         for folder in folders:
             self.unwatch(folder)
 

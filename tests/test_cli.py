@@ -43,7 +43,7 @@ def test_index_mixed_folder_search_similar_and_failures(tmp_path, toy_spec):
     before = {p: (os.stat(p).st_mtime_ns, os.stat(p).st_size) for p in truth}
 
     out = cli_json("--model", toy_spec, "index", pics, home=home)
-    assert set(out) == {"indexed", "reused", "unchanged", "failed", "removed", "seconds", "stages"}
+    assert set(out) == {"indexed", "reused", "unchanged", "failed", "removed", "seconds", "stages", "reencoded"}
     assert out["indexed"] == 60 and out["failed"] == len(expected) and out["removed"] == 0
     assert isinstance(out["seconds"], float)
 

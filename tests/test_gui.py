@@ -480,8 +480,17 @@ def test_duplicates_window_keeps_the_best_copy_and_trashes_only_after_confirmati
         assert best.text(1) == "kept" and not best.flags() & Qt.ItemIsUserCheckable
         rows += [dlg.tree.topLevelItem(i).child(j) for j in range(1, dlg.tree.topLevelItem(i).childCount())]
     assert {r.text(1) for r in rows} == {"same bytes", "looks the same"}
-    # The user compares the look-alikes and ticks all but one: that one stays.
+    # The user compares the look-alikes side by side (at 100% the two views scroll together) and ticks all
+    # but one: that one stays.
     look_alikes = [r for r in rows if r.text(1) == "looks the same"]
+    other = dlg.paths[look_alikes[0].data(0, Qt.UserRole)]
+    cmp = dlg.compare(other)
+    with qtbot.waitSignal(cmp.loaded, timeout=WAIT):
+        pass
+    assert cmp.paths == (planted[other], other) and not any(i.isNull() for i in cmp.images)
+    cmp.zoom.setChecked(True)
+    assert cmp.labels[0].pixmap().size() == cmp.images[0].size()
+    cmp.close()
     for r in look_alikes[1:]:
         r.setCheckState(0, Qt.Checked)
     kept = dlg.paths[look_alikes[0].data(0, Qt.UserRole)]

@@ -82,3 +82,165 @@ def test_trash_needs_the_confirmation_and_export_refuses_photoclips_own_folder(l
     blocker.write_text("x")
     with pytest.raises(AlbumError, match="cannot be made"):
         library.albums.export("All", str(blocker / "sub"))
+
+
+@pytest.fixture
+def served(library, tmp_path):
+    from photoclip.service import LibraryService
+
+    draw_folder(tmp_path / "p", seed=18_404, count=6)
+    library.add_folders([str(tmp_path / "p")])
+    svc = LibraryService(library, kind="watch", settle_s=0.2).start()
+    assert svc.wait_idle(90)
+    yield library
+    svc.stop()
+
+
+def _answers_within(func, seconds: float):
+    import threading
+
+    out = {}
+
+    def run():
+        try:
+            out["value"] = func()
+        except BaseException as e:  # re-raised on the test's thread
+            out["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"no answer within {seconds}s"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_silent_peers_never_block_other_clients(served):
+    """A peer that connects and never completes the handshake, and eight that authenticate and never send:
+    everyone else is still answered at once (item 1 and 2)."""
+    import socket as socketlib
+    from multiprocessing.connection import Client
+
+    from photoclip import holder, ipc
+
+    family, address = served.paths.service_address
+    silent = socketlib.socket(socketlib.AF_UNIX)
+    silent.connect(address)
+    idle = [Client(address, family=family, authkey=holder.auth_key(served.paths)) for _ in range(8)]
+    try:
+        for _ in range(3):
+            status = _answers_within(lambda: ipc.call(served.paths, "status", {}), 10)
+            assert status["photos"] == 6
+    finally:
+        silent.close()
+        for c in idle:
+            c.close()
+
+
+def test_a_service_that_never_answers_the_handshake_is_not_waited_for(library):
+    import socket as socketlib
+
+    from photoclip import holder, ipc
+
+    family, address = library.paths.service_address
+    os.makedirs(os.path.dirname(address), exist_ok=True)
+    hung = socketlib.socket(socketlib.AF_UNIX)
+    hung.bind(address)
+    hung.listen()
+    h = holder.Holder(library.paths, "watch").acquire()
+    h.update(family=family, address=address)
+    try:
+        with pytest.raises(ipc.ServiceUnavailable, match="handshake"):
+            _answers_within(lambda: ipc.call(library.paths, "status", {}), 30)
+    finally:
+        h.release()
+        hung.close()
+        os.unlink(address)
+
+
+@pytest.mark.parametrize("op, params, expected", [
+    ("folders_add", {"paths": "/some/folder"}, "must be a list of texts"),
+    ("search", {"query": "beach", "junk": 1}, "takes no parameter 'junk'"),
+    ("search", {"query": "beach", "sort": "sideways"}, "sort must be relevance or date"),
+    ("search", {"query": "beach", "limit": -1}, "limit must be at least 1"),
+    ("search", {"query": 42}, "must be text"),
+    ("search", {}, "needs the parameter 'query'"),
+    ("trash", {"items": []}, "confirmation"),
+    ("albums_mark", {"name": "x", "path": "/p", "belongs": "yes"}, "must be true or false"),
+])
+def test_socket_requests_are_checked_against_the_operation(served, op, params, expected):
+    from photoclip import ipc
+
+    with pytest.raises(ipc.RemoteError, match=expected) as e:
+        ipc.call(served.paths, op, params)
+    assert e.value.usage and "Traceback" not in str(e.value)
+
+
+def test_relative_paths_are_the_callers_not_the_services(served, tmp_path):
+    """like:, in: and --model local-dir: name paths relative to the terminal, not to the running service."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "p"
+    example = sorted(folder.iterdir())[0].name
+    env = {**os.environ, "PHOTOCLIP_HOME": str(served.paths.data.parent)}
+    env.pop("PHOTOCLIP_MODEL", None)
+    r = subprocess.run([sys.executable, "-m", "photoclip", "search", f"like:{example}", "in:.", "--json"],
+                       cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    paths = [x["path"] for x in json.loads(r.stdout)["results"]]
+    assert paths and all(p.startswith(str(folder)) for p in paths) and str(folder / example) not in paths
+
+
+def test_a_watched_folder_deleted_and_made_again_is_watched_again(library, tmp_path):
+    import shutil
+
+    from photoclip.service import LibraryService
+
+    root = tmp_path / "p"
+    draw_folder(root, seed=18_405, count=4)
+    library.add_folders([str(root)])
+    svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False).start()
+    try:
+        assert svc.wait_idle(90)
+        shutil.rmtree(root)
+        draw_folder(root, seed=18_406, count=5)  # within one folder check: the root never looked absent
+        from helpers import wait_for
+
+        wait_for(lambda: svc.wait_idle(0) and library.status()["photos"] == 5, what="the new folder's photos")
+        draw_folder(root / "later", seed=18_407, count=2)  # and new files there are seen: it is watched
+        wait_for(lambda: svc.wait_idle(0) and library.status()["photos"] == 7, what="photos added afterwards")
+    finally:
+        svc.stop()
+
+
+def test_lost_file_events_make_the_service_rescan(library, tmp_path, monkeypatch):
+    """watchdog rebuilds its watches after an inotify overflow and says so in its log; the events of that burst
+    are gone.  The service hears the log record and rescans, so no photo of the burst is missed (item 8)."""
+    import logging
+
+    from photoclip import watcher
+    from photoclip.service import LibraryService
+
+    root = tmp_path / "p"
+    draw_folder(root, seed=18_408, count=3)
+    library.add_folders([str(root)])
+    svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False).start()
+    try:
+        assert svc.wait_idle(90)
+        monkeypatch.setattr(watcher._Forward, "on_any_event", lambda self, event: None)  # the burst is lost
+        draw_folder(root / "burst", seed=18_409, count=6)
+        import time
+
+        time.sleep(1.5)
+        assert library.status()["photos"] == 3  # nothing was heard
+        logging.getLogger(watcher.OVERFLOW_LOGGER).warning("Inotify queue overflowed; filesystem events were lost")
+        from helpers import wait_for
+
+        wait_for(lambda: svc.wait_idle(0) and library.status()["photos"] == 9, what="the rescan")
+        assert any("rescanned" in n for n in svc.notices)
+    finally:
+        svc.stop()

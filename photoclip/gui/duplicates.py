@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, Q
                                QTreeWidgetItem, QVBoxLayout)
 
 from .. import ops
+from .compare import CompareDialog
 from .grid import display_name
 from .tasks import run_task
 
@@ -29,10 +30,11 @@ class DuplicatesDialog(QDialog):
         self.summary = QLabel(self.tr("Looking for duplicates…"))
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels([self.tr("Photo"), self.tr("What it is"), self.tr("Size"), self.tr("Pixels"), self.tr("Similarity")])
-        self.tree.setIconSize(QSize(64, 64))
+        self.tree.setIconSize(QSize(112, 112))  # large enough to tell pictures apart at a glance
         self._rows: dict[str, QTreeWidgetItem] = {}
         window.thumbs.ready.connect(self._thumb_ready)
         self.tree.itemChanged.connect(lambda *_: self._update_button())
+        self.tree.itemDoubleClicked.connect(self._compare_item)
         self.trash_button = QPushButton(self.tr("Move checked to trash…"))
         self.trash_button.clicked.connect(self.confirm_trash)
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
@@ -92,6 +94,24 @@ class DuplicatesDialog(QDialog):
             len(data["groups"]), data["extra"], ops.megabytes(data["extra_bytes"])) if data["groups"] else self.tr("No duplicates."))
         self._update_button()
         self.loaded.emit()
+
+    def _compare_item(self, item: QTreeWidgetItem) -> None:
+        row = item.data(0, Qt.UserRole)
+        if row is not None:
+            self.compare(self.paths[row])
+
+    def compare(self, path: str) -> CompareDialog | None:
+        """The photo beside the copy its group keeps (double-click a row)."""
+        for g in self.groups:
+            photos = g["photos"]
+            if any(p["path"] == path for p in photos[1:]):
+                facts = [f"· {ops.megabytes(p['size'])} · {p['width']}×{p['height']}" for p in
+                         (photos[0], next(p for p in photos if p["path"] == path))]
+                dlg = CompareDialog(photos[0]["path"], path, self, tuple(facts))
+                dlg.setAttribute(Qt.WA_DeleteOnClose)
+                dlg.show()
+                return dlg
+        return None
 
     def _thumb_ready(self, path: str) -> None:
         it = self._rows.get(path)

@@ -90,91 +90,139 @@
     </message>
 </context>
 <context>
-    <name>DuplicatesDialog</name>
+    <name>CompareDialog</name>
     <message>
-        <location filename="../duplicates.py" line="25"/>
-        <source>Duplicates</source>
-        <translation>重复照片</translation>
+        <location filename="../compare.py" line="39"/>
+        <source>Compare</source>
+        <translation>比较</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="28"/>
-        <source>Looking for duplicates…</source>
-        <translation>正在查找重复照片…</translation>
-    </message>
-    <message>
-        <location filename="../duplicates.py" line="30"/>
-        <source>Photo</source>
-        <translation>照片</translation>
-    </message>
-    <message>
-        <location filename="../duplicates.py" line="30"/>
+        <location filename="../compare.py" line="47"/>
         <source>Kept</source>
         <translation>保留</translation>
     </message>
     <message>
+        <location filename="../compare.py" line="47"/>
+        <source>Look-alike</source>
+        <translation>相似照片</translation>
+    </message>
+    <message>
+        <location filename="../compare.py" line="50"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../compare.py" line="66"/>
+        <source>Actual size (100%)</source>
+        <translation>实际大小（100%）</translation>
+    </message>
+    <message>
+        <location filename="../compare.py" line="79"/>
+        <source>cannot show this file</source>
+        <translation>无法显示此文件</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicatesDialog</name>
+    <message>
+        <location filename="../duplicates.py" line="26"/>
+        <source>Duplicates</source>
+        <translation>重复照片</translation>
+    </message>
+    <message>
         <location filename="../duplicates.py" line="30"/>
+        <source>Looking for duplicates…</source>
+        <translation>正在查找重复照片…</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="32"/>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="32"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="30"/>
+        <location filename="../duplicates.py" line="32"/>
         <source>Pixels</source>
         <translation>像素</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="30"/>
+        <location filename="../duplicates.py" line="32"/>
         <source>Similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="35"/>
-        <location filename="../duplicates.py" line="109"/>
+        <location filename="../duplicates.py" line="32"/>
+        <source>What it is</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="38"/>
+        <location filename="../duplicates.py" line="135"/>
         <source>Move checked to trash…</source>
         <translation>将勾选的移到废纸篓…</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="60"/>
+        <location filename="../duplicates.py" line="64"/>
         <source>Exact copies ({0})</source>
         <translation>完全相同的副本（{0}）</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="60"/>
-        <source>Near-duplicates ({0})</source>
-        <translation>近似重复（{0}）</translation>
+        <location filename="../duplicates.py" line="65"/>
+        <source>Look alike ({0}): compare before you tick (double-click a photo)</source>
+        <translation>看起来相同（{0}）：勾选前请先比较（双击照片）</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="66"/>
-        <source>best copy</source>
-        <translation>最佳副本</translation>
+        <location filename="../duplicates.py" line="71"/>
+        <source>kept</source>
+        <translation>保留</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="85"/>
-        <source>{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept.</source>
-        <translation>共 {0} 组；多余副本 {1} 个（{2}）。每组保留最佳副本（尺寸最大，其次最早）。</translation>
+        <location filename="../duplicates.py" line="71"/>
+        <source>link, frees nothing</source>
+        <translation>链接，不释放空间</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="86"/>
+        <location filename="../duplicates.py" line="72"/>
+        <source>same bytes</source>
+        <translation>字节相同</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="72"/>
+        <source>looks the same</source>
+        <translation>看起来相同</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="92"/>
+        <source>{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept. Only byte-identical copies are ticked; tick a look-alike yourself once you have compared it.</source>
+        <translation>{0} 组；{1} 个多余副本（{2}）。每组保留最佳副本（最大的，其次最早的）。只有字节完全相同的副本会被预先勾选；看起来相同的照片请比较后自行勾选。</translation>
+    </message>
+    <message>
+        <location filename="../duplicates.py" line="94"/>
         <source>No duplicates.</source>
         <translation>没有重复照片。</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="109"/>
+        <location filename="../duplicates.py" line="135"/>
         <source>Move {0} to trash…</source>
         <translation>将 {0} 张移到废纸篓…</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="115"/>
-        <location filename="../duplicates.py" line="127"/>
+        <location filename="../duplicates.py" line="141"/>
+        <location filename="../duplicates.py" line="154"/>
         <source>Move to trash</source>
         <translation>移到废纸篓</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="116"/>
+        <location filename="../duplicates.py" line="142"/>
         <source>Move {0} photos to the system trash? The best copy of each group stays; the trash can restore them.</source>
         <translation>要将 {0} 张照片移到系统废纸篓吗？每组的最佳副本会保留；可以从废纸篓中恢复。</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="127"/>
+        <location filename="../duplicates.py" line="154"/>
         <source>{0} photos were left where they are:</source>
         <translation>{0} 张照片未被移动：</translation>
     </message>
@@ -200,39 +248,39 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="97"/>
+        <location filename="../window.py" line="98"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="103"/>
-        <location filename="../window.py" line="426"/>
+        <location filename="../window.py" line="104"/>
+        <location filename="../window.py" line="427"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="103"/>
-        <location filename="../window.py" line="427"/>
+        <location filename="../window.py" line="104"/>
+        <location filename="../window.py" line="428"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="104"/>
+        <location filename="../window.py" line="105"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="104"/>
+        <location filename="../window.py" line="105"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="126"/>
+        <location filename="../window.py" line="127"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="130"/>
+        <location filename="../window.py" line="131"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
@@ -263,13 +311,13 @@
     </message>
     <message>
         <location filename="../window.py" line="196"/>
-        <location filename="../window.py" line="349"/>
+        <location filename="../window.py" line="350"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
         <location filename="../window.py" line="200"/>
-        <location filename="../window.py" line="340"/>
+        <location filename="../window.py" line="341"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -340,155 +388,170 @@
     </message>
     <message>
         <location filename="../window.py" line="331"/>
+        <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
+        <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="332"/>
         <source>Indexing {0}/{1} · {2} photos/s</source>
         <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="345"/>
-        <location filename="../window.py" line="352"/>
+        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="353"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="345"/>
+        <location filename="../window.py" line="346"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="349"/>
+        <location filename="../window.py" line="350"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="375"/>
-        <location filename="../window.py" line="439"/>
+        <location filename="../window.py" line="376"/>
+        <location filename="../window.py" line="440"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="378"/>
+        <location filename="../window.py" line="379"/>
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="381"/>
+        <location filename="../window.py" line="382"/>
         <source>  (offline)</source>
         <translation>  （离线）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="387"/>
+        <location filename="../window.py" line="388"/>
         <source>Smart albums</source>
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="395"/>
+        <location filename="../window.py" line="396"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../window.py" line="420"/>
+        <location filename="../window.py" line="421"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="421"/>
+        <location filename="../window.py" line="422"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="422"/>
+        <location filename="../window.py" line="423"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="424"/>
+        <location filename="../window.py" line="425"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../window.py" line="439"/>
+        <location filename="../window.py" line="440"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="439"/>
+        <location filename="../window.py" line="440"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="440"/>
+        <location filename="../window.py" line="441"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="440"/>
+        <location filename="../window.py" line="441"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="474"/>
+        <location filename="../window.py" line="475"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="517"/>
+        <location filename="../window.py" line="518"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="519"/>
+        <location filename="../window.py" line="520"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../window.py" line="520"/>
+        <location filename="../window.py" line="521"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../window.py" line="521"/>
+        <location filename="../window.py" line="522"/>
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="521"/>
+        <location filename="../window.py" line="522"/>
         <source>Copy {0} paths</source>
         <translation>复制 {0} 个路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="523"/>
+        <location filename="../window.py" line="524"/>
         <source>Belongs in album…</source>
         <translation>属于相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="528"/>
+        <location filename="../window.py" line="529"/>
         <source>Doesn&apos;t belong in {0}</source>
         <translation>不属于{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="567"/>
+        <location filename="../window.py" line="568"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="589"/>
+        <location filename="../window.py" line="590"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../window.py" line="592"/>
+        <location filename="../window.py" line="593"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="594"/>
+        <location filename="../window.py" line="595"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="612"/>
+        <location filename="../window.py" line="614"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="622"/>
+        <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
+        <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="628"/>
+        <source>The library keeps its current model. {0}</source>
+        <translation>照片库保留当前模型。{0}</translation>
     </message>
 </context>
 <context>
