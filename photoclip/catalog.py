@@ -24,6 +24,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .fsutil import disk_full, full_disk_message
 from .paths import make_private
 
 log = logging.getLogger(__name__)
@@ -233,16 +234,14 @@ class Catalog:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # The user's alone (0600): SQLite gives its -wal and -shm files the same permissions.
-        with contextlib.suppress(OSError):
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600))
-        make_private(self.path, 0o600)
         self._local = threading.local()
         self._open: dict[sqlite3.Connection, str] = {}  # connection -> the name of the thread that owns it
         self._open_lock = threading.Lock()
         self._closed = False
         self._writer: int | None = None
         self._migrate()
+        for suffix in ("", "-wal", "-shm"):  # the user's alone (in a folder that is the user's alone too)
+            make_private(Path(f"{self.path}{suffix}"), 0o600)
 
     # -- connections, transactions, ownership -----------------------------------------------------
     @property
@@ -256,6 +255,8 @@ class Catalog:
                 c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
                 c.execute("PRAGMA journal_mode=WAL")
             except sqlite3.DatabaseError as e:
+                if disk_full(e, self.path.parent):
+                    raise CatalogError(full_disk_message(self.path.parent)) from e
                 raise CatalogError(f"The catalog {self.path} cannot be opened ({e}).") from e
             c.execute("PRAGMA foreign_keys=ON")
             c.execute("PRAGMA synchronous=NORMAL")

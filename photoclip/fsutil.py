@@ -1,8 +1,11 @@
-"""Atomic file writes: a temporary file beside the target, flushed to disk, then os.replace."""
+"""Atomic file writes (a temporary file beside the target, flushed to disk, then os.replace), and telling a full
+disk from other failures."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -31,3 +34,27 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
 
     atomic_write(path, _write)
+
+
+FULL_BELOW = 1 << 20  # free bytes under which a failed write is put down to a full disk
+
+
+def disk_full(error: BaseException, folder: str | os.PathLike) -> bool:
+    """Whether `error` (an OSError or SQLite's error) comes from the disk that holds `folder` being full.
+    SQLite says "database or disk is full", or only "disk I/O error" when it could not even grow its -shm file."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    text = str(error).lower()
+    if "disk is full" in text:
+        return True
+    if "disk i/o error" in text or "unable to open" in text:
+        try:
+            return shutil.disk_usage(folder).free < FULL_BELOW
+        except OSError:
+            return False
+    return False
+
+
+def full_disk_message(folder: str | os.PathLike) -> str:
+    return f"The disk holding {folder} is full; free some space there, and photoclip carries on."
+

@@ -91,13 +91,14 @@ class Library:
         self.paths = AppPaths.resolve(home).ensure()
         self.settings = Settings.load(self.paths.settings)
         # A damaged catalog is kept aside and the newest good backup restored; `recovered` says so, once.
+        restored = None if holder.current(self.paths) else recovery.restore_missing(self.paths.catalog)
         reason = recovery.problem(self.paths.catalog, thorough=thorough_check)
         other = holder.current(self.paths) if reason else None
         if other is not None:  # never pull a catalog from under a live process
             raise LibraryError(f"The catalog {self.paths.catalog} looks unusable ({reason}), but "
                                f"{holder.describe(other)} has it open; stop it, then run photoclip again to "
                                "restore the latest backup.")
-        self.recovered = recovery.recover(self.paths.catalog, reason) if reason else None
+        self.recovered = recovery.recover(self.paths.catalog, reason) if reason else restored
         self.catalog = Catalog(self.paths.catalog)
         self.device = device or self.settings.device
         self.threads = threads or self.settings.threads

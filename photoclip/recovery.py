@@ -111,3 +111,46 @@ def recover(catalog: Path, reason: str) -> str:
                     f"of {day} was restored, so changes made since then are gone.")
     return (f"The catalog {catalog} was unusable ({reason}); it was kept as {aside.name}, and with no backup "
             "to restore, the library starts empty: add your folders again.")
+
+
+def rescued_path(catalog: Path) -> Path:
+    """Where a running service saves the catalog it still holds open after someone deleted its file."""
+    return catalog.with_name(catalog.name + ".rescued")
+
+
+def rescue(conn: sqlite3.Connection, catalog: Path) -> Path:
+    """Copy what `conn` (a connection to a catalog whose file was deleted: it still reads the deleted file) holds
+    into rescued_path, with SQLite's backup API; the caller stops, and the next start puts it back."""
+    target = rescued_path(catalog)
+    tmp = target.with_name(target.name + ".tmp")
+    dst = sqlite3.connect(tmp)
+    try:
+        conn.backup(dst)
+    finally:
+        dst.close()
+    os.replace(tmp, target)
+    return target
+
+
+def restore_missing(catalog: Path) -> str | None:
+    """The catalog file is missing: put back the copy a service rescued, else the newest good backup, and say
+    so in one sentence.  None when there is nothing to restore (a new library)."""
+    if catalog.exists():
+        return None
+    rescued = rescued_path(catalog)
+    for suffix in ("-wal", "-shm"):  # a write-ahead log of the deleted file must never meet the restored one
+        side = catalog.with_name(catalog.name + suffix)
+        if side.exists() and (rescued.exists() or backups(catalog)):
+            os.replace(side, side.with_name(side.name + ".stale"))
+    if rescued.exists() and problem(rescued, thorough=True) is None:
+        os.replace(rescued, catalog)
+        return (f"The catalog {catalog} was deleted while photoclip was running; photoclip had saved what it "
+                "held and has put it back.")
+    for candidate in backups(catalog):
+        if problem(candidate, thorough=True) is None:
+            shutil.copy2(candidate, catalog)
+            day = candidate.stem.removeprefix("catalog-")
+            return (f"The catalog {catalog} was missing; the backup of {day} was restored, so changes made since "
+                    "then are gone.")
+    return None
+

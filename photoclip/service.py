@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 FOLDER_CHECK_S = 3.0
 RETRY_AFTER_ERROR_S = 5.0
+FULL_DISK_MAX_S = 300.0
 
 
 @dataclass
@@ -97,9 +98,12 @@ class LibraryService:
         self.purged = 0
         self._purge_at: float | None = None
         self._retry_at = 0.0
+        self._full_disk = 0  # batches failed in a row on a full disk
+        self._rescan_when_room = False  # file events were dropped on a full disk: rescan once it has room
         self._next_folder_check = 0.0
         self._root_ids: dict[str, tuple[int, int] | None] = {}  # each root's (device, inode) at the last check
-        self._rearm: set[str] = set()  # roots whose own folder was deleted or moved away since the last check
+        self._rearm: set[str] = set()
+        self._catalog_id: tuple[int, int] | None = None  # the catalog file's (device, inode) at start  # roots whose own folder was deleted or moved away since the last check
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LibraryService":
@@ -263,6 +267,7 @@ class LibraryService:
             self._notice(f"{folder} is offline; its photos are hidden until it returns.")
         self._tracker.refresh_folders()
         self._switching_to = self.lib.switching_to  # a switch that a restart interrupted resumes
+        self._catalog_id = self._root_identity(str(self.lib.paths.catalog))
         self._after_change()
 
     def _step(self) -> bool:
@@ -321,9 +326,7 @@ class LibraryService:
             self.switch_error = str(e)
             self._notice(f"The switch to {target} waits: {e}")
         except Exception as e:
-            log.exception("re-encoding for the model switch failed")
-            self._retry_at = self.clock() + RETRY_AFTER_ERROR_S
-            self._emit(LiveEvent("error", message=f"Re-encoding error: {e}"))
+            self._batch_failed(e, "Re-encoding error")
         self._after_change()
 
     def _commit_switch(self) -> None:
@@ -367,6 +370,12 @@ class LibraryService:
         try:
             return self._tracker.handle(item) if isinstance(item, RawEvent) else False
         except Exception as e:  # one odd event must not end the service
+            from .fsutil import disk_full
+
+            if disk_full(e, self.lib.paths.data):  # the rescan after the disk has room again finds it
+                self._rescan_when_room = True
+                self._batch_failed(e, "A file change could not be applied")
+                return False
             log.exception("could not apply the file event %r", item)
             self._emit(LiveEvent("error", message=f"A file change could not be applied: {e}"))
             return False
@@ -439,7 +448,12 @@ class LibraryService:
             self._purge_at = None
             changed |= bool(purged)
         if self.watching and now >= self._next_folder_check:
+            if self._catalog_gone():
+                return changed
             changed |= self._check_folders()
+            if self._rescan_when_room and self._disk_has_room():
+                self._rescan_when_room = False
+                changed |= self._rescan("The disk has room again; photoclip rescanned the folders.")
             self._next_folder_check = now + FOLDER_CHECK_S
         return changed
 
@@ -464,10 +478,26 @@ class LibraryService:
             self.model_error = str(e)
             self._emit(LiveEvent("error", message=str(e), fatal=True))
         except Exception as e:  # keep the service alive; retry a little later
-            log.exception("indexing batch failed")
-            self._retry_at = self.clock() + RETRY_AFTER_ERROR_S
-            self._emit(LiveEvent("error", message=f"Indexing error: {e}"))
+            self._batch_failed(e, "Indexing error")
+        else:
+            self._full_disk = 0
         self._after_change()
+
+    def _batch_failed(self, error: Exception, what: str) -> None:
+        """A batch failed: retry later.  A full disk is said once, without a traceback, and the wait doubles
+        (to FULL_DISK_MAX_S) until a batch gets through: never a flood of the same error."""
+        from .fsutil import disk_full, full_disk_message
+
+        if disk_full(error, self.lib.paths.data):
+            self._full_disk += 1
+            if self._full_disk == 1:
+                log.warning("%s", full_disk_message(self.lib.paths.data))
+                self._emit(LiveEvent("error", message=full_disk_message(self.lib.paths.data)))
+            self._retry_at = self.clock() + min(FULL_DISK_MAX_S, RETRY_AFTER_ERROR_S * 2 ** (self._full_disk - 1))
+            return
+        log.exception("%s", what)
+        self._retry_at = self.clock() + RETRY_AFTER_ERROR_S
+        self._emit(LiveEvent("error", message=f"{what}: {error}"))
 
     def _should_yield(self) -> bool:
         # Always finish one batch per call, so a steady trickle of events never starves indexing.
@@ -488,6 +518,37 @@ class LibraryService:
         self._spell = None
         self._idle.set()
         self._emit(LiveEvent("idle", pending=self.pending))
+
+    def _disk_has_room(self) -> bool:
+        import shutil
+
+        from .fsutil import FULL_BELOW
+
+        try:
+            return shutil.disk_usage(self.lib.paths.data).free >= FULL_BELOW
+        except OSError:
+            return False
+
+    def _catalog_gone(self) -> bool:
+        """The catalog file was deleted (or replaced) under the running service: every write would go to a file
+        nobody can open again.  Save what the open connection still holds, stop, and say so; the next start
+        puts it back (recovery.restore_missing)."""
+        if self._root_identity(str(self.lib.paths.catalog)) == self._catalog_id:
+            return False
+        try:
+            saved = recovery.rescue(self.lib.catalog.conn, self.lib.paths.catalog)
+            message = (f"The catalog file {self.lib.paths.catalog} was deleted while photoclip was running; "
+                       f"photoclip saved what it held as {saved.name} and stopped. Start photoclip again to put "
+                       "it back.")
+        except Exception as e:  # the disk or the folder is gone too
+            log.exception("could not save the deleted catalog")
+            message = (f"The catalog file {self.lib.paths.catalog} was deleted while photoclip was running, and "
+                       f"what it held could not be saved ({e}); photoclip stopped. Its daily backup is restored "
+                       "at the next start.")
+        self.model_error = message
+        self._emit(LiveEvent("error", message=message, fatal=True))
+        self._stopping.set()
+        return True
 
     def _rescan(self, notice: str) -> bool:
         """Events were lost: compare every online folder with the catalog again (stat only; hash where changed)."""

@@ -244,3 +244,96 @@ def test_lost_file_events_make_the_service_rescan(library, tmp_path, monkeypatch
         assert any("rescanned" in n for n in svc.notices)
     finally:
         svc.stop()
+
+
+def test_a_catalog_deleted_under_a_running_watch_is_saved_and_put_back(library, tmp_path):
+    """The watch notices within a folder check, saves what its open connection still holds, stops writing and
+    says so; the next start puts the catalog back (item 9)."""
+    from helpers import wait_for
+
+    from photoclip.library import Library
+    from photoclip.service import LibraryService
+
+    draw_folder(tmp_path / "p", seed=18_410, count=5)
+    library.add_folders([str(tmp_path / "p")])
+    events = []
+    svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False, on_event=events.append).start()
+    try:
+        assert svc.wait_idle(90)
+        library.albums  # noqa: B018 - a library with albums and vectors: all of it must come back
+        os.remove(library.paths.catalog)
+        wait_for(lambda: any(e.fatal for e in events), what="the watch to notice")
+        fatal = next(e for e in events if e.fatal)
+        assert "was deleted while photoclip was running" in fatal.message and "saved" in fatal.message
+        wait_for(lambda: svc._thread is None or not svc._thread.is_alive(), what="the worker to stop")
+    finally:
+        svc.stop()
+    library.close()
+    again = Library(home=library.paths.data.parent, model=library.model_id, device="cpu")
+    try:
+        assert again.recovered and "put it back" in again.recovered
+        assert again.status()["photos"] == 5 and again.folder_paths() == [str(tmp_path / "p")]
+    finally:
+        again.close()
+
+
+def test_a_full_disk_is_said_once_in_one_sentence_and_indexing_backs_off(library, tmp_path, monkeypatch, caplog):
+    """Item 12: no flood of tracebacks, one plain sentence, and the retries slow down; status still opens."""
+    import logging
+    import sqlite3
+    import time
+
+    from photoclip.indexer import Indexer
+    from photoclip.service import LibraryService
+
+    draw_folder(tmp_path / "p", seed=18_411, count=6)
+    library.add_folders([str(tmp_path / "p")])
+    attempts = []
+
+    def full(self, *a, **k):
+        attempts.append(time.monotonic())
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Indexer, "_commit", full)
+    events = []
+    caplog.set_level(logging.WARNING)
+    svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False, on_event=events.append).start()
+    try:
+        time.sleep(8)
+    finally:
+        svc.stop()
+    errors = [e.message for e in events if e.kind == "error"]
+    assert errors == [f"The disk holding {library.paths.data} is full; free some space there, and photoclip carries on."]
+    assert 1 <= len(attempts) <= 3  # 5 s, then 10 s: backing off, not spinning
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+
+
+def test_opening_on_a_full_disk_says_so(tmp_path, monkeypatch):
+    import shutil
+    import sqlite3
+    from collections import namedtuple
+
+    from photoclip import catalog as catalog_mod
+
+    def refuse(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(catalog_mod.sqlite3, "connect", refuse)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: namedtuple("U", "total used free")(10, 10, 0))
+    with pytest.raises(catalog_mod.CatalogError, match="is full; free some space"):
+        catalog_mod.Catalog(tmp_path / "c.sqlite3")
+
+
+def test_a_catalog_missing_at_start_comes_back_from_the_daily_backup(indexed_home, capsys):
+    from photoclip import recovery
+    from photoclip.paths import AppPaths
+
+    catalog = AppPaths.resolve(indexed_home).catalog
+    for old in recovery.backups(catalog):  # the index run backed up before it indexed: take today's after it
+        old.unlink()
+    assert recovery.daily_backup(catalog) is not None
+    catalog.unlink()
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    out = capsys.readouterr()
+    assert "was missing; the backup of" in out.err and '"photos": 6' in out.out
