@@ -1,11 +1,14 @@
 """Duplicate photos: exact copies (the same content) and near-duplicates (the same picture resized, recompressed
 or lightly cropped), found from the vectors through the HNSW graph, never by comparing all pairs.
 
-A near-duplicate needs two witnesses that agree.  The model's vectors say the two pictures mean the same (the
-cosine of one photo and one of its NEIGHBOURS nearest is at least NEAR_COSINE), and their fingerprints say they
-look the same (imageio.fingerprint_distance at most NEAR_LOOK).  Vectors alone would group different shots of one
-scene (the toy test model scores two different snow scenes 0.9995, above a resized copy at 0.9989; real models
-put burst shots above 0.95). Pixels alone would need every pair.
+A near-duplicate needs three witnesses that agree.  The model's vectors say the two pictures mean the same (the
+cosine of one photo and one of its NEIGHBOURS nearest is at least NEAR_COSINE); their stored colour fingerprints
+say they have about the same colours (imageio.fingerprint_distance at most NEAR_LOOK, loose enough for a
+brightened or re-toned copy); and a finer look at the two files says every part of one is in the other
+(imageio.structure_similarity at least NEAR_STRUCTURE), which another shot of the same scene, a burst frame
+with the subject moved or the camera panned, is not.  Vectors alone would group different shots of one scene
+(the toy test model scores two different snow scenes 0.9995, above a resized copy at 0.9989; real models put
+burst shots above 0.95).  Pixels alone would need every pair; the finer look reads only the candidates' files.
 
 The best copy of a group is the largest (pixels, then bytes), then the oldest, and never a symbolic link; a
 photo's score is its cosine to the best copy (1.0 for exact copies).
@@ -32,7 +35,8 @@ log = logging.getLogger(__name__)
 
 NEIGHBOURS = 6
 NEAR_COSINE = 0.90
-NEAR_LOOK = 5.0  # RMS colour difference (0-255) on the fingerprint grid; see tests/test_duplicates.py
+NEAR_LOOK = 30.0  # RMS colour difference (0-255) on the fingerprint grid: re-toned copies reach ~24, others ~100
+NEAR_STRUCTURE = 0.70  # copies score >= 0.76, other shots <= 0.35 (benchmarks/bench_duplicates.py --near)
 
 
 @dataclass
@@ -70,6 +74,18 @@ class Group:
         return [c for c in self.photos if not c.best]
 
 
+def _read_structure(path: str):
+    """The picture as imageio.structure_similarity compares it (None if it cannot be read now)."""
+    try:
+        f, _st = imageio.open_readonly(path)
+        with f:
+            img = imageio.decode(f, 2 * imageio.STRUCTURE_SIZE).image
+    except imageio.PhotoError as e:
+        log.info("cannot compare %r: %s", path, e)
+        return None
+    return imageio.structure_source(img)
+
+
 def _read_fingerprint(path: str) -> bytes | None:
     """The fingerprint of a photo indexed before fingerprints were kept (None if it cannot be read now)."""
     try:
@@ -101,7 +117,8 @@ class _Sets:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_read_fingerprint) -> list[Group]:
+def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_read_fingerprint,
+         read_structure=_read_structure) -> list[Group]:
     """Every group of two or more copies among the visible photos, largest groups first."""
     facts = {row[0]: row for row in catalog.duplicate_facts(model)}
     if len(facts) < 2:
@@ -125,7 +142,8 @@ def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_
     def vector(pid: int) -> np.ndarray:
         return vectors[row[stand_in[pid]]]
 
-    for a, b in _look_alike(facts, *index.neighbours(ids, vectors, NEIGHBOURS), ids, read_fingerprint):
+    for a, b in _look_alike(facts, *index.neighbours(ids, vectors, NEIGHBOURS), ids, read_fingerprint,
+                            read_structure):
         sets.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
     for pid in facts:
@@ -136,8 +154,8 @@ def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_
 
 
 def _look_alike(facts: dict, labels: np.ndarray, sims: np.ndarray, ids: np.ndarray,
-                read_fingerprint) -> list[tuple[int, int]]:
-    """The neighbour pairs close enough in meaning whose fingerprints agree too."""
+                read_fingerprint, read_structure) -> list[tuple[int, int]]:
+    """The neighbour pairs close enough in meaning whose fingerprints agree and whose files pass the finer look."""
     rows, cols = np.nonzero(sims >= NEAR_COSINE)
     pairs = np.stack([ids[rows], labels[rows, cols]], axis=1) if len(rows) else np.zeros((0, 2), np.int64)
     pairs = pairs[np.isin(pairs[:, 1], np.fromiter(facts, np.int64, len(facts)))]
@@ -157,7 +175,22 @@ def _look_alike(facts: dict, labels: np.ndarray, sims: np.ndarray, ids: np.ndarr
         return np.frombuffer(b"".join(prints[p] for p in pairs[:, col].tolist()), np.uint8).reshape(len(pairs), -1)
 
     close = imageio.fingerprint_distances(side(0), side(1)) <= NEAR_LOOK
-    return [tuple(p) for p in pairs[close].tolist()]
+    looks: dict[int, object] = {}
+
+    def look(pid: int):
+        if pid not in looks:
+            looks[pid] = read_structure(facts[pid][1])
+        return looks[pid]
+
+    out = []
+    for a, b in pairs[close].tolist():
+        if facts[a][2] and facts[a][2] == facts[b][2]:
+            out.append((a, b))  # the same bytes: nothing to look at
+            continue
+        la, lb = look(a), look(b)
+        if la is not None and lb is not None and imageio.structure_similarity(la, lb) >= NEAR_STRUCTURE:
+            out.append((a, b))
+    return out
 
 
 def _file_identity(path: str) -> tuple[bool, tuple[int, int] | None]:

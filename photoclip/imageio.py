@@ -291,6 +291,49 @@ def fingerprint_distances(a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> np
     return out
 
 
+# A finer look, for the few pairs the fingerprints call alike (duplicates.py): the picture at STRUCTURE_SIZE px in
+# YCbCr, compared window by window with SSIM's contrast-structure term (no luminance term, so a brightened or
+# re-toned copy still matches), after the best of STRUCTURE_CROPS central crops on either side.  The score is
+# the worst window's: a copy differs a little everywhere, another shot of the scene a lot somewhere (an object
+# that moved, a frame that panned).  Calibrated in tests/test_duplicates.py and benchmarks/bench_duplicates.py.
+STRUCTURE_SIZE = 96
+STRUCTURE_WINDOW = 12
+STRUCTURE_CROPS = tuple(i * 0.005 for i in range(17))  # 0 to 8 % off each side
+_C2 = (0.03 * 255) ** 2
+
+
+def structure_source(img: Image.Image) -> Image.Image:
+    """What structure_similarity needs of a decoded, upright picture: at most 4 x STRUCTURE_SIZE px, in YCbCr."""
+    img = img.copy() if img.mode == "RGB" else img.convert("RGB")
+    img.thumbnail((4 * STRUCTURE_SIZE, 4 * STRUCTURE_SIZE))
+    return img.convert("YCbCr")
+
+
+def _grid(img: Image.Image, crop: float) -> np.ndarray:
+    w, h, n = img.width, img.height, STRUCTURE_SIZE
+    a = np.asarray(img.resize((n, n), Image.Resampling.BOX, box=(w * crop, h * crop, w * (1 - crop), h * (1 - crop))),
+                   np.float64)
+    k = STRUCTURE_WINDOW
+    return a.reshape(n // k, k, n // k, k, 3).transpose(0, 2, 4, 1, 3).reshape(-1, k * k)
+
+
+def _contrast_structure(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    mx, my = x.mean(1, keepdims=True), y.mean(1, keepdims=True)
+    vx, vy = ((x - mx) ** 2).mean(1), ((y - my) ** 2).mean(1)
+    cov = ((x - mx) * (y - my)).mean(1)
+    return (2 * cov + _C2) / (vx + vy + _C2)
+
+
+def structure_similarity(a: Image.Image, b: Image.Image) -> float:
+    """How surely b is a copy of a (resized, recompressed, lightly cropped, re-toned), -1 to 1: the worst window's
+    contrast-structure similarity at the best central-crop alignment.  a, b: structure_source() images."""
+    ga = {c: _grid(a, c) for c in STRUCTURE_CROPS}
+    gb = {c: _grid(b, c) for c in STRUCTURE_CROPS}
+    pairs = [(ga[0.0], gb[c]) for c in STRUCTURE_CROPS] + [(ga[c], gb[0.0]) for c in STRUCTURE_CROPS[1:]]
+    best = max((_contrast_structure(x, y) for x, y in pairs), key=lambda v: float(v.mean()))
+    return float(best.min())
+
+
 def fingerprint_distance(a: bytes, b: bytes) -> float:
     """fingerprint_distances for one pair of fingerprints (bytes)."""
     return float(fingerprint_distances(np.frombuffer(a, np.uint8)[None], np.frombuffer(b, np.uint8)[None])[0])

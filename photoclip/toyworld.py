@@ -248,6 +248,51 @@ def draw_set(seed: int, count: int, sizes=((96, 96),), scenes=None) -> list[tupl
     return out
 
 
+# -- copies and other shots, as people make them (the near-duplicate test's calibration) ---------------------
+def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+    import io
+
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def _crop(img: Image.Image, part: float) -> Image.Image:
+    w, h = img.size
+    return img.crop((round(w * part), round(h * part), round(w * (1 - part)), round(h * (1 - part))))
+
+
+def _point(img: Image.Image, f) -> Image.Image:
+    return img.convert("RGB").point(lambda v: max(0, min(255, round(f(v)))))
+
+
+def copy_kinds() -> dict:
+    """name -> function(picture) -> the kind of copy that must count as the same photo: resized, recompressed,
+    a thumbnail, cropped a few percent, re-toned (brightness, gamma, contrast, saturation)."""
+    from PIL import ImageEnhance
+
+    return {
+        "half size": lambda i: i.resize((i.width // 2, i.height // 2)),
+        "JPEG q35": lambda i: _jpeg(i, 35),
+        "small JPEG q60": lambda i: _jpeg(i.resize((i.width // 2, i.height // 2)), 60),
+        "thumbnail": lambda i: _jpeg(i.resize((i.width * 2 // 5, i.height * 2 // 5)), 80),
+        "crop 3%": lambda i: _crop(i, 0.03),
+        "crop 6%": lambda i: _crop(i, 0.06),
+        "brighter 10%": lambda i: _point(i, lambda v: v * 1.1),
+        "darker 10%": lambda i: _point(i, lambda v: v * 0.9),
+        "gamma 0.85": lambda i: _point(i, lambda v: 255 * (v / 255) ** 0.85),
+        "contrast 90%": lambda i: ImageEnhance.Contrast(i).enhance(0.9),
+        "saturation 130%": lambda i: ImageEnhance.Color(i).enhance(1.3),
+    }
+
+
+def panned(img: Image.Image, part: float) -> tuple[Image.Image, Image.Image]:
+    """Two burst frames of one scene: the same size, the camera moved by `part` of the width between them."""
+    w, h = img.size
+    shift = round(w * part)
+    return img.crop((0, 0, w - shift, h)), img.crop((shift, 0, w, h))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Draw a folder of toy-world pictures: a library to try photoclip on without any photos of your own."""
     import argparse

@@ -138,7 +138,7 @@ def test_folders_commands_and_usage_errors(tmp_path, toy_spec):
     usage = run_cli("search", home=home, check=False)
     assert usage.returncode == 2
     empty = run_cli("--model", toy_spec, "search", "   ", home=home, check=False)
-    assert empty.returncode == 1 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+    assert empty.returncode == 2 and "empty" in empty.stderr and "Traceback" not in empty.stderr
 
 
 def test_missing_model_is_one_clear_sentence(tmp_path):

@@ -115,7 +115,7 @@ def test_like_an_example_photo_and_words(toy_library):
     assert beach not in [r["path"] for r in out]
     assert sum(truth[r["path"]].scene == "beach" for r in out[:5]) >= 4
     r = run_cli("search", "like:/no/such/photo.jpg", home=toy_library[0], env=toy_library[1], check=False)
-    assert r.returncode == 1 and "not a photo" in r.stderr and r.stderr.count("\n") == 1
+    assert r.returncode == 2 and "not a photo" in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_query_mistakes_exit_2_from_the_cli(toy_library):
@@ -123,5 +123,5 @@ def test_query_mistakes_exit_2_from_the_cli(toy_library):
     r = run_cli("search", "bogus:1 dog", home=home, env=env, check=False)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Unknown filter bogus:" in r.stderr
     r = run_cli("search", "album:Nope", home=home, env=env, check=False)
-    assert r.returncode == 1 and "no album named" in r.stderr
+    assert r.returncode == 2 and "no album named" in r.stderr
     assert json.loads(run_cli("search", "-people", "--json", home=home, env=env, check=False).stdout or "{}") == {}
