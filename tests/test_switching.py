@@ -126,8 +126,9 @@ def test_kill_9_in_the_middle_of_a_reencode_leaves_the_library_as_it_was(tmp_pat
     assert left == f"local-dir:{other}"  # accepted, and resumes at the next start
     before["status"].pop("switching_to")
     assert after == before  # the old model answers exactly as before
+    announced = cli_json("status", home=home)["to_reencode"]
     done = cli_json("index", home=home)  # resumes: only what was not re-encoded yet
-    assert 0 < done["reencoded"] < 240
+    assert 0 < done["reencoded"] < 240 and done["reencoded"] == announced  # one count, the true one
     assert cli_json("status", home=home)["model"] == f"local-dir:{other}"
 
 
@@ -146,7 +147,8 @@ def test_a_watch_keeps_running_when_a_switch_fails_and_search_works_during_a_swi
         time.sleep(1)
         assert svc._thread is not None and svc._thread.is_alive()
         assert ipc.call(library.paths, "search", {"query": "a beach"}) == before
-        assert ipc.call(library.paths, "status", {})["model"] == library.model_id
+        status = ipc.call(library.paths, "status", {})
+        assert status["model"] == library.model_id and status["switching_to"] is None  # nothing was recorded
         other = tmp_path / "other-model"
         shutil.copytree(toy_spec[len("local-dir:"):], other)
         svc.pause().result(TIMEOUT)  # hold the re-encode so the switch is visibly under way
