@@ -179,7 +179,8 @@ class Albums:
             fresh = dict(zip(missing, ensemble(self.encoder, missing, template_set(templates))))
             if self.catalog.may_write():
                 self.catalog.cache_texts(self.model, templates, fresh)
-            else:  # e.g. the album dialog's live preview on a reader thread: the worker persists them later
+            else:  # e.g. the album dialog's live preview on a reader thread: kept in memory for this object only
+                # (the service's worker computes and stores its own when it needs them)
                 self._texts.update({(self.model, templates, p): v for p, v in fresh.items()})
             out.update(fresh)
         return np.stack([out[p] for p in prompts]).astype(np.float32)
@@ -310,25 +311,30 @@ class Albums:
             return
         decisions = []
         for album in albums:
-            marks, fb_vecs, signs = self._feedback(album)
-            members = self._decide(album, ids, self.score(album, vecs, (marks, fb_vecs, signs)), marks)
+            try:
+                marks, fb_vecs, signs = self._feedback(album)
+                members = self._decide(album, ids, self.score(album, vecs, (marks, fb_vecs, signs)), marks)
+            except Exception:  # one album's problem must not fail indexing, nor the other albums' tags
+                log.exception("album %r could not tag %d new photos; its next edit retags them", album.name,
+                              len(ids))
+                continue
             decisions.append((album.id, ids.tolist(), members))
         self.catalog.retag_photos(decisions)
 
     # -- feedback, listing, export ------------------------------------------------------------------
-    def mark(self, name: str, path: str, belongs: bool) -> Album:
+    def mark(self, name: str, paths: Sequence[str], belongs: bool) -> Album:
+        """The user says these photos belong (or not): one transaction, one retag, however many photos."""
         album = self.get(name)
-        photo = self.catalog.photo_by_path(os.path.abspath(path))
-        if photo is None or self.catalog.vector(photo.id, self.model) is None:
-            raise AlbumError(f"{path} is not an indexed photo of the library.")
+        ids = []
+        for path in paths:
+            photo = self.catalog.photo_by_path(os.path.abspath(path))
+            if photo is None or self.catalog.vector(photo.id, self.model) is None:
+                raise AlbumError(f"{path} is not an indexed photo of the library.")
+            ids.append(photo.id)
         with self.catalog.write():
-            self.catalog.set_feedback(album.id, photo.id, belongs)
+            for photo_id in ids:
+                self.catalog.set_feedback(album.id, photo_id, belongs)
             return self.retag(album)
-
-    def counts(self) -> dict[str, int]:
-        """Visible members per album name."""
-        per_id = self.catalog.album_counts()
-        return {a.name: per_id.get(a.id, 0) for a in self.all()}
 
     def count(self, album: Album) -> int:
         return self.catalog.album_counts().get(album.id, 0)
@@ -408,7 +414,8 @@ def _export_one(path: str, photo, dest: str, mode: str) -> str | None:
         return target
     fd, tmp = tempfile.mkstemp(prefix=".photoclip-export-", suffix=".tmp", dir=dest)  # short: names may be long
     try:
-        with imageio.open_readonly(path)[0] as src, os.fdopen(fd, "wb") as out:
+        # The temporary file's descriptor is owned first, so a source that cannot be opened never leaks it.
+        with os.fdopen(fd, "wb") as out, imageio.open_readonly(path)[0] as src:
             remaining = st.st_size
             while remaining > 0:  # never more than the catalog says the photo holds
                 chunk = src.read(min(1 << 20, remaining))

@@ -446,7 +446,7 @@ class Catalog:
         return [r[0] for r in self._rows(sql, args)]
 
     def paths_for(self, ids: Iterable[int]) -> dict[int, str]:
-        """Visible (indexed, online) photos among `ids`."""
+        """Visible photos (indexed or queued, in an online folder) among `ids`."""
         rows = self._rows_for_ids(f"SELECT p.id, p.path FROM photos p WHERE p.id IN ({{ids}}) AND {VISIBLE}", ids)
         return {r[0]: from_db(r[1]) for r in rows}
 
@@ -615,9 +615,6 @@ class Catalog:
         out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
         return out_ids, mat.astype(np.float32)
-
-    def models(self) -> list[str]:
-        return [r[0] for r in self._rows("SELECT DISTINCT model FROM vectors")]
 
     # -- albums -----------------------------------------------------------------------------------
     def album_rows(self, name: str | None = None) -> list[dict]:

@@ -59,7 +59,12 @@ def _unreachable(endpoint: str, timeout: float = 3.0) -> str | None:
     return None
 
 
-def _explain(spec: str, err: BaseException) -> str:
+# What a damaged weights file (or weights of another shape than the config) says when open_clip loads it.
+_DAMAGED = ("safetensor", "header", "deserializ", "corrupt", "unexpected end", "invalid", "size mismatch",
+            "error(s) in loading state_dict", "unpickling", "truncated", "incomplete metadata")
+
+
+def _explain(spec: str, err: BaseException, cache_dir: str | None = None) -> str:
     text = f"{type(err).__name__}: {err}".lower()
     if spec.startswith("local-dir:"):
         folder = spec[len("local-dir:"):]
@@ -68,6 +73,11 @@ def _explain(spec: str, err: BaseException) -> str:
         else:
             cause = f"the folder {folder} does not hold a valid open_clip model ({str(err).splitlines()[0][:160]})"
         return f"Could not load the model {spec}: {cause}."
+    if any(k in text for k in _DAMAGED):  # before the network words: a cache path under "hub" is no download
+        where = f" (photoclip's models folder, {cache_dir})" if cache_dir else ""
+        return (f"Could not load the model {spec}: its weights on this machine are damaged or do not fit its "
+                f"config ({str(err).splitlines()[0][:160]}); delete them from the models folder{where} and photoclip "
+                "downloads them again.")
     if any(k in text for k in ("connect", "network", "resolve", "offline", "timed out", "download",
                                "max retries", "ssl", "hub", "http", "localentrynotfound")):
         cause = "its weights are not on this machine and could not be downloaded"
@@ -150,7 +160,7 @@ class Encoder:
                 raise
             except BaseException as e:
                 log.debug("model load failed", exc_info=True)
-                raise ModelLoadError(_explain(self.spec, e) + self._partial_download()) from None
+                raise ModelLoadError(_explain(self.spec, e, self.cache_dir) + self._partial_download()) from None
             model.eval()
             self._model, self._tokenizer, self._preprocess = model, tokenizer, preprocess
             self._dtype = torch.float16 if precision == "fp16" else torch.float32

@@ -105,7 +105,8 @@ class Indexer:
 
     def __init__(self, catalog: Catalog, encoder: Encoder, index: VectorIndex, *, batch_size: int = 32,
                  workers: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 on_indexed: Callable[[list[int]], None] | None = None, excluded: list[str] = (),
+                 on_indexed: Callable[[list[int]], None] | None = None,
+                 excluded: Callable[[], list[str]] | list[str] = (),
                  reencode: bool = False):
         self.catalog = catalog
         self.encoder = encoder
@@ -115,7 +116,9 @@ class Indexer:
         self.workers = workers or decode_workers()
         self.clock = clock
         self.on_indexed = on_indexed  # called with photo ids that gained (or changed) a vector
-        self.excluded = list(excluded)  # folders inside library folders that the user left out
+        # Folders inside library folders that the user left out: a function, so a change in Settings reaches the
+        # next scan as it reaches the watcher's event filter (a list is taken as it is).
+        self._excluded = excluded if callable(excluded) else (lambda fixed=list(excluded): fixed)
         self._last_save = clock()
         self._pool: ThreadPoolExecutor | None = None
         self._encode_pool: ThreadPoolExecutor | None = None
@@ -130,6 +133,10 @@ class Indexer:
         # A photo that cannot be re-encoded now is skipped; once the switch commits it is queued as usual.
         self.reencode = reencode
         self.skipped: set[int] = set()
+
+    @property
+    def excluded(self) -> list[str]:
+        return list(self._excluded())
 
     def _count(self, stage: str, started: float) -> None:
         with self._busy_lock:

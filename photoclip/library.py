@@ -228,7 +228,8 @@ class Library:
     def make_indexer(self, encoder: Encoder | None = None, index: VectorIndex | None = None, reencode: bool = False,
                      **kw) -> Indexer:
         return Indexer(self.catalog, encoder or self.encoder, index or self.index,
-                       on_indexed=None if reencode else self.tag_new_photos, excluded=self.settings.excluded,
+                       on_indexed=None if reencode else self.tag_new_photos,
+                       excluded=lambda: self.settings.excluded,  # read at each scan: Settings may change it
                        reencode=reencode, **kw)
 
     def index_now(self, on_event=None) -> dict:

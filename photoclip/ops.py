@@ -138,8 +138,11 @@ def albums_edit(lib, name: str, prompts: list[str] | None = None, negatives: lis
     return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold))
 
 
-def albums_mark(lib, name: str, path: str, belongs: bool) -> dict:
-    a = lib.albums.mark(name, path, belongs)
+def albums_mark(lib, name: str, belongs: bool, path: str | None = None, paths: list[str] | None = None) -> dict:
+    """Feedback on one photo (`path`, the CLI) or many (`paths`, the window's selection): one retag either way."""
+    if (path is None) == (paths is None):
+        raise UsageError("albums_mark takes either path or paths.")
+    a = lib.albums.mark(name, [path] if path is not None else paths, belongs)
     return {"name": a.name, "count": lib.albums.count(a)}
 
 

@@ -56,6 +56,19 @@ class _Command:
 _STOP = object()
 
 
+class _Inbox(queue.Queue):
+    """The worker's queue.  Every put first tells the service it is busy (`on_put`), so nobody can see it idle
+    while an item is on its way from the queue to the worker."""
+
+    def __init__(self, on_put: Callable[[], None]):
+        super().__init__()
+        self._on_put = on_put
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        self._on_put()
+        super().put(item, block, timeout)
+
+
 class LibraryService:
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
@@ -71,7 +84,10 @@ class LibraryService:
         self.purge_grace_s = max(10.0, 5 * settle_s) if watch else 0.0
         self.on_event = on_event or (lambda e: None)
         self.clock = clock
-        self._inbox: "queue.Queue" = queue.Queue()
+        # Items put but not yet applied; idle means none and nothing else to do (guarded by _state).
+        self._state = threading.Lock()
+        self._outstanding = 0
+        self._inbox: "queue.Queue" = _Inbox(self._arriving)
         self._watcher = FolderWatcher(self._inbox, self._notice, force_polling, poll_interval) if watch else None
         self._holder = Holder(library.paths, kind)
         self._server: ipc.Server | None = None
@@ -187,12 +203,23 @@ class LibraryService:
     def polling_folders(self) -> set[str]:
         return set(self._watcher.polling) if self._watcher else set()
 
+    def _arriving(self) -> None:  # any thread, as an item is put
+        with self._state:
+            self._outstanding += 1
+            self._idle.clear()
+
+    def _applied(self) -> None:  # the worker, once an item is carried out
+        with self._state:
+            self._outstanding -= 1
+
     def wait_idle(self, timeout: float) -> bool:
-        """For tests and scripts: block until the queue is empty and no file is settling."""
+        """For tests and scripts: block until every item put is carried out, nothing is queued for indexing and
+        no file is settling."""
         deadline = time.monotonic() + timeout
         while True:
-            if self._idle.is_set() and self._inbox.empty():
-                return True
+            with self._state:
+                if self._idle.is_set() and self._outstanding == 0:
+                    return True
             if time.monotonic() >= deadline:
                 return False
             self._idle.wait(0.05)
@@ -278,7 +305,10 @@ class LibraryService:
         while item is not None:
             if item is _STOP:
                 return False
-            changed |= self._apply(item)
+            try:
+                changed |= self._apply(item)
+            finally:
+                self._applied()
             try:
                 item = self._inbox.get_nowait()
             except queue.Empty:
@@ -515,8 +545,11 @@ class LibraryService:
             return
         if self._purge_at is not None and self.purge_grace_s == 0:
             return  # a one-off index run purges before it calls itself done
-        self._spell = None
-        self._idle.set()
+        with self._state:
+            if self._outstanding:
+                return  # something arrived meanwhile
+            self._spell = None
+            self._idle.set()
         self._emit(LiveEvent("idle", pending=self.pending))
 
     def _disk_has_room(self) -> bool:

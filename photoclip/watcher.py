@@ -127,9 +127,6 @@ class FolderWatcher:
         if obs is not None:
             _stop(obs)
 
-    def watching(self) -> list[str]:
-        return list(self._observers)
-
     def stop(self) -> None:
         """Stop every observer; a later watch() does nothing (the service is shutting down)."""
         with self._lock:

@@ -58,8 +58,8 @@ def test_feedback_fixes_mistakes_and_survives_retagging(toy_library, tmp_path):
     wrong = next(p for p in members if truth[p].objects == [])
     receipt = next(p for p, pic in truth.items() if pic.scene == "receipt")
     assert receipt not in members
-    albums.mark("beach", wrong, belongs=False)
-    albums.mark("beach", receipt, belongs=True)
+    albums.mark("beach", [wrong], belongs=False)
+    albums.mark("beach", [receipt], belongs=True)
     after = dict(albums.members("beach"))
     assert wrong not in after and receipt in after
     # The classifier moved: a look-alike of the rejected photo (a resized copy added later) is out too,

@@ -417,10 +417,12 @@ def test_first_hour_details_of_the_window(qtbot, library, tmp_path):
     from photoclip import models
 
     default = models.default_preset()
-    assert f"about {default.download_mb} MB" in w.tr("Loading the model… (the first run downloads it once, "
-                                                      "about {0} MB)").format(default.download_mb)
+    from types import SimpleNamespace
+
+    shown = MainWindow._loading_text(SimpleNamespace(lib=SimpleNamespace(model_id=default.model), tr=w.tr))
+    assert shown == f"Loading the model… (the first run downloads it once, about {default.download_mb} MB)"
     assert models.download_mb(default.model) == round(default.params_m * 4) == 1464  # 366.12 M parameters
-    dlg = AlbumDialog(library, None, w)
+    dlg = AlbumDialog(library, None, w, submit=w.command)
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.width() >= 560 and dlg.height() >= 600 and dlg.slider.width() >= 260

@@ -82,7 +82,7 @@ def test_the_chinese_interface_has_no_untranslated_english(chinese, library, tmp
     shown += [a.text() for a in w.photo_menu([next(iter(truth))]).actions()]
     w.mode = ("album", "Beach")
     shown += [a.text() for a in w.photo_menu([next(iter(truth))]).actions()]
-    for make in (lambda: AlbumDialog(library, None, w), lambda: SettingsDialog(library.settings, w, library.model_id),
+    for make in (lambda: AlbumDialog(library, None, w, submit=w.command), lambda: SettingsDialog(library.settings, w, library.model_id),
                  lambda: FailuresDialog([{"path": "/x.jpg", "reason": "x"}], w),
                  lambda: PreviewDialog(library, next(iter(truth)), w), lambda: w.show_duplicates()):
         dlg = make()

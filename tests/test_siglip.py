@@ -99,6 +99,6 @@ def test_sigmoid_album_scores_and_feedback(library, siglip_encoder, tmp_path):
     paths = library.catalog.paths_for(ids.tolist())
     night = next(int(i) for i in ids if truth[paths[int(i)]].scene == "night")
     before = library.albums.score(library.albums.get("Snow"), vecs[ids == night])[0]
-    library.albums.mark("Snow", paths[night], True)
+    library.albums.mark("Snow", [paths[night]], True)
     after = library.albums.score(library.albums.get("Snow"), vecs[ids == night])[0]
     assert after > before

@@ -73,9 +73,15 @@ def take_screenshot_when_ready(window, png: str, wait_for_query: bool) -> None:
 
     def poll():
         timed_out = time.monotonic() - started > SCREENSHOT_TIMEOUT_S
+        if timed_out:  # a screenshot of a window that never got ready is no screenshot: fail, and say why
+            print(f"photoclip: the window was not ready within {SCREENSHOT_TIMEOUT_S}s; no screenshot was taken.",
+                  file=sys.stderr)
+            window.close()
+            QApplication.exit(1)
+            return
         idle = window.service is None or window.service.wait_idle(0)
         thumbs_done = not window.thumbs._queued
-        if (state["loaded"] and idle and thumbs_done) or timed_out:
+        if state["loaded"] and idle and thumbs_done:
             window.grid.viewport().update()
             QApplication.processEvents()
             os.makedirs(os.path.dirname(os.path.abspath(png)), exist_ok=True)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QWidget)
 
 from .. import models
-from ..albums import Album, AlbumError, calibrated_threshold, default_templates, starter_albums
+from ..albums import Album, calibrated_threshold, default_templates, starter_albums
 from ..modelspec import DEFAULT_MODEL, normalize_spec
 from . import i18n
 from .tasks import run_task
@@ -30,11 +30,11 @@ class AlbumDialog(QDialog):
 
     saved = Signal()  # the service has created or changed the album
 
-    def __init__(self, library, album: Album | None = None, parent=None, submit=None):
+    def __init__(self, library, album: Album | None, parent, submit):
         super().__init__(parent)
         self.lib = library
         self.album = album
-        self.submit = submit  # the window's command(op, on_done, on_error, **params); None: write here
+        self.submit = submit  # the window's command(op, on_done, on_error, **params): the service writes
         self.setWindowTitle(self.tr("Edit album") if album else self.tr("New smart album"))
         self.ids = np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(0, dtype=np.float32)
@@ -157,16 +157,6 @@ class AlbumDialog(QDialog):
         params = {"name": d.name, "prompts": d.prompts, "negatives": d.negatives, "threshold": d.threshold}
         if self.album is None:
             params["templates"] = d.templates
-        if self.submit is None:
-            from .. import ops
-
-            try:
-                ops.WRITES[op](self.lib, **params)
-            except AlbumError as e:
-                self._failed(e)
-                return
-            self._saved(None)
-            return
         self.ok_button.setEnabled(False)
         self.error.setText("")
         self.submit(op, self._saved, self._failed, **params)

@@ -61,7 +61,7 @@ def render(path: str, cache_dir: str) -> QImage | None:
 
 class ThumbnailLoader(QObject):
     ready = Signal(object)  # a path whose thumbnail is now in memory (object: Qt strings drop undecodable bytes)
-    _delivered = Signal(str)
+    _delivered = Signal(object)  # not str: a Qt string drops the undecodable bytes of a name, and the lookup fails
 
     def __init__(self, cache_dir: str, capacity: int = 600, threads: int = 2):
         super().__init__()

@@ -546,10 +546,8 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(file_url(folder))
 
     def give_feedback(self, album: str, paths: list[str], belongs: bool) -> None:
-        for i, p in enumerate(paths):  # the worker carries them out in order; the last one refreshes
-            last = i == len(paths) - 1
-            self.command("albums_mark", (lambda _r: (self.refresh_sidebar(), self.refresh())) if last else None,
-                         name=album, path=p, belongs=belongs)
+        self.command("albums_mark", lambda _r: (self.refresh_sidebar(), self.refresh()), name=album, paths=list(paths),
+                     belongs=belongs)  # one command, one retag, however many photos are selected
 
     def preview(self, path: str) -> None:
         PreviewDialog(self.lib, path, self).exec()
@@ -659,8 +657,8 @@ class MainWindow(QMainWindow):
         self.closed = True
         for timer in (self._download_timer, self._refresh_timer, self._sidebar_timer, self._search_timer):
             timer.stop()
-        self.tasks.shutdown()
+        self.tasks.shutdown(timeout=10)
         self.thumbs.shutdown()
-        if self.service is not None:
-            self.service.stop()
+        if self.service is not None:  # bounded: a batch still encoding ends on its own; the library is safe
+            self.service.stop(timeout=10)
             self.service = None

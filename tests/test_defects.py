@@ -1,0 +1,124 @@
+"""Defects found by reading the code (issue 19, item 8): each test failed before its fix."""
+import os
+import shutil
+
+import pytest
+from helpers import draw_folder
+
+from photoclip.encoder import Encoder, ModelLoadError
+
+
+def test_damaged_downloaded_weights_are_called_damaged_not_undownloadable(tmp_path, toy_spec, monkeypatch):
+    """A hub model whose cached weights are corrupt: the message says they are damaged and where, not that they
+    cannot be downloaded (which sends the user looking at their network)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cache = tmp_path / "models"
+    snap = cache / "models--someone--toyclip" / "snapshots" / "abc"
+    snap.mkdir(parents=True)
+    (cache / "models--someone--toyclip" / "refs").mkdir()
+    (cache / "models--someone--toyclip" / "refs" / "main").write_text("abc")
+    shutil.copy(os.path.join(toy_spec[len("local-dir:"):], "open_clip_config.json"), snap)
+    (snap / "open_clip_model.safetensors").write_bytes(b"\x00" * 64 + os.urandom(4096))
+    with pytest.raises(ModelLoadError) as e:
+        Encoder("hf-hub:someone/toyclip", device="cpu", cache_dir=cache).load()
+    assert "damaged" in str(e.value) and "cannot be downloaded" not in str(e.value) and str(cache) in str(e.value)
+
+
+def test_one_albums_error_does_not_fail_indexing_or_the_other_albums(library, tmp_path, monkeypatch):
+    from photoclip.albums import Albums
+
+    draw_folder(tmp_path / "p", seed=19_001, count=4)
+    library.add_folders([str(tmp_path / "p")])
+    library.index_now()
+    library.albums.create("Broken", ["a beach"])
+    library.albums.create("Everything", ["a photo"], threshold=0.0)
+    real = Albums.score
+
+    def score(self, album, *a, **k):
+        if album.name == "Broken":
+            raise RuntimeError("a bug in one album")
+        return real(self, album, *a, **k)
+
+    monkeypatch.setattr(Albums, "score", score)
+    draw_folder(tmp_path / "p" / "more", seed=19_002, count=3)
+    counts = library.index_now()
+    assert counts["indexed"] == 3 and counts["failed"] == 0 and library.status()["photos"] == 7
+    assert library.albums.count(library.albums.get("Everything")) == 7
+
+
+def test_marking_many_photos_is_one_retag(library, tmp_path, monkeypatch):
+    from photoclip import ops
+    from photoclip.albums import Albums
+
+    truth = draw_folder(tmp_path / "p", seed=19_003, count=8)
+    library.add_folders([str(tmp_path / "p")])
+    library.index_now()
+    library.albums.create("Beach", ["a beach"])
+    retags = []
+    real = Albums.retag
+    monkeypatch.setattr(Albums, "retag", lambda self, album: retags.append(album.name) or real(self, album))
+    ops.albums_mark(library, "Beach", True, paths=list(truth)[:5])
+    assert retags == ["Beach"]
+    with pytest.raises(ops.UsageError):
+        ops.albums_mark(library, "Beach", True)
+
+
+def test_an_export_whose_source_cannot_be_opened_leaks_no_descriptor(library, tmp_path, monkeypatch):
+    from photoclip import albums, imageio
+
+    truth = draw_folder(tmp_path / "p", seed=19_004, count=3)
+    library.add_folders([str(tmp_path / "p")])
+    library.index_now()
+    library.albums.create("All", ["a photo"], threshold=0.0)
+
+    def refuse(path):  # the file is there and unchanged, but opening it fails (permissions, a network drive)
+        raise imageio.PhotoError("permission denied")
+
+    monkeypatch.setattr(albums.imageio, "open_readonly", refuse)
+    before = len(os.listdir("/proc/self/fd"))
+    out = library.albums.export("All", str(tmp_path / "out"))
+    assert len(out["skipped"]) == len(truth) and len(os.listdir("/proc/self/fd")) == before
+    assert not [f for f in os.listdir(tmp_path / "out") if f.endswith(".tmp")]
+
+
+def test_wait_idle_never_reports_idle_while_an_item_is_on_its_way_to_the_worker(library, tmp_path, monkeypatch):
+    import time
+
+    from photoclip.service import LibraryService
+    from photoclip.watcher import RawEvent
+
+    draw_folder(tmp_path / "p", seed=19_005, count=2)
+    library.add_folders([str(tmp_path / "p")])
+    svc = LibraryService(library, kind="index", watch=False, serve=False).start()
+    try:
+        assert svc.wait_idle(90)
+        real = svc._apply
+
+        def slow(item):  # widen the moment between the worker's get() and its work
+            time.sleep(0.5)
+            return real(item)
+
+        monkeypatch.setattr(svc, "_apply", slow)
+        svc._inbox.put(RawEvent("modified", str(tmp_path / "p" / "nothing.jpg"), None, False))
+        time.sleep(0.1)  # the worker has taken it: the queue is empty, the item is not done
+        assert svc._inbox.empty() and svc.wait_idle(0.2) is False
+        assert svc.wait_idle(30)
+    finally:
+        svc.stop()
+
+
+def test_a_folder_excluded_in_settings_is_left_out_of_the_next_scan(library, tmp_path):
+    from photoclip.service import LibraryService
+
+    draw_folder(tmp_path / "p", seed=19_006, count=3)
+    library.add_folders([str(tmp_path / "p")])
+    svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False).start()
+    try:
+        assert svc.wait_idle(90)
+        library.settings.excluded = [str(tmp_path / "p" / "private")]  # what the Settings dialog does
+        draw_folder(tmp_path / "p" / "private", seed=19_007, count=2)
+        svc._inbox.put(__import__("photoclip.watcher", fromlist=["RawEvent"]).RawEvent("overflow", "", None, True))
+        assert svc.wait_idle(90)  # the rescan walked the folder with the new setting
+        assert library.status()["photos"] == 3
+    finally:
+        svc.stop()
