@@ -27,6 +27,7 @@ from .encoder import ModelLoadError
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
 from .modelspec import mismatch_message, normalize_spec
+from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
 
 log = logging.getLogger(__name__)
@@ -98,11 +99,7 @@ class LibraryService:
         self._idle = threading.Event()
         self._tracker: ChangeTracker | None = None
         self._indexer = None
-        self._reindexer = None  # a model switch's re-encode (switching.py), while one is under way
-        self.switch_error: str | None = None  # the next model cannot load now: the switch waits, nothing breaks
-        self.reencoded = 0
-        self._switching_to: str | None = None  # the catalog's switch_to, read at start and after each command
-        self.switch_progress: Progress | None = None  # over the whole re-encode of a switch
+        self.switch = SwitchRunner(library)  # a model switch under way: its re-encode and commit
         self.paused = False
         self.pending = 0
         self.progress = Progress()
@@ -266,11 +263,9 @@ class LibraryService:
         finally:
             self._stopping.set()
             self._fail_queued()
-            for indexer in (self._indexer, self._reindexer):
-                if indexer is not None:
-                    indexer.close()
-            if self._reindexer is not None:
-                self._reindexer.maybe_save(force=True)
+            if self._indexer is not None:
+                self._indexer.close()
+            self.switch.close()
             try:
                 self.lib.index.save()
             except Exception:
@@ -293,7 +288,7 @@ class LibraryService:
         for folder in self.reconciled.offline_folders:
             self._notice(f"{folder} is offline; its photos are hidden until it returns.")
         self._tracker.refresh_folders()
-        self._switching_to = self.lib.switching_to  # a switch that a restart interrupted resumes
+        self.switch.refresh()  # a switch that a restart interrupted resumes
         self._catalog_id = self._root_identity(str(self.lib.paths.catalog))
         self._after_change()
 
@@ -328,46 +323,24 @@ class LibraryService:
 
     def _can_reencode(self) -> bool:
         """A switch under way re-encodes once new photos are indexed (they come first) and nothing is paused."""
-        return (self.pending == 0 and not self.paused and self.switch_error is None and not self._stopping.is_set()
-                and self.clock() >= self._retry_at and self._switching_to is not None)
+        return (self.pending == 0 and not self.paused and self.switch.ready and not self._stopping.is_set()
+                and self.clock() >= self._retry_at)
 
     def _reencode(self) -> None:
         self._idle.clear()
-        target = self.lib.switching_to
+        self._batches = 0
         try:
-            if self._reindexer is None or self._reindexer.model != target:
-                encoder = self.lib.next_encoder()
-                encoder.load()
-                from .index import VectorIndex
-
-                self._reindexer = self.lib.make_indexer(
-                    encoder=encoder, index=VectorIndex(self.lib.paths.index_dir, target, self.lib.catalog),
-                    reencode=True)
-            if self.switch_progress is None:
-                self.switch_progress = Progress(started=self.clock(), now=self.clock())
-            self._batches = 0
-            p = self.switch_progress
-            before = p.indexed + p.reused
-            self._reindexer.process(should_stop=self._should_yield, on_progress=self._on_reencoded, progress=p)
-            self.reencoded += p.indexed + p.reused - before
-            if self._reindexer.remaining() == 0 and not self._stopping.is_set():
-                self._commit_switch()
+            if self.switch.run(self._should_yield, self._on_reencoded, self.clock):
+                self._indexer.close()
+                self._indexer = self.lib.make_indexer()
+                self._notice(f"The library now uses {self.lib.model_id}.")
+                self._emit(LiveEvent("model", message=self.lib.model_id))
         except ModelLoadError as e:  # offline now, say: the library keeps its model and the switch waits
-            self.switch_error = str(e)
-            self._notice(f"The switch to {target} waits: {e}")
+            self.switch.error = str(e)
+            self._notice(f"The switch to {self.switch.target} waits: {e}")
         except Exception as e:
             self._batch_failed(e, "Re-encoding error")
         self._after_change()
-
-    def _commit_switch(self) -> None:
-        reindexer, self._reindexer, self.switch_progress = self._reindexer, None, None
-        self._switching_to = None
-        reindexer.close()
-        self.lib.commit_switch(reindexer.index)
-        self._indexer.close()
-        self._indexer = self.lib.make_indexer()
-        self._notice(f"The library now uses {self.lib.model_id}.")
-        self._emit(LiveEvent("model", message=self.lib.model_id))
 
     def _on_reencoded(self, p: Progress) -> None:
         self._batches += 1
@@ -441,11 +414,7 @@ class LibraryService:
             self._indexer = self.lib.make_indexer()
             self.model_error = None
             self._emit(LiveEvent("model", message=self.lib.model_id))
-        self._switching_to = self.lib.switching_to
-        if self._reindexer is not None and self._reindexer.model != self._switching_to:  # cancelled, or another
-            self._reindexer.close()
-            self._reindexer = None
-        self.switch_error = None  # a new request (or any change) is worth another try
+        self.switch.refresh()  # started, redirected or cancelled; and after an error, worth another try
         folders = {r["path"]: r for r in self.lib.catalog.folders()}
         for path in folders_before - set(folders):
             if self._watcher is not None:
@@ -673,6 +642,6 @@ class LibraryService:
         p, r = self.progress, self.reconciled
         return {"indexed": p.indexed, "reused": p.reused, "unchanged": r.unchanged + p.unchanged,
                 "failed": r.failed + p.failed, "removed": self.purged, "seconds": round(time.monotonic() - t0, 3),
-                "reencoded": self.reencoded,
+                "reencoded": self.switch.reencoded,
                 "offline": r.offline_folders,
                 "stages": {k: round(v, 3) for k, v in (self._indexer.busy if self._indexer else {}).items()}}
