@@ -1,8 +1,9 @@
 """Which process holds the library: one lock file, one small state file, one private socket.
 
 A library has one writer process at a time: a `photoclip watch`, the app, or one `photoclip index` run.  It
-holds an exclusive lock on `live.lock` for its whole life (the OS drops the lock if it dies, so a crash never
-leaves the library locked) and writes `live.json` — its pid, what it is, whether it is paused, and where it
+holds an exclusive lock on `live.lock` for its whole life, through filelock (flock on Linux and macOS,
+msvcrt's byte lock on Windows; the OS drops it if the process dies, so a crash never leaves the library locked,
+and whether a holder lives is asked of the lock, never of a pid: on Windows os.kill(pid, 0) ends the process) and writes `live.json` — its pid, what it is, whether it is paused, and where it
 answers — only when that changes.  Everything here is cheap to import: the CLI reads it before deciding
 whether to talk to a running service or to open the library itself.
 """
@@ -14,27 +15,21 @@ import os
 import secrets
 import time
 
+from filelock import FileLock, Timeout
+
 from .fsutil import atomic_write_bytes
 from .paths import AppPaths
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
 
 
 class HolderError(Exception):
     """str(e) is one sentence for the user."""
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
+def _lock(paths: AppPaths) -> FileLock:
+    """The library's process lock, the same on every platform: never a soft lock (a file left by a crash would
+    lock the library for good), the file kept (removing it while others wait on it breaks flock's promise), and
+    released by whichever thread stops the service."""
+    return FileLock(paths.live_lock, timeout=0, thread_local=False, fallback_to_soft=False, preserve_lock_file=True)
 
 
 def current(paths: AppPaths) -> dict | None:
@@ -43,15 +38,15 @@ def current(paths: AppPaths) -> dict | None:
         state = json.loads(paths.live_state.read_text())
     except (OSError, ValueError):
         return None
-    if fcntl is not None:
-        try:
-            with open(paths.live_lock, "a+") as f:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(f, fcntl.LOCK_UN)
-                return None  # we could take the lock: nobody holds it (a stale state file)
-        except OSError:
-            return state
-    return state if _pid_alive(int(state.get("pid", -1))) else None
+    probe = _lock(paths)
+    try:
+        probe.acquire()
+    except Timeout:
+        return state  # someone holds the lock: it is alive
+    except OSError:
+        return state  # the lock cannot be tried: assume the state file is right rather than write beside it
+    probe.release()
+    return None  # we could take the lock: nobody holds it (a stale state file)
 
 
 def describe(state: dict) -> str:
@@ -82,20 +77,14 @@ class Holder:
         self._lock_file = None
 
     def acquire(self) -> "Holder":
-        if fcntl is not None:
-            f = open(self.paths.live_lock, "a+")
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                f.close()
-                other = current(self.paths)
-                raise HolderError(f"{describe(other).capitalize() if other else 'Another photoclip process'} "
-                                  "already holds this library; stop it first, or let it do the work.") from None
-            self._lock_file = f
-        else:  # pragma: no cover - Windows: a pid check instead of a lock
+        lock = _lock(self.paths)
+        try:
+            lock.acquire()
+        except Timeout:
             other = current(self.paths)
-            if other and other.get("pid") != os.getpid():
-                raise HolderError(f"{describe(other).capitalize()} already holds this library; stop it first.")
+            raise HolderError(f"{describe(other).capitalize() if other else 'Another photoclip process'} "
+                              "already holds this library; stop it first, or let it do the work.") from None
+        self._lock_file = lock
         self.update(pid=os.getpid(), kind=self.kind, paused=False, address=None, started=time.time())
         return self
 
@@ -112,5 +101,5 @@ class Holder:
         with contextlib.suppress(FileNotFoundError):
             self.paths.live_state.unlink()
         if self._lock_file is not None:
-            self._lock_file.close()
+            self._lock_file.release()
             self._lock_file = None

@@ -122,3 +122,29 @@ def test_a_folder_excluded_in_settings_is_left_out_of_the_next_scan(library, tmp
         assert library.status()["photos"] == 3
     finally:
         svc.stop()
+
+
+def test_whether_a_holder_lives_is_asked_of_the_lock_never_of_a_pid(library, monkeypatch):
+    """On Windows os.kill(pid, 0) sends CTRL_C_EVENT to that process; the holder never probes a pid: a state
+    file naming a live process (this one) but no lock is stale, and a second holder in any process is refused."""
+    import json
+
+    from photoclip import holder
+
+    def no_kill(*a):
+        raise AssertionError("os.kill was called")
+
+    monkeypatch.setattr(os, "kill", no_kill)
+    monkeypatch.setattr(holder, "fcntl", None, raising=False)  # as on Windows: no fcntl to lean on
+    library.paths.live_state.write_text(json.dumps({"pid": os.getpid(), "kind": "watch"}))
+    assert holder.current(library.paths) is None  # a live pid, but nobody holds the lock: stale
+    first = holder.Holder(library.paths, "watch").acquire()
+    try:
+        assert holder.current(library.paths)["pid"] == os.getpid()
+        with pytest.raises(holder.HolderError, match="already holds this library"):
+            holder.Holder(library.paths, "index").acquire()
+    finally:
+        first.release()
+    assert holder.current(library.paths) is None
+    again = holder.Holder(library.paths, "index").acquire()  # released: free for the next one
+    again.release()
