@@ -115,8 +115,9 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     taken = catalog.taken([r.id for r in results])
     if sort == "date":
         results.sort(key=lambda r: (taken.get(r.id) or "", r.path), reverse=True)
-    if not show_all:  # (_relevant already counts nothing as hidden when all were asked for)
-        hidden += max(0, len(hits) - limit)
+    # `hidden`: what the relevance cut-off left out that --all (the app's "Show N less relevant") would add
+    # within the same limit; relevant matches past the limit are not "less relevant" and are not counted.
+    hidden = min(hidden, max(0, limit - len(results)))
     return Answer(results, hidden, taken, warning)
 
 

@@ -148,3 +148,19 @@ def test_whether_a_holder_lives_is_asked_of_the_lock_never_of_a_pid(library, mon
     assert holder.current(library.paths) is None
     again = holder.Holder(library.paths, "index").acquire()  # released: free for the next one
     again.release()
+
+
+def test_hidden_counts_only_what_all_would_add(library, tmp_path):
+    """Issue 20, "honest answers": the hint "N less relevant not shown (--all shows them)" is true: --all with the
+    same limit shows exactly the shown results plus N more."""
+    draw_folder(tmp_path / "p", seed=19_008, count=60)
+    library.add_folders([str(tmp_path / "p")])
+    library.index_now()
+    for limit in (3, 20, 100):
+        cut = library.query("the night sky", limit)
+        everything = library.query("the night sky", limit, show_all=True)
+        assert everything.hidden == 0 and len(everything.results) == min(limit, 60)
+        if len(cut.results) == limit:  # all shown is relevant and the limit is reached: --all adds nothing
+            assert cut.hidden == 0
+        else:  # --all shows these and exactly `hidden` more
+            assert len(cut.results) + cut.hidden == len(everything.results)
