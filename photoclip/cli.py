@@ -75,6 +75,8 @@ class Session:
         holder = Holder(self.paths, "cli").acquire()
         try:
             yield
+            if self._lib is not None:
+                self._lib.index.save()  # under the lock: readers never save it
         finally:
             holder.release()
 

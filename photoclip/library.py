@@ -90,15 +90,10 @@ class Library:
                  threads: int | None = None, switch_model: bool = False, thorough_check: bool = False):
         self.paths = AppPaths.resolve(home).ensure()
         self.settings = Settings.load(self.paths.settings)
-        # A damaged catalog is kept aside and the newest good backup restored; `recovered` says so, once.
-        restored = None if holder.current(self.paths) else recovery.restore_missing(self.paths.catalog)
+        # A damaged catalog is kept aside and the newest good backup restored, a missing one restored (from the
+        # copy a service rescued, or a backup): `recovered` says so, once.  Only under the library's lock.
         reason = recovery.problem(self.paths.catalog, thorough=thorough_check)
-        other = holder.current(self.paths) if reason else None
-        if other is not None:  # never pull a catalog from under a live process
-            raise LibraryError(f"The catalog {self.paths.catalog} looks unusable ({reason}), but "
-                               f"{holder.describe(other)} has it open; stop it, then run photoclip again to "
-                               "restore the latest backup.")
-        self.recovered = recovery.recover(self.paths.catalog, reason) if reason else restored
+        self.recovered = self._repair(reason) if reason or not self.paths.catalog.exists() else None
         self.catalog = Catalog(self.paths.catalog)
         self.device = device or self.settings.device
         self.threads = threads or self.settings.threads
@@ -109,6 +104,24 @@ class Library:
         self.requested_switch = normalize_spec(requested) if switch_model and requested else None
         self._next_encoder: Encoder | None = None
         self._use_model(spec)
+
+    def _repair(self, reason: str | None) -> str | None:
+        """Recover a damaged catalog (`reason`) or restore a missing one, holding the library's lock, so no
+        reader ever changes files that a live process uses; one sentence for the user, or None."""
+        try:
+            lock = holder.Holder(self.paths, "cli").acquire()
+        except holder.HolderError:
+            other = holder.current(self.paths)
+            if reason:  # never pull a catalog from under a live process
+                raise LibraryError(f"The catalog {self.paths.catalog} looks unusable ({reason}), but "
+                                   f"{holder.describe(other) if other else 'another photoclip process'} has it "
+                                   "open; stop it, then run photoclip again to restore the latest backup.") from None
+            return None  # missing, and a live process holds the library: it knows best
+        try:
+            return recovery.recover(self.paths.catalog, reason) if reason else \
+                recovery.restore_missing(self.paths.catalog)
+        finally:
+            lock.release()
 
     def _use_model(self, spec: str) -> None:
         self.encoder = Encoder(spec, self.device, cache_dir=self.paths.models_dir, threads=self.threads)
@@ -305,8 +318,8 @@ class Library:
         return [{"path": p, "reason": r} for p, r in self.catalog.failures()]
 
     def close(self) -> None:
-        if self.catalog.may_write():
-            self.index.save()
+        """Close the catalog.  The index is saved only by whoever holds the library (the service when it stops,
+        an in-process CLI write under its lock): a reader that rebuilt it in memory leaves the files alone."""
         self.catalog.close()
 
     def __enter__(self) -> "Library":

@@ -235,8 +235,12 @@ def test_a_damaged_index_file_is_rebuilt_not_trusted(tmp_path, toy_spec, damage)
     assert r.returncode == 0, r.stderr
     assert {x["path"] for x in json.loads(r.stdout)["results"]} == set(truth)  # nothing silently dropped
     assert "rebuilding it from the catalog" in r.stderr and r.stderr.count("\n") == 1
-    again = run_cli("similar", sorted(truth)[0], "--json", home=home, env=env)  # repaired on disk
-    assert "rebuilding" not in again.stderr
+    again = run_cli("similar", sorted(truth)[0], "--json", home=home, env=env)  # a reader repairs in memory only
+    assert again.returncode == 0 and "rebuilding" in again.stderr
+    draw_folder(tmp_path / "more", seed=7302, count=2)
+    cli_json("index", tmp_path / "more", home=home, env=env)  # the service loads the index: it saves a good one
+    third = run_cli("similar", sorted(truth)[0], "--json", home=home, env=env)
+    assert "rebuilding" not in third.stderr
 
 
 def test_usage_errors_exit_2_with_one_line(tmp_path):

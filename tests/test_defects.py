@@ -164,3 +164,49 @@ def test_hidden_counts_only_what_all_would_add(library, tmp_path):
             assert cut.hidden == 0
         else:  # --all shows these and exactly `hidden` more
             assert len(cut.results) + cut.hidden == len(everything.results)
+
+
+def _home_files(home) -> dict:
+    """Every file under the library's home with its size and time.  SQLite's -shm file is left out: every reader
+    of a WAL database maps it and marks its reads there, by SQLite's design, and it holds no data."""
+    out = {}
+    for folder, _dirs, files in os.walk(home):
+        for f in files:
+            if not f.endswith("-shm"):
+                st = os.stat(os.path.join(folder, f))
+                out[os.path.join(folder, f)] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def test_readers_write_nothing_under_the_home_even_after_the_index_was_damaged(home, tmp_path, capsys):
+    """Issue 19 item 4: with no service running, read commands (and two at once after the index was damaged)
+    answer correctly and change no file under the library's home: only the service writes."""
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    from photoclip.cli import main
+
+    draw_folder(tmp_path / "p", seed=19_009, count=12)
+    assert main(["index", str(tmp_path / "p")]) == 0
+    assert main(["albums", "add", "Night", "--prompt", "the night sky"]) == 0
+    capsys.readouterr()
+    assert main(["search", "the night sky", "--json"]) == 0
+    expected = capsys.readouterr().out
+    before = _home_files(home)
+    some = sorted((tmp_path / "p").iterdir())[0]
+    for argv in (["status"], ["search", "the night sky"], ["similar", str(some)], ["albums", "list"],
+                 ["albums", "show", "Night"], ["folders", "list"], ["failures"], ["duplicates"]):
+        assert main([*argv, "--json"]) == 0, argv
+    assert _home_files(home) == before
+    graph = next((home / "data" / "index").glob("*.hnsw"))
+    graph.write_bytes(b"damaged" + graph.read_bytes()[7:])
+    before = _home_files(home)
+    readers = [subprocess.Popen([sys.executable, "-m", "photoclip", "search", "the night sky", "--json"], cwd=ROOT,
+                                env={**os.environ, "PHOTOCLIP_HOME": str(home)}, stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    outs = [r.communicate(timeout=300)[0] for r in readers]
+    assert [r.returncode for r in readers] == [0, 0]
+    assert outs == [expected, expected]  # both rebuilt the index in memory and answered as before
+    assert _home_files(home) == before  # and left the files to the service
