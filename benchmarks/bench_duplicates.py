@@ -133,17 +133,10 @@ def near_test(seed: int = 101, count: int = 160) -> dict:
     sys.path.insert(0, os.path.join(ROOT, "tools"))
     import toyworld
 
-    def near(a, b) -> bool:  # what duplicates.find asks of a candidate pair
-        if imageio.fingerprint_distance(imageio.fingerprint(a.convert("RGB")), imageio.fingerprint(b.convert("RGB"))) \
-                > duplicates.NEAR_LOOK:
-            return False
-        return imageio.structure_similarity(imageio.structure_source(a), imageio.structure_source(b)) \
-            >= duplicates.NEAR_STRUCTURE
-
     pics = [(img, pic) for img, pic in toyworld.draw_set(seed, count, sizes=((1024, 768), (768, 1024)))
             if pic.objects]
     t = time.perf_counter()
-    recall = {name: sum(near(img, make(img)) for img, _ in pics[:30]) / len(pics[:30])
+    recall = {name: sum(duplicates.looks_alike(img, make(img)) for img, _ in pics[:30]) / len(pics[:30])
               for name, make in toyworld.copy_kinds().items()}
     copies_s = time.perf_counter() - t
     by_scene: dict = {}
@@ -151,8 +144,8 @@ def near_test(seed: int = 101, count: int = 160) -> dict:
         by_scene.setdefault((pic.scene, img.size), []).append(img)
     others = [(a, b) for imgs in by_scene.values() for a, b in itertools.combinations(imgs[:8], 2)]
     bursts = [toyworld.panned(img, part) for img, pic in pics[:40] for part in (0.06, 0.1)]
-    false_others = sum(near(a, b) for a, b in others)
-    false_bursts = sum(near(a, b) for a, b in bursts)
+    false_others = sum(duplicates.looks_alike(a, b) for a, b in others)
+    false_bursts = sum(duplicates.looks_alike(a, b) for a, b in bursts)
     copies = 30 * len(recall)
     found = round(sum(recall.values()) * 30)
     return {"copy_pairs": copies, "recall": round(found / copies, 3),

@@ -74,6 +74,20 @@ class Group:
         return [c for c in self.photos if not c.best]
 
 
+def looks_alike(a, b) -> bool:
+    """The near test's last two witnesses on two decoded pictures: about the same colours, then every part of one
+    in the other.  What find() asks of a candidate pair (there with the stored fingerprints, all pairs at once);
+    the calibration test and bench_duplicates.py ask it of drawn pictures."""
+    if imageio.fingerprint_distance(imageio.fingerprint(a.convert("RGB")), imageio.fingerprint(b.convert("RGB"))) \
+            > NEAR_LOOK:
+        return False
+    return _same_structure(imageio.structure_source(a), imageio.structure_source(b))
+
+
+def _same_structure(la, lb) -> bool:
+    return imageio.structure_similarity(la, lb) >= NEAR_STRUCTURE
+
+
 def _read_structure(path: str):
     """The picture as imageio.structure_similarity compares it (None if it cannot be read now)."""
     try:
@@ -188,7 +202,7 @@ def _look_alike(facts: dict, labels: np.ndarray, sims: np.ndarray, ids: np.ndarr
             out.append((a, b))  # the same bytes: nothing to look at
             continue
         la, lb = look(a), look(b)
-        if la is not None and lb is not None and imageio.structure_similarity(la, lb) >= NEAR_STRUCTURE:
+        if la is not None and lb is not None and _same_structure(la, lb):
             out.append((a, b))
     return out
 

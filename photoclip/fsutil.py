@@ -48,11 +48,16 @@ def disk_full(error: BaseException, folder: str | os.PathLike) -> bool:
     if "disk is full" in text:
         return True
     if "disk i/o error" in text or "unable to open" in text:
-        try:
-            return shutil.disk_usage(folder).free < FULL_BELOW
-        except OSError:
-            return False
+        return has_room(folder) is False
     return False
+
+
+def has_room(folder: str | os.PathLike) -> bool | None:
+    """Whether the disk holding `folder` has more than FULL_BELOW bytes free (None when that cannot be told)."""
+    try:
+        return shutil.disk_usage(folder).free >= FULL_BELOW
+    except OSError:
+        return None
 
 
 def full_disk_message(folder: str | os.PathLike) -> str:

@@ -27,6 +27,7 @@ from .encoder import ModelLoadError
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
 from .modelspec import mismatch_message, normalize_spec
+from .fsutil import has_room
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
 
@@ -450,7 +451,7 @@ class LibraryService:
             if self._catalog_gone():
                 return changed
             changed |= self._check_folders()
-            if self._rescan_when_room and self._disk_has_room():
+            if self._rescan_when_room and has_room(self.lib.paths.data):
                 self._rescan_when_room = False
                 changed |= self._rescan("The disk has room again; photoclip rescanned the folders.")
             self._next_folder_check = now + FOLDER_CHECK_S
@@ -520,16 +521,6 @@ class LibraryService:
             self._spell = None
             self._idle.set()
         self._emit(LiveEvent("idle", pending=self.pending))
-
-    def _disk_has_room(self) -> bool:
-        import shutil
-
-        from .fsutil import FULL_BELOW
-
-        try:
-            return shutil.disk_usage(self.lib.paths.data).free >= FULL_BELOW
-        except OSError:
-            return False
 
     def _catalog_gone(self) -> bool:
         """The catalog file was deleted (or replaced) under the running service: every write would go to a file

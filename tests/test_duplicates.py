@@ -94,15 +94,6 @@ def test_libraries_indexed_before_fingerprints_read_them_from_the_files(library,
     assert 0 < len(set(read)) < len(originals)  # only the candidates' files are read, not the whole library
 
 
-def near(a, b) -> bool:
-    """The near test of duplicates.py on two pictures: colour fingerprints, then the finer look."""
-    if imageio.fingerprint_distance(imageio.fingerprint(a.convert("RGB")), imageio.fingerprint(b.convert("RGB"))) \
-            > duplicates.NEAR_LOOK:
-        return False
-    return imageio.structure_similarity(imageio.structure_source(a), imageio.structure_source(b)) \
-        >= duplicates.NEAR_STRUCTURE
-
-
 def test_the_near_test_finds_copies_and_rejects_other_shots_and_bursts():
     """Calibration on generated pairs: every kind of copy people make matches; another shot of the same scene
     (same scene and size, different picture) and burst frames panned 6% or more never do."""
@@ -112,15 +103,15 @@ def test_the_near_test_finds_copies_and_rejects_other_shots_and_bursts():
 
     pics = [(img, pic) for img, pic in toyworld.draw_set(7, 60, sizes=((640, 480), (480, 640))) if pic.objects]
     for name, make in toyworld.copy_kinds().items():
-        missed = [pic for img, pic in pics[:12] if not near(img, make(img))]
+        missed = [pic for img, pic in pics[:12] if not duplicates.looks_alike(img, make(img))]
         assert not missed, (name, missed)
     by_scene = {}
     for img, pic in pics:
         by_scene.setdefault((pic.scene, img.size), []).append(img)
     others = [(a, b) for imgs in by_scene.values() for a, b in itertools.combinations(imgs[:6], 2)]
-    assert len(others) > 40 and not any(near(a, b) for a, b in others)
+    assert len(others) > 40 and not any(duplicates.looks_alike(a, b) for a, b in others)
     for part in (0.06, 0.1):
-        assert not any(near(*toyworld.panned(img, part)) for img, _ in pics[:20]), part
+        assert not any(duplicates.looks_alike(*toyworld.panned(img, part)) for img, _ in pics[:20]), part
 
 
 def draw_folder_images(seed):
