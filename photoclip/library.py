@@ -43,48 +43,6 @@ def resolve_model(stored: str | None, requested: str | None, fallback: str | Non
     raise ModelMismatch(mismatch_message(stored, requested))
 
 
-def _unchanged(facts: dict) -> str | None:
-    """Why the file is no longer what was listed ({"path", "size", "mtime_ns", "hash"}), or None."""
-    from . import imageio
-
-    path = facts["path"]
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "it is gone"
-    if st.st_size != facts.get("size") or st.st_mtime_ns != facts.get("mtime_ns"):
-        return "it changed since it was listed"
-    try:
-        f, _st = imageio.open_readonly(path)
-        with f:
-            digest = imageio.file_hash(f)
-    except imageio.PhotoError as e:
-        return f"it cannot be read now ({e})"
-    return None if digest == facts.get("hash") else "its content changed since it was listed"
-
-
-def safe_to_trash(extra: dict, keep: dict | None, going: set[str]) -> str | None:
-    """Why an extra must stay (one clause), or None when it may go: it is still what was listed, and its kept
-    copy still exists, is still what was listed, is another file, and is not being trashed too."""
-    if not isinstance(keep, dict) or not isinstance(keep.get("path"), str):
-        return "no kept copy was named for it"
-    if keep["path"] in going:
-        return "its kept copy is in the same request"
-    why = _unchanged(extra)
-    if why:
-        return why
-    why = _unchanged(keep)
-    if why:
-        return f"the copy to keep, {keep['path']}, is no longer there as listed ({why})"
-    try:
-        if os.path.samefile(extra["path"], keep["path"]) or os.path.realpath(keep["path"]) == \
-                os.path.realpath(extra["path"]):
-            return "it is the same file as the copy to keep"
-    except OSError as e:
-        return f"it cannot be compared with the copy to keep ({e.strerror or e})"
-    return None
-
-
 class Library:
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None, device: str | None = None,
                  threads: int | None = None, switch_model: bool = False, thorough_check: bool = False):
@@ -274,7 +232,7 @@ class Library:
             path = item.get("path")
             photo = self.catalog.photo_by_path(path) if isinstance(path, str) else None
             reason = ("not a photo in this library" if photo is None
-                      else safe_to_trash(item, item.get("keep"), going))
+                      else duplicates_mod.safe_to_trash(item, item.get("keep"), going))
             if reason:
                 failed.append({"path": path, "reason": reason})
                 continue
