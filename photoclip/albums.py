@@ -38,19 +38,15 @@ from . import imageio
 from .catalog import Catalog
 from .encoder import Encoder
 from .scanner import is_within
+from . import scoring
+from .errors import PhotoclipError
+from .scoring import (SIGMOID_LOGIT_RANGE, SIGMOID_THRESHOLD_RANGE, THRESHOLD_RANGE,  # noqa: F401 - re-exported
+                      calibrated_threshold, log_odds_split, logit, otsu_threshold)
 
 log = logging.getLogger(__name__)
 
 FEEDBACK_WEIGHT = 4.0  # how far one marked photo moves a look-alike's log-odds
 FEEDBACK_SHARPNESS = 8.0  # how fast that pull fades with image-image distance
-THRESHOLD_RANGE = (0.3, 0.9)
-# A sigmoid model's probabilities are absolute and a true match often scores far below 0.5 (SigLIP trains with
-# a large negative bias), so its scores are split in log-odds, where matches and the rest are two humps, and
-# the automatic threshold may go as low as sigmoid(-8).
-SIGMOID_LOGIT_RANGE = (-8.0, 2.2)
-SIGMOID_THRESHOLD_RANGE = tuple(float(1 / (1 + np.exp(-z))) for z in SIGMOID_LOGIT_RANGE)
-
-
 def _data() -> dict:
     return json.loads(resources.files("photoclip.data").joinpath("albums.json").read_text())
 
@@ -94,7 +90,7 @@ def ensemble(encoder: Encoder, names: Sequence[str], templates: Sequence) -> np.
     return emb / np.linalg.norm(emb, axis=1, keepdims=True)
 
 
-class AlbumError(Exception):
+class AlbumError(PhotoclipError):
     """str(e) is one sentence for the user."""
 
 
@@ -115,46 +111,6 @@ class Album:
         return self.calibrated if self.calibrated is not None else 0.5
 
 
-def calibrated_threshold(scores: np.ndarray, sigmoid: bool = False) -> float:
-    """The automatic threshold for a library's scores: Otsu's gap, kept within THRESHOLD_RANGE; for a sigmoid
-    model the gap is found in log-odds and kept within SIGMOID_LOGIT_RANGE."""
-    if sigmoid:
-        return float(1 / (1 + np.exp(-log_odds_split(logit(scores)))))
-    lo, hi = THRESHOLD_RANGE
-    return min(hi, max(lo, otsu_threshold(scores)))
-
-
-def log_odds_split(z: np.ndarray) -> float:
-    """Where a sigmoid model's matches part from the rest, in log-odds (two humps there): Otsu's gap over the
-    values' own range, kept within SIGMOID_LOGIT_RANGE.  Album thresholds and the search cut-off both use it."""
-    lo, hi = SIGMOID_LOGIT_RANGE
-    return min(hi, max(lo, otsu_threshold(z, value_range=(z.min(), z.max()))))
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, np.float64), 1e-9, 1 - 1e-9)
-    return np.log(p / (1 - p))
-
-
-def otsu_threshold(scores: np.ndarray, bins: int = 100, value_range: tuple[float, float] = (0.0, 1.0)) -> float:
-    """The split of value_range that best separates the scores into two groups (Otsu, 1979)."""
-    if len(scores) < 2:
-        return 0.5 if value_range == (0.0, 1.0) else float(np.mean(value_range))
-    if value_range[1] <= value_range[0]:
-        return float(value_range[0])
-    hist, edges = np.histogram(scores, bins=bins, range=value_range)
-    centers = (edges[:-1] + edges[1:]) / 2
-    w0 = np.cumsum(hist)
-    w1 = w0[-1] - w0
-    m0 = np.cumsum(hist * centers)
-    mu0 = np.divide(m0, w0, out=np.zeros_like(m0, dtype=float), where=w0 > 0)
-    mu1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0, dtype=float), where=w1 > 0)
-    between = w0 * w1 * (mu0 - mu1) ** 2
-    # Every cut inside an empty gap scores the same: take the middle of the best plateau, the widest margin.
-    best = np.flatnonzero(between >= between.max() * (1 - 1e-9))
-    return float((edges[1:][best[0]] + edges[1:][best[-1]]) / 2)
-
-
 class Albums:
     """Album logic over the catalog.  Writes (create, edit, remove, mark, retag, tag_photos) run on the
     library service's worker when one runs; reads (scores, members, counts) run anywhere."""
@@ -163,7 +119,6 @@ class Albums:
         self.catalog = catalog
         self.encoder = encoder
         self.clock = clock
-        self._background = _data()["background"]
         self._texts: dict[tuple[str, str, str], np.ndarray] = {}  # computed where the catalog may not be written
 
     @property
@@ -242,7 +197,7 @@ class Albums:
         return self.encoder.logit_bias is not None
 
     def _classes(self, album: Album) -> tuple[np.ndarray, int]:
-        texts = [*album.prompts, *album.negatives, *([] if self.sigmoid else self._background)]
+        texts = [*album.prompts, *album.negatives, *([] if self.sigmoid else scoring.BACKGROUND)]
         return self.class_embeddings(texts, album.templates), len(album.prompts)
 
     def _feedback(self, album: Album) -> tuple[dict[int, bool], np.ndarray, np.ndarray]:
@@ -256,16 +211,13 @@ class Albums:
         if len(vectors) == 0:
             return np.zeros(0, dtype=np.float32)
         classes, n_pos = self._classes(album)
-        if self.sigmoid:
-            n_neg = len(album.negatives)
-            p = self.encoder.match_probability(vectors @ classes[:n_pos].T).max(axis=1)
-            if n_neg:
-                p = p * (1.0 - self.encoder.match_probability(vectors @ classes[n_pos:n_pos + n_neg].T).max(axis=1))
-        else:
-            logits = self.encoder.logit_scale * (vectors @ classes.T)
-            logits -= logits.max(axis=1, keepdims=True)
-            e = np.exp(logits)
-            p = e[:, :n_pos].sum(axis=1) / e.sum(axis=1)
+        sims = vectors @ classes.T
+        n_neg = len(album.negatives)
+        p_pos, p_neg = scoring.zero_shot(self.encoder, sims[:, :n_pos], sims[:, n_pos:n_pos + n_neg],
+                                         None if self.sigmoid else sims[:, n_pos + n_neg:])
+        # Softmax: the prompts' share against negatives and background; sigmoid: a prompt matches and no
+        # negative does.
+        p = p_pos * (1.0 - p_neg) if self.sigmoid else p_pos
         _, fb_vecs, signs = feedback if feedback is not None else self._feedback(album)
         if len(signs):
             p = np.clip(p, 1e-6, 1 - 1e-6)

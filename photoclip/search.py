@@ -10,9 +10,11 @@ from . import imageio
 from .catalog import Catalog
 from .encoder import Encoder
 from .index import VectorIndex
+from . import scoring
+from .errors import PhotoclipError
 
 
-class SearchError(Exception):
+class SearchError(PhotoclipError):
     """A search that cannot be answered as written; str(e) is one sentence for the user (exit status 2, like
     every error in the search language)."""
     usage = True
@@ -69,9 +71,6 @@ def similar(catalog: Catalog, index: VectorIndex, encoder: Encoder, path: str, l
 # -- the search box: words, negatives, examples, filters, a relevance cut-off, date order ---------------
 CANDIDATES = 1000  # how deep a ranked search looks before the cut-off (and the "less relevant" rest)
 EXACT_FILTERED = 20_000  # a filter that keeps fewer photos than this is searched exactly, not through the graph
-BACKGROUND = ("a photo", "a picture", "an image", "a photo of something", "a photo of a place",
-              "a photo of an object", "a snapshot")
-CUTOFF_RANGE = (0.2, 0.5)
 
 
 @dataclass
@@ -82,7 +81,8 @@ class Answer:
     warning: str | None = None  # words the model cannot read (models.language_warning)
 
     def as_json(self) -> dict:
-        out = {"results": [{"path": r.path, "score": r.score, "taken": self.taken.get(r.id)} for r in self.results],
+        out = {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": self.taken.get(r.id)}
+                           for r in self.results],
                "hidden": self.hidden}
         if self.warning:
             out["warning"] = self.warning
@@ -152,46 +152,28 @@ def _candidates(catalog, index, vector, allowed, k, exclude) -> list[tuple[int, 
 def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, float]], int]:
     """Push out what the negatives name, then cut off what does not clearly match (unless show_all).
 
-    Each candidate is scored as in CLIP's zero-shot classification: a softmax (the model's logit scale) over
-    the query, each negative and a few generic prompts ("a photo", ...).  A photo that a negative explains
+    Each candidate is scored as in CLIP's zero-shot classification (scoring.py, as albums are): a softmax (the
+    model's logit scale) over the query, each negative and the generic BACKGROUND prompts ("a photo", ...).  A photo that a negative explains
     better than the query leaves the results.  The cut-off is that probability: the photos the query
     explains clearly better than generic prompts stay; the threshold is the gap in this query's own score
     distribution (Otsu), kept within CUTOFF_RANGE.  Queries of example photos alone have no text to weigh
     against generic prompts, so they are not cut off."""
     if not hits:
         return [], 0
-    sigmoid = encoder.logit_bias is not None  # SigLIP: each text's own probability, no background needed
-    texts = list(q.negatives) + (list(BACKGROUND) if q.text and not sigmoid else [])
-    if not texts and not (sigmoid and q.text):
+    sigmoid = scoring.is_sigmoid(encoder)
+    if not q.negatives and not q.text:
         return hits, 0
     found, mat = catalog.vectors_for(encoder.model_id, [i for i, _ in hits])
     row = {int(i): n for n, i in enumerate(found)}
     hits = [h for h in hits if h[0] in row]
     mat = mat[[row[i] for i, _ in hits]]
-    cos = np.array([s for _, s in hits], dtype=np.float32)
-    others = mat @ encoder.encode_texts(texts).T if texts else np.zeros((len(hits), 0), np.float32)
-    if sigmoid:
-        p_query = encoder.match_probability(cos)
-        p_neg = encoder.match_probability(others).max(axis=1) if q.negatives else np.zeros(len(hits))
-    else:
-        logits = encoder.logit_scale * np.column_stack([cos, others])
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        p = e / e.sum(axis=1, keepdims=True)
-        p_query, p_neg = p[:, 0], p[:, 1:1 + len(q.negatives)].sum(axis=1)
+    cos = np.array([[s] for _, s in hits], dtype=np.float32)
+    neg = mat @ encoder.encode_texts(q.negatives).T if q.negatives else np.zeros((len(hits), 0), np.float32)
+    background = mat @ scoring.background_texts(encoder).T if q.text and not sigmoid else None
+    p_query, p_neg = scoring.zero_shot(encoder, cos, neg, background)
     keep = p_neg <= p_query if q.negatives else np.ones(len(hits), bool)
     if q.text and not show_all:
-        from .albums import otsu_threshold
-
-        if sigmoid:  # the gap in log-odds, as an album's threshold
-            from .albums import SIGMOID_LOGIT_RANGE, log_odds_split, logit
-
-            z = logit(p_query)
-            cut = log_odds_split(z[keep]) if keep.sum() > 1 else SIGMOID_LOGIT_RANGE[0]
-            relevant = keep & (z >= cut)
-        else:
-            lo, hi = CUTOFF_RANGE
-            cut = min(hi, max(lo, otsu_threshold(p_query[keep]))) if keep.sum() > 1 else lo
-            relevant = keep & (p_query >= cut)
+        relevant = keep.copy()
+        relevant[keep] = scoring.relevance_cut(p_query[keep], sigmoid)[0]
         return [h for h, k in zip(hits, relevant) if k], int((keep & ~relevant).sum())
     return [h for h, k in zip(hits, keep) if k], 0
