@@ -1,7 +1,10 @@
 """Shared test helpers: draw toy-world photo folders, run the real CLI."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -31,16 +34,61 @@ def draw_folder(folder: Path, seed: int, count: int, sizes=((160, 120), (120, 15
     return out
 
 
-def run_cli(*args, home=None, check=True, env=None, timeout=300) -> subprocess.CompletedProcess:
-    e = dict(os.environ)
-    if home is not None:
-        e["PHOTOCLIP_HOME"] = str(home)
+# Commands that run until stopped, or build a window of their own, always get a process of their own.
+OWN_PROCESS = {"watch", "gui", "--self-test"}
+
+
+def run_cli(*args, home=None, check=True, env=None, timeout=300, process=False) -> subprocess.CompletedProcess:
+    """`photoclip ARGS`: in this process through cli.main(argv) (the same parser, commands, output and exit
+    status, without a Python start and a PyTorch import per command), or with process=True as a real
+    `python -m photoclip` (what tests of imports, signals and concurrency need).  PHOTOCLIP_TEST_PROCESSES=1
+    runs every command in its own process."""
+    e = {} if home is None else {"PHOTOCLIP_HOME": str(home)}
     e.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "photoclip", *map(str, args)], capture_output=True, text=True,
-                          env=e, timeout=timeout)
+    args = [str(a) for a in args]
+    if process or os.environ.get("PHOTOCLIP_TEST_PROCESSES") == "1" or OWN_PROCESS & set(args):
+        proc = subprocess.run([sys.executable, "-m", "photoclip", *args], capture_output=True, text=True,
+                              env={**os.environ, **e}, timeout=timeout)
+    else:
+        proc = _in_process(args, e)
     if check and proc.returncode != 0:
-        raise AssertionError(f"photoclip {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+        raise AssertionError(f"photoclip {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+def _in_process(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    from photoclip import cli
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    out, err = io.BytesIO(), io.BytesIO()
+    # What a terminal's streams would be: UTF-8 text over bytes (the CLI reconfigures stdout's error handler).
+    stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace", write_through=True)
+    # Logging as in a fresh process: main()'s basicConfig sets up the root logger on this stderr, for this call.
+    root, ours = logging.getLogger(), logging.getLogger("photoclip")
+    saved_logging = root.handlers[:], root.level, ours.level
+    root.handlers = []
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = cli.main(args)
+            except SystemExit as ex:  # argparse's usage errors, --help and --version
+                code = ex.code if isinstance(ex.code, int) else (0 if ex.code is None else 1)
+    finally:
+        root.handlers, _ = saved_logging[0], [h.close() for h in root.handlers]
+        root.setLevel(saved_logging[1])
+        ours.setLevel(saved_logging[2])
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        stdout.flush()
+        stderr.flush()
+    return subprocess.CompletedProcess(["photoclip", *args], code,
+                                       out.getvalue().decode("utf-8", "surrogateescape"),
+                                       err.getvalue().decode("utf-8", "surrogateescape"))
 
 
 def cli_json(*args, home=None, **kw) -> dict:
