@@ -26,6 +26,7 @@ import numpy as np
 
 from .fsutil import disk_full, full_disk_message
 from .paths import make_private
+from .errors import PhotoclipError
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ def _photo(row) -> Photo:
     return p
 
 
-class CatalogError(Exception):
+class CatalogError(PhotoclipError):
     """str(e) is one sentence for the user."""
 
 
@@ -741,6 +742,18 @@ class Catalog:
                           f"FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? WHERE {VISIBLE}",
                           (model,))
         return [(r[0], from_db(r[1]), *r[2:]) for r in rows]
+
+    def photo_facts(self, ids: Iterable[int]) -> dict[int, dict]:
+        """What an event says about each photo, whatever its status: path, date taken, failure reason and the
+        smart albums it is in (by name)."""
+        ids = list(ids)
+        facts = {r[0]: {"path": from_db(r[1]), "taken": r[2], "reason": r[3], "albums": []}
+                 for r in self._rows_for_ids(f"SELECT p.id, p.path, {TAKEN}, p.reason FROM photos p "
+                                             f"WHERE p.id IN ({{ids}})", ids)}
+        for r in self._rows_for_ids("SELECT m.photo_id, a.name FROM album_members m JOIN albums a ON "
+                                    "a.id=m.album_id WHERE m.photo_id IN ({ids}) ORDER BY a.name", ids):
+            facts[r[0]]["albums"].append(r[1])
+        return facts
 
     def taken(self, ids: Iterable[int]) -> dict[int, str | None]:
         """The date each photo was taken (EXIF, else its modification time), ISO 8601."""

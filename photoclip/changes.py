@@ -26,7 +26,13 @@ class ChangeTracker:
         self.clock = clock
         self.settling: dict[str, tuple[float, tuple | None]] = {}  # path -> (last event time, last stat)
         self.folders: list[dict] = []
+        # (kind, photo id, old path) for the service's events, as in Indexer.journal; None keeps none.
+        self.journal: list[tuple[str, int, str | None]] | None = None
         self.refresh_folders()
+
+    def _note(self, kind: str, ids, old: str | None = None) -> None:
+        if self.journal is not None:
+            self.journal += [(kind, i, old) for i in ids]
 
     def refresh_folders(self) -> None:
         """The folder list lives in memory, so events and checks never ask the catalog for it."""
@@ -79,6 +85,7 @@ class ChangeTracker:
             return False
         self.lib.catalog.mark_missing(ids)
         self.lib.index.remove(ids)  # gone from results at once; purged after the grace period
+        self._note("removed", ids)
         return True
 
     def _moved(self, ev: RawEvent) -> bool:
@@ -89,6 +96,9 @@ class ChangeTracker:
             return self._deleted(ev.path, src_owner) if src_owner else False
         if ev.is_dir:
             n = cat.rename_prefix(ev.path, ev.dest, dst_owner["id"]) if src_owner else 0
+            if n and self.journal is not None:
+                for photo_id, path in cat.paths_for(cat.ids_under(ev.dest)).items():
+                    self._note("moved", [photo_id], ev.path + path[len(ev.dest):])
             self.forget_under(ev.path)
             self.settle_tree(ev.dest)  # anything not known yet (moved in from outside) gets indexed
             return n > 0
@@ -100,6 +110,8 @@ class ChangeTracker:
             return self._deleted(ev.path, src_owner)
         cat.move_photo(photo.id, ev.dest, dst_owner["id"])
         self.settling.pop(ev.path, None)
+        if photo.status == "indexed":  # a queued photo is news when it is indexed, under its new name
+            self._note("moved", [photo.id], ev.path)
         return True
 
     def apply_settled(self) -> int:
@@ -135,7 +147,9 @@ class ChangeTracker:
                 if row and row.size == size and row.mtime_ns == mtime and row.status != MISSING:
                     continue
                 if entry.reason:
-                    self.lib.index.remove([cat.record_failure(owner["id"], path, size, mtime, entry.reason)])
+                    failed = cat.record_failure(owner["id"], path, size, mtime, entry.reason)
+                    self.lib.index.remove([failed])
+                    self._note("failed", [failed])
                 else:
                     cat.upsert_pending(owner["id"], path, size, mtime, priority=1)  # new photos first
                 changed += 1

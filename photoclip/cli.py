@@ -23,25 +23,23 @@ from . import __version__
 
 log = logging.getLogger("photoclip")
 
-# What a running service can answer for us; everything else runs in this process.
-REMOTE_OPS = {"search", "similar", "status", "failures", "folders_list", "albums_list", "albums_show",
-              "duplicates", "folders_add", "folders_remove", "albums_add", "albums_edit", "albums_mark", "albums_remove",
-              "pause", "resume"}
 # Commands that start a library service check the whole catalog file first (SQLite's quick_check).
 THOROUGH = {"index", "watch", "gui"}
 
 
 class Session:
-    """One command's way to the library: the running service's socket, or the library opened here."""
+    """One command's way to the library: a client (client.py) of the running service's socket, or of the
+    library opened in this process when no service runs."""
 
     def __init__(self, args):
+        from .client import LocalClient
         from .modelspec import MODEL_ENV, normalize_spec
         from .paths import AppPaths
 
         self.args = args
         home = getattr(args, "home", None)
         if home is not None and not str(home).strip():
-            from .ops import UsageError
+            from .errors import UsageError
 
             raise UsageError("--home needs a folder; an empty value would silently use the per-user folders.")
         self.paths = AppPaths.resolve(home)
@@ -49,56 +47,52 @@ class Session:
         # Resolved here: a relative local-dir: is relative to this terminal, not to a running service's folder.
         self.requested_model = normalize_spec(requested) if requested else None
         self.switch = getattr(args, "switch_model", False)
-        self._lib = None
+        self.local = LocalClient(self._open_library, self.paths)
+
+    def _open_library(self):
+        from .library import Library
+
+        lib = Library(home=getattr(self.args, "home", None), model=getattr(self.args, "model", None),
+                      device=getattr(self.args, "device", None), threads=getattr(self.args, "threads", None),
+                      switch_model=self.switch, thorough_check=self.args.command in THOROUGH)
+        if lib.recovered:
+            print(f"photoclip: {lib.recovered}", file=sys.stderr)
+        wanted = lib.requested_switch
+        if lib.switch_is_news(wanted):
+            self.local._lib = lib
+            with self.local.writing():  # loads the model and encodes a first batch, or changes nothing
+                d = lib.switch_model(wanted)
+            print(switch_message(d), file=sys.stderr)
+        return lib
 
     def library(self):
-        if self._lib is None:
-            from .library import Library
+        """The library opened in this process (commands that run the service themselves: index, watch, gui)."""
+        return self.local.library()
 
-            self._lib = Library(home=getattr(self.args, "home", None), model=getattr(self.args, "model", None),
-                                device=getattr(self.args, "device", None), threads=getattr(self.args, "threads", None),
-                                switch_model=self.switch, thorough_check=self.args.command in THOROUGH)
-            if self._lib.recovered:
-                print(f"photoclip: {self._lib.recovered}", file=sys.stderr)
-            wanted = self._lib.requested_switch
-            if self._lib.switch_is_news(wanted):
-                with self.writing():  # loads the model and encodes a first batch, or changes nothing
-                    d = self._lib.switch_model(wanted)
-                print(switch_message(d), file=sys.stderr)
-        return self._lib
+    def client(self):
+        """The running service's client, or the in-process one."""
+        from .client import SocketClient
+        from .holder import current
 
-    @contextlib.contextmanager
-    def writing(self):
-        """Hold the library for an in-process write, so no service starts in the middle of it."""
-        from .holder import Holder
-
-        holder = Holder(self.paths, "cli").acquire()
-        try:
-            yield
-            if self._lib is not None:
-                self._lib.index.save()  # under the lock: readers never save it
-        finally:
-            holder.release()
+        state = current(self.paths)
+        if state is not None and state.get("address"):
+            return SocketClient(self.paths, self.requested_model, self.switch)
+        return self.local
 
     def call(self, op: str, **params) -> dict:
-        from . import ipc, ops
+        from .client import SocketClient
+        from .errors import ServiceStopped
 
-        if op in REMOTE_OPS:
-            data = ipc.call(self.paths, op, params, model=self.requested_model, switch_model=self.switch)
-            if data is not None:
-                return data
-        if op in ("pause", "resume"):
-            raise ops.ServiceStopped("No photoclip watch or window is running for this library; "
-                                     "start one with: photoclip watch")
-        lib = self.library()
-        if op in ops.WRITES:
-            with self.writing():
-                return ops.WRITES[op](lib, **params)
-        return ops.READS[op](lib, **params)
+        client = self.client()
+        if isinstance(client, SocketClient):
+            try:
+                return client.query(op, **params)
+            except ServiceStopped:  # it stopped between our look and our request: answer here
+                client = self.local
+        return client.query(op, **params)
 
     def close(self) -> None:
-        if self._lib is not None:
-            self._lib.close()
+        self.local.close()
 
 
 def switch_message(d: dict) -> str:
@@ -302,7 +296,7 @@ def cmd_albums(args, s: Session) -> None:
         d = s.call("albums_remove", name=args.name)
         _emit(args, d, f"removed album {d['removed']}")
     elif sub == "export":
-        d = s.library().albums.export(args.name, args.dest, "copy" if args.copy else "symlink")
+        d = s.call("albums_export", name=args.name, dest=_abs(args.dest), how="copy" if args.copy else "symlink")
         _emit(args, d, f"exported {len(d['exported'])} photos to {os.path.abspath(args.dest)}"
                        f" ({d['unchanged']} already there)")
         for skip in d["skipped"]:
@@ -319,6 +313,54 @@ def cmd_albums(args, s: Session) -> None:
 def cmd_pause(args, s: Session) -> None:
     d = s.call(args.command)
     _emit(args, d, "indexing paused" if d["paused"] else "indexing resumed")
+
+
+def event_text(ev: dict) -> str | None:
+    """One line for a person watching `photoclip events` (None: nothing worth a line)."""
+    kind = ev.get("event")
+    if kind in ("indexed", "moved"):
+        albums = f"  [{', '.join(ev['albums'])}]" if ev.get("albums") else ""
+        source = f" (from {printable(ev['from'])})" if kind == "moved" and ev.get("from") else ""
+        return f"{kind} {printable(ev['path'])}{source}{albums}"
+    if kind == "removed":
+        return f"removed {printable(ev['path'])}"
+    if kind == "failed":
+        return f"failed {printable(ev['path'])}: {ev['reason']}"
+    if kind == "albums":
+        return "albums: " + (", ".join(f"{a['name']} {a['count']}" for a in ev["albums"]) or "none")
+    if kind == "folders":
+        return "folders: " + (", ".join(printable(f["path"]) + ("" if f["online"] else " (offline)")
+                                        for f in ev["folders"]) or "none")
+    if kind == "progress":
+        return f"{'re-encoded' if ev['reencode'] else 'indexed'} {ev['done']}/{ev['total']} ({ev['rate']:.1f} photos/s)"
+    if kind in ("notice", "error"):
+        return ev["message"]
+    if kind == "model":
+        return f"the library now uses {ev['model']}"
+    if kind == "overflow":
+        return f"missed {ev['dropped']} events (this terminal read too slowly)"
+    if kind in ("paused", "resumed", "stopped"):
+        return {"paused": "indexing paused", "resumed": "indexing resumed", "stopped": "the service stopped"}[kind]
+    if kind == "idle":
+        return "library is current"
+    return None
+
+
+def cmd_events(args, s: Session) -> int:
+    """Stream the running service's events until Ctrl+C (exit 0) or until the service stops (exit 0)."""
+    stream = s.client().events()
+    try:
+        for ev in stream:
+            line = json.dumps(ev, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8") \
+                if args.json else event_text(ev)
+            if line is not None:
+                print(line, flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            stream.close()
+    return 0
 
 
 def cmd_watch(args, s: Session) -> None:
@@ -508,6 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="names and prompts in English (default) or Chinese (for a multilingual model)")
 
     add("watch", cmd_watch, "keep the library current: watch folders and index in the background")
+    add("events", cmd_events, "print what the running watch (or window) does, as it happens, until Ctrl+C "
+                               "(--json: one JSON object per line)")
     add("pause", cmd_pause, "pause the running watch's (or window's) indexing")
     add("resume", cmd_pause, "resume the running watch's (or window's) indexing")
     g = add("gui", cmd_gui, "open the desktop app", parents=[common])
@@ -542,16 +586,15 @@ def main(argv: list[str] | None = None) -> int:
         args.json = False
     # Names that are not valid UTF-8 reach the terminal as the bytes they are, like ls prints them.
     sys.stdout.reconfigure(errors="surrogateescape")
-    from . import ipc, ops
+    from .errors import PhotoclipError
 
-    errors = ops.user_errors() + (ipc.ServiceUnavailable, ipc.RemoteError)
     session = None
     try:
         session = Session(args)
         status = args.func(args, session)
-    except errors as e:
+    except PhotoclipError as e:
         print(f"photoclip: {e}", file=sys.stderr)
-        return 2 if isinstance(e, ops.UsageError) or getattr(e, "usage", False) else 1
+        return e.exit_code
     except KeyboardInterrupt:
         print("photoclip: interrupted", file=sys.stderr)
         return 130

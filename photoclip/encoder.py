@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .modelspec import DEFAULT_MODEL, MODEL_ENV, normalize_spec, parse_spec  # noqa: F401 - re-exported
+from .errors import PhotoclipError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ OFFLINE_HINT = ("To work offline, put a model folder (open_clip_config.json and 
                 "on this machine and run with --model local-dir:/path/to/folder.")
 
 
-class ModelLoadError(Exception):
+class ModelLoadError(PhotoclipError):
     """The model could not be loaded; str(e) is one sentence for the user."""
 
 

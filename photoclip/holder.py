@@ -19,9 +19,10 @@ from filelock import FileLock, Timeout
 
 from .fsutil import atomic_write_bytes
 from .paths import AppPaths
+from .errors import PhotoclipError
 
 
-class HolderError(Exception):
+class HolderError(PhotoclipError):
     """str(e) is one sentence for the user."""
 
 

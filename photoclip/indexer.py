@@ -133,6 +133,9 @@ class Indexer:
         # A photo that cannot be re-encoded now is skipped; once the switch commits it is queued as usual.
         self.reencode = reencode
         self.skipped: set[int] = set()
+        # What each committed batch did to which photo, for the service's events: (kind, photo id, old path)
+        # with kind indexed | moved | removed | failed.  The owner drains it; None keeps no journal.
+        self.journal: list[tuple[str, int, str | None]] | None = None
 
     @property
     def excluded(self) -> list[str]:
@@ -469,6 +472,7 @@ class Indexer:
         removed: list[int] = []
         counts = Progress()
         cat = self.catalog
+        news: list[tuple[str, int, str | None]] = []
         with cat.write():
             encoded = []
             for o in batch:
@@ -478,11 +482,13 @@ class Indexer:
                 if o.kind == "gone":
                     cat.mark_missing([p.id])
                     removed.append(p.id)
+                    news.append(("removed", p.id, None))
                 elif o.kind == "failed":
                     cat.record_failure(p.folder_id, p.path, o.st.st_size if o.st else p.size,
                                        o.st.st_mtime_ns if o.st else p.mtime_ns, o.reason, o.digest)
                     removed.append(p.id)
                     counts.failed += 1
+                    news.append(("failed", p.id, None))
                 elif o.kind == "same":
                     cat.mark_indexed(p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                     touched.append(p.id)
@@ -490,7 +496,9 @@ class Indexer:
                 elif o.kind == "reuse":
                     counts.reused += 1
                     if o.source_status == MISSING:  # the file moved: the old row (id, vector, tags) follows it
+                        source = cat.photo(o.source_id)
                         cat.move_photo(o.source_id, p.path, p.folder_id)
+                        news.append(("moved", o.source_id, source.path if source else None))
                         cat.mark_indexed(o.source_id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                         removed.append(p.id)
                         touched.append(o.source_id)
@@ -498,6 +506,7 @@ class Indexer:
                         cat.copy_vector(self.model, o.source_id, p.id)
                         cat.mark_indexed(p.id, o.st.st_size, o.st.st_mtime_ns, o.digest)
                         touched.append(p.id)
+                        news.append(("indexed", p.id, None))
                 elif o.kind == "decoded":
                     encoded.append(o)
             if encoded:
@@ -507,11 +516,14 @@ class Indexer:
                     cat.mark_indexed(o.photo.id, o.st.st_size, o.st.st_mtime_ns, o.digest, o.meta)
                 counts.indexed += len(encoded)
                 touched += ids
+                news += [("indexed", i, None) for i in ids]
             # Albums tag the new photos in the same transaction: a tag is never missing for a committed photo.
             if self.on_indexed and touched:
                 self.on_indexed(touched)
         for name in ("indexed", "failed", "reused", "unchanged"):  # counted once the transaction committed
             setattr(progress, name, getattr(progress, name) + getattr(counts, name))
+        if self.journal is not None:
+            self.journal += news
         return touched, removed
 
     def _write_reencoded(self, batch: list[_Outcome], vectors: dict, progress: Progress) -> tuple[list[int], list]:

@@ -8,6 +8,11 @@ surrogate escapes and arrive unchanged.
 
 Request: {"v": 1, "op": NAME, "params": {...}, "model": SPEC|null, "switch_model": BOOL}
 Answer:  {"ok": true, "data": {...}} or {"ok": false, "error": "one sentence", "usage": BOOL}
+
+The request {"op": "events"} is a subscription: the answer {"ok": true, "data": {"subscribed": true}} is
+followed by one message per event (events.py) on the same connection until either side closes it.  Each
+stream has a thread of its own (at most STREAMS at once); a subscriber that stops reading fills its socket
+and then its bounded buffer in the hub, and loses events (counted), never slowing the service.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from typing import Callable
 
 from . import holder
 from .paths import AppPaths
+from .errors import PhotoclipError
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +41,16 @@ MAX_MESSAGE = 64 * 1024 * 1024
 # client): one that connects and goes quiet is dropped, never waited for.
 RECEIVE_TIMEOUT_S = 5.0
 READERS = 16  # connections authenticating or sending at once; answers are worked on a pool of their own
+STREAMS = 32  # event subscribers at once
+STREAM_DRAIN_S = 2.0  # at stop, how long a subscriber gets to read the events still buffered for it
 
 
-class ServiceUnavailable(Exception):
+class ServiceUnavailable(PhotoclipError):
     """str(e) is one sentence for the user."""
 
 
-class RemoteError(Exception):
-    """The service answered with an error; str(e) is its sentence."""
+class RemoteError(PhotoclipError):
+    """The service answered with an error; str(e) is its sentence, `usage` its kind."""
 
     def __init__(self, message: str, usage: bool = False):
         super().__init__(message)
@@ -63,9 +71,13 @@ class Server:
     never the accept loop), and requests are answered on a small fixed pool (bounded threads and catalog
     connections; two clients at once never wait for each other's slow search)."""
 
-    def __init__(self, paths: AppPaths, handle: Callable[[dict], dict], workers: int = 4):
+    def __init__(self, paths: AppPaths, handle: Callable[[dict], dict], workers: int = 4,
+                 subscribe: Callable[[], object] | None = None):
         self.paths = paths
         self.handle = handle
+        self.subscribe = subscribe  # a new events.Subscription, for {"op": "events"}
+        self._streams: dict[threading.Thread, object] = {}  # stream thread -> its connection
+        self._streams_lock = threading.Lock()
         self.family, self.address = paths.service_address
         self._listener: Listener | None = None
         self._key = b""
@@ -124,10 +136,51 @@ class Server:
             return
         finally:
             self._reading.release()
+        if self.subscribe is not None and _is_subscription(data):
+            self._start_stream(conn)
+            return
         try:
             self._pool.submit(self._serve, conn, data)
         except RuntimeError:  # stopping
             conn.close()
+
+    def _start_stream(self, conn) -> None:
+        with self._streams_lock:
+            if self._stopping.is_set() or len(self._streams) >= STREAMS:
+                with contextlib.suppress(OSError):
+                    conn.send_bytes(encode({"ok": False, "error": "The service has as many event subscribers as "
+                                                                  "it takes; close one and try again."}))
+                conn.close()
+                return
+            thread = threading.Thread(target=self._stream, args=(conn, self.subscribe()),
+                                      name="photoclip-ipc-events", daemon=True)
+            self._streams[thread] = conn
+        thread.start()
+
+    def _stream(self, conn, subscription) -> None:
+        try:
+            conn.send_bytes(encode({"ok": True, "data": {"subscribed": True}}))
+            for event in subscription:
+                conn.send_bytes(encode(event))
+        except (OSError, EOFError, ValueError):  # the subscriber went away (or stop() cut it off)
+            pass
+        finally:
+            subscription.close()
+            conn.close()
+            with self._streams_lock:
+                self._streams.pop(threading.current_thread(), None)
+
+    def end_streams(self, timeout: float = STREAM_DRAIN_S) -> None:
+        """After the hub closed: each subscriber gets `timeout` seconds to read what is left; one that does not
+        read is cut off."""
+        deadline = time.monotonic() + timeout
+        with self._streams_lock:
+            streams = dict(self._streams)
+        for thread, conn in streams.items():
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                _shut(conn)
+                thread.join(1.0)
 
     def _serve(self, conn, data: bytes) -> None:
         with conn:
@@ -157,6 +210,27 @@ class Server:
             self._listener = None
         self._readers.shutdown(wait=True, cancel_futures=True)  # each read ends within RECEIVE_TIMEOUT_S
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _is_subscription(data: bytes) -> bool:
+    try:
+        return decode(data).get("op") == "events"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _shut(conn) -> None:
+    """Wake a thread blocked sending on `conn` (a full socket) by shutting the socket down under it."""
+    if os.name == "nt":  # pragma: no cover - a pipe: closing it is what there is
+        with contextlib.suppress(OSError):
+            conn.close()
+        return
+    with contextlib.suppress(OSError, ValueError):
+        s = socket.socket(fileno=os.dup(conn.fileno()))
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        finally:
+            s.close()
 
 
 def set_receive_timeout(conn, seconds: float | None) -> None:
@@ -192,6 +266,55 @@ def call(paths: AppPaths, op: str, params: dict, *, model: str | None = None, sw
     if not answer.get("ok"):
         raise RemoteError(answer.get("error", "The service refused the request."), bool(answer.get("usage")))
     return answer["data"]
+
+
+def subscribe(paths: AppPaths):
+    """The running service's events (an EventStream of dicts) until it stops (its last event is "stopped") or
+    the caller closes the stream; None when no process holds the library."""
+    conn, state = _connect(paths)
+    if conn is None:
+        return None
+    try:
+        conn.send_bytes(encode({"v": PROTOCOL, "op": "events", "params": {}}))
+        answer = decode(conn.recv_bytes(MAX_MESSAGE))
+    except (OSError, EOFError) as e:
+        conn.close()
+        raise ServiceUnavailable(f"{holder.describe(state).capitalize()} did not accept a subscription ({e}).") \
+            from None
+    if not answer.get("ok"):
+        conn.close()
+        raise RemoteError(answer.get("error", "The service refused the subscription."))
+    return EventStream(conn)
+
+
+class EventStream:
+    """A subscription over the socket: iterate it for the events; `close()` from any thread ends the iteration."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        self.closed = False
+
+    def __iter__(self):
+        try:
+            while not self.closed:
+                try:
+                    event = decode(self._conn.recv_bytes(MAX_MESSAGE))
+                except (EOFError, OSError):  # the service ended without a word (killed), or close() was called
+                    if not self.closed:
+                        yield {"event": "stopped", "seq": None}
+                    return
+                yield event
+                if event.get("event") == "stopped":
+                    return
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            _shut(self._conn)  # wakes a reader blocked in recv on another thread
+            with contextlib.suppress(OSError):
+                self._conn.close()
 
 
 def _connect(paths: AppPaths, patience: float = 5.0):

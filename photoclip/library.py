@@ -20,11 +20,12 @@ from .modelspec import DEFAULT_MODEL, MODEL_ENV, mismatch_message, normalize_spe
 from .paths import AppPaths
 from .scanner import is_within
 from .settings import Settings
+from .errors import PhotoclipError
 
 log = logging.getLogger(__name__)
 
 
-class LibraryError(Exception):
+class LibraryError(PhotoclipError):
     """A request the library cannot carry out; str(e) is one sentence for the user."""
 
 
@@ -44,6 +45,8 @@ def resolve_model(stored: str | None, requested: str | None, fallback: str | Non
 
 
 class Library:
+    host = None  # the LibraryService that hosts this library while one runs (ops.pause and ops.status ask it)
+
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None, device: str | None = None,
                  threads: int | None = None, switch_model: bool = False, thorough_check: bool = False):
         self.paths = AppPaths.resolve(home).ensure()

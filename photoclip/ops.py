@@ -1,9 +1,12 @@
-"""The library's operations as plain functions that return JSON-ready dicts: the CLI runs them in-process, the
-service runs them for its socket clients and the app, so every path answers with the same data (and the CLI
-prints the same bytes whichever path answered).
+"""The library's operations, each declared once in `OPERATIONS`: a plain function that returns a JSON-ready dict,
+whether it writes, and whether it needs a running service.  The socket dispatch (service.py), the clients
+(client.py: the CLI, the window, the self-test) and the parameter checks all derive from this registry, so
+every path answers with the same data (and the CLI prints the same bytes whichever path answered).
 
-READS run on any thread.  WRITES change the catalog: while a service runs they run only on its worker
-(`LibraryService.submit`), which then re-watches folders, re-counts the queue and tells listeners.
+Reads run on any thread.  Writes change the library: while a service runs they run only on its worker
+(`LibraryService.submit`), which then re-watches folders, re-counts the queue and tells listeners; with no
+service, a client runs them in its own process under the library's lock.  Operations that need a service
+(pause, resume) reach it through `lib.host`, the service that hosts the library (None when none does).
 """
 from __future__ import annotations
 
@@ -11,41 +14,54 @@ import inspect
 import os
 import types
 import typing
+from dataclasses import dataclass
+from typing import Callable
 
 
-class UsageError(Exception):
-    """A request that cannot be meant as given (exit status 2); str(e) is one sentence."""
+from .errors import CannotRun, ModelUnavailable, PhotoclipError, ServiceStopped, UsageError  # noqa: F401
 
 
-class ServiceStopped(Exception):
-    """str(e) is one sentence for the user."""
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    func: Callable[..., dict]
+    write: bool  # changes the library: the service's worker runs it (or a client under the library's lock)
+    needs_service: bool  # only a running service can do it
+
+    def __call__(self, lib, **params) -> dict:
+        return self.func(lib, **params)
 
 
-class CannotRun(Exception):
-    """Something this machine lacks for the request (a display, a writable folder); str(e) says what to do."""
+OPERATIONS: dict[str, Operation] = {}
 
 
-class ModelUnavailable(Exception):
-    """The model could not be loaded; str(e) is one sentence for the user."""
+def operation(*, write: bool = False, needs_service: bool = False):
+    """Declare an operation: its name is the function's, its parameters the function's (checked by
+    `check_params` for requests from other processes)."""
+    def register(func):
+        OPERATIONS[func.__name__] = Operation(func.__name__, func, write, needs_service)
+        return func
+    return register
 
 
-def user_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message is meant for the user as it is (one sentence, no traceback)."""
-    from .albums import AlbumError
-    from .catalog import CatalogError
-    from .encoder import ModelLoadError
-    from .holder import HolderError
-    from .library import LibraryError
-    from .paths import NotWritable
-    from .query import QueryError
-    from .search import SearchError
-
-    return (AlbumError, CatalogError, ModelLoadError, LibraryError, HolderError, SearchError, UsageError,
-            ServiceStopped, ModelUnavailable, CannotRun, NotWritable, QueryError)
+def get(name: str) -> Operation:
+    op = OPERATIONS.get(name)
+    if op is None:
+        raise UsageError(f"photoclip does not know the request {name!r}.")
+    return op
 
 
-def _results(results) -> dict:
-    return {"results": [{"path": r.path, "score": r.score} for r in results]}
+def _host(lib):
+    host = getattr(lib, "host", None)
+    if host is None:
+        raise ServiceStopped("No photoclip watch or window is running for this library; start one with: "
+                             "photoclip watch")
+    return host
+
+
+def _results(lib, results) -> dict:
+    taken = lib.catalog.taken([r.id for r in results])
+    return {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": taken.get(r.id)} for r in results]}
 
 
 def threshold(album) -> float:
@@ -63,10 +79,12 @@ def _album_summary(lib, album) -> dict:
 
 
 # -- reads ------------------------------------------------------------------------------------------
+@operation()
 def folders_list(lib) -> dict:
     return {"folders": [{"path": r["path"], "online": r["online"]} for r in lib.catalog.folders()]}
 
 
+@operation()
 def search(lib, query: str, limit: int = 20, all: bool = False, sort: str = "relevance",  # noqa: A002
            cwd: str | None = None) -> dict:
     """`cwd`: the caller's working folder, for relative like:/in: paths (the service's is another)."""
@@ -77,30 +95,49 @@ def search(lib, query: str, limit: int = 20, all: bool = False, sort: str = "rel
     return lib.query(query, limit, show_all=all, sort=sort, base=cwd).as_json()
 
 
+@operation()
 def similar(lib, path: str, limit: int = 20) -> dict:
-    return _results(lib.similar(path, limit))
+    return _results(lib, lib.similar(path, limit))
 
 
+@operation()
 def status(lib) -> dict:
-    return {**lib.status(), "watching": False, "paused": False}
+    host = getattr(lib, "host", None)
+    return {**lib.status(), "watching": bool(host and host.watching), "paused": bool(host and host.paused),
+            "subscribers": len(host.hub) if host else 0}
 
 
+@operation()
 def failures(lib) -> dict:
     return {"failures": lib.failures()}
 
 
+@operation()
 def albums_list(lib) -> dict:
     counts = lib.catalog.album_counts()
     return {"albums": [{"name": a.name, "count": counts.get(a.id, 0), "threshold": threshold(a)}
                        for a in lib.albums.all()]}
 
 
+@operation()
 def albums_show(lib, name: str) -> dict:
     a = lib.albums.get(name)
+    rows = lib.albums.member_rows(name)
+    taken = lib.catalog.taken([i for i, _, _ in rows])
     return {"name": a.name, "threshold": threshold(a), "prompts": a.prompts, "negatives": a.negatives,
-            "members": [{"path": p, "score": s} for p, s in lib.albums.members(name)]}
+            "members": [{"id": i, "path": p, "score": s, "taken": taken.get(i)} for i, p, s in rows]}
 
 
+@operation()
+def photos(lib, folder: str | None = None) -> dict:
+    """The library's photos (or those under `folder`), newest first: what the window's "All photos" and
+    folder views show."""
+    rows = lib.catalog.listing(folder)
+    taken = lib.catalog.taken([i for i, _ in rows])
+    return {"photos": [{"id": i, "path": p, "taken": taken.get(i)} for i, p in rows]}
+
+
+@operation()
 def duplicates(lib) -> dict:
     """Groups with the best copy first.  `preselect` marks the only photos a front end may check for the trash
     on its own (byte-identical copies that are not links); `hash`, `size` and `mtime_ns` are what `trash` checks
@@ -117,27 +154,41 @@ def duplicates(lib) -> dict:
         "preselected": len(chosen), "preselected_bytes": sum(c.frees for c in chosen)}
 
 
+@operation()
+def albums_export(lib, name: str, dest: str, how: str = "copy") -> dict:
+    """Copy (or symlink, how="symlink") an album's photos into `dest`, an absolute folder outside the library;
+    nothing under the library's home is written."""
+    if how not in ("copy", "symlink"):
+        raise UsageError(f"how must be copy or symlink, not {how!r}.")
+    return lib.albums.export(name, dest, how)
+
+
 # -- writes -----------------------------------------------------------------------------------------
+@operation(write=True)
 def folders_add(lib, paths: list[str]) -> dict:
     added = lib.add_folders(paths)
     return {"folders": lib.folder_paths(), "added": added}
 
 
+@operation(write=True)
 def folders_remove(lib, path: str) -> dict:
     n = lib.remove_folder(path)
     return {"folders": lib.folder_paths(), "removed_photos": n, "path": os.path.abspath(os.path.expanduser(path))}
 
 
+@operation(write=True)
 def albums_add(lib, name: str, prompts: list[str], negatives: list[str] = (), threshold: float | None = None,
                templates: str | None = None) -> dict:
     return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates))
 
 
+@operation(write=True)
 def albums_edit(lib, name: str, prompts: list[str] | None = None, negatives: list[str] | None = None,
                 threshold: float | None | str = "keep") -> dict:
     return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold))
 
 
+@operation(write=True)
 def albums_mark(lib, name: str, belongs: bool, path: str | None = None, paths: list[str] | None = None) -> dict:
     """Feedback on one photo (`path`, the CLI) or many (`paths`, the window's selection): one retag either way."""
     if (path is None) == (paths is None):
@@ -146,11 +197,13 @@ def albums_mark(lib, name: str, belongs: bool, path: str | None = None, paths: l
     return {"name": a.name, "count": lib.albums.count(a)}
 
 
+@operation(write=True)
 def albums_remove(lib, name: str) -> dict:
     lib.albums.remove(name)
     return {"removed": name}
 
 
+@operation(write=True)
 def trash(lib, items: list[dict], confirmed: bool = False) -> dict:
     """Move the given extras to the system trash: only after the user confirmed this very list, which the
     caller says with `confirmed` (the window's dialog does; the command line has no trash command).  Each item
@@ -171,15 +224,21 @@ def trash_items(groups: list[dict], paths: list[str]) -> list[dict]:
     return items
 
 
+@operation(write=True)
 def switch_model(lib, model: str) -> dict:
     """Start a switch (or cancel one, naming the library's model): {"model", "switching_to", "queued"}."""
     return lib.switch_model(model)
 
 
-READS = {f.__name__: f for f in (folders_list, search, similar, status, failures, albums_list, albums_show,
-                                 duplicates)}
-WRITES = {f.__name__: f for f in (folders_add, folders_remove, albums_add, albums_edit, albums_mark, albums_remove,
-                                  switch_model, trash)}
+@operation(write=True, needs_service=True)
+def pause(lib) -> dict:
+    """Pause the service's indexing (it keeps answering and watching)."""
+    return _host(lib).set_paused(True)
+
+
+@operation(write=True, needs_service=True)
+def resume(lib) -> dict:
+    return _host(lib).set_paused(False)
 
 
 # -- requests from other processes ------------------------------------------------------------------

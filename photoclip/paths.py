@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+from .errors import PhotoclipError
 
 APP_NAME = "photoclip"
 HOME_ENV = "PHOTOCLIP_HOME"
 
 
-class NotWritable(Exception):
+class NotWritable(PhotoclipError):
     """str(e) is one sentence for the user, naming the folder."""
 
 

@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field
+from .errors import PhotoclipError
 
 TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", ".heif"), "webp": (".webp",),
          "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",)}
@@ -24,7 +25,7 @@ KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "ori
 _KEY = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.S)
 
 
-class QueryError(ValueError):
+class QueryError(PhotoclipError, ValueError):
     """str(e) is one sentence for the user; a usage error (exit status 2)."""
     usage = True
 

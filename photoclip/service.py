@@ -24,6 +24,8 @@ from typing import Callable
 from . import ipc, ops, recovery
 from .changes import ChangeTracker
 from .encoder import ModelLoadError
+from .events import EventHub
+from .errors import PhotoclipError
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
 from .modelspec import mismatch_message, normalize_spec
@@ -40,12 +42,34 @@ FULL_DISK_MAX_S = 300.0
 
 @dataclass
 class LiveEvent:
-    """What the service reports: progress counts, notices for the user, and state changes."""
-    kind: str  # progress | notice | changed | idle | error | paused | resumed | model
+    """What the service reports: progress counts, notices for the user, state changes, and what happened to
+    photos, albums and folders.  `as_json()` is the event as clients receive it (events.py lists the kinds)."""
+    kind: str  # progress | notice | changed | idle | error | paused | resumed | model | indexed | moved | ...
     progress: Progress | None = None
     message: str = ""
     pending: int = 0
     fatal: bool = False  # indexing cannot go on (the model cannot load)
+    data: dict | None = None  # the fields of a photo, albums or folders event
+
+    def as_json(self) -> dict:
+        if self.data is not None:
+            return {"event": self.kind, **self.data}
+        if self.kind == "progress":
+            p = self.progress or Progress()
+            return {"event": "progress", "done": p.done, "total": p.total, "rate": round(p.rate, 2),
+                    "eta": None if p.eta is None else round(p.eta, 1), "pending": self.pending,
+                    "reencode": self.message == "reencode"}
+        if self.kind == "changed":
+            return {"event": "pending", "pending": self.pending}
+        if self.kind == "idle":
+            return {"event": "idle", "pending": self.pending}
+        if self.kind == "model":
+            return {"event": "model", "model": self.message}
+        if self.kind == "error":
+            return {"event": "error", "message": self.message, "fatal": self.fatal}
+        if self.kind == "notice":
+            return {"event": "notice", "message": self.message}
+        return {"event": self.kind}
 
 
 @dataclass
@@ -85,6 +109,10 @@ class LibraryService:
         # A one-off `index` run purges at the end, as `index` always did.
         self.purge_grace_s = max(10.0, 5 * settle_s) if watch else 0.0
         self.on_event = on_event or (lambda e: None)
+        self.hub = EventHub()  # clients' subscriptions (client.py, the socket's event streams)
+        self._journal: list[tuple[str, int, str | None]] = []  # photo news from the indexer and the tracker
+        self._published: dict[str, object] = {}  # the last albums and folders events, to send only changes
+        self._albums_at = 0.0
         self.clock = clock
         # Items put but not yet applied; idle means none and nothing else to do (guarded by _state).
         self._state = threading.Lock()
@@ -123,11 +151,12 @@ class LibraryService:
     def start(self) -> "LibraryService":
         """Take the library (HolderError if another process has it), start the worker and the socket."""
         self._holder.acquire()
+        self.lib.host = self
         try:
             self._thread = threading.Thread(target=self._run, name="photoclip-worker", daemon=True)
             self._thread.start()
             if self.serve:
-                self._server = ipc.Server(self.lib.paths, self._answer).start()
+                self._server = ipc.Server(self.lib.paths, self._answer, subscribe=self.hub.subscribe).start()
                 self._holder.update(family=self._server.family, address=self._server.address)
                 if self.kind == "watch":  # a watch is there to answer: have the model ready for the first search
                     self._warm_thread = threading.Thread(target=self._warm_up, name="photoclip-warm-up", daemon=True)
@@ -159,9 +188,9 @@ class LibraryService:
         """An ordered stop, so the library can be closed after it: the socket takes no new requests and answers
         the ones in flight, the watcher stops sending events, the worker finishes its batch and saves the index,
         then the helper threads end and the library is released.  True when every thread ended in time."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()  # no new requests or subscribers; the event streams go on until the hub closes
         if self._watcher is not None:
             self._watcher.stop()
         self._stopping.set()
@@ -176,14 +205,20 @@ class LibraryService:
                 setattr(self, attr, None)
         if not ended:
             log.warning("the library service's threads did not end within %.0fs", timeout)
+        if self.lib.host is self:
+            self.lib.host = None
+        self.hub.close()
+        if server is not None:
+            server.end_streams()
         self._holder.release()
         return ended
 
     def submit(self, op: str, **params) -> Future:
-        """Queue a write (an ops.WRITES name, or pause/resume) for the worker; the Future holds its answer."""
+        """Queue a write (an operation declared with write=True) for the worker; the Future holds its answer."""
         fut: Future = Future()
-        if op not in ops.WRITES and op not in ("pause", "resume"):
-            fut.set_exception(ValueError(f"unknown command {op!r}"))
+        known = ops.OPERATIONS.get(op)
+        if known is None or not known.write:
+            fut.set_exception(ops.UsageError(f"{op!r} is not a change the library service makes."))
         elif self._stopping.is_set() or self._thread is None:
             fut.set_exception(ops.ServiceStopped("The library service has stopped."))
         else:
@@ -222,9 +257,6 @@ class LibraryService:
                 return False
             self._idle.wait(0.05)
 
-    def status(self) -> dict:
-        return {**self.lib.status(), "watching": self.watching, "paused": self.paused}
-
     # -- the socket: reads answered here, writes handed to the worker --------------------------------
     def _answer(self, request: dict) -> dict:
         op, params = request.get("op"), request.get("params") or {}
@@ -234,20 +266,16 @@ class LibraryService:
                 raise ops.UsageError(mismatch_message(self.lib.model_id, wanted))
             if request.get("switch_model") and self.lib.switch_is_news(wanted):
                 self.submit("switch_model", model=wanted).result()
-            if op == "status":
-                data = self.status()
-            elif op in ops.READS:
-                data = ops.READS[op](self.lib, **ops.check_params(op, ops.READS[op], params))
-            elif op in ops.WRITES:
-                data = self.submit(op, **ops.check_params(op, ops.WRITES[op], params)).result()
-            elif op in ("pause", "resume"):
-                data = self.submit(op).result()
-            else:
-                return {"ok": False, "error": f"This photoclip service does not know the request {op!r}.",
-                        "usage": True}
-            return {"ok": True, "data": data}
-        except ops.user_errors() as e:
-            return {"ok": False, "error": str(e), "usage": isinstance(e, ops.UsageError) or getattr(e, "usage", False)}
+            return {"ok": True, "data": self.query(op, **ops.check_params(op, ops.get(op).func, params))}
+        except PhotoclipError as e:
+            return {"ok": False, "error": str(e), "usage": e.usage}
+
+    def query(self, op: str, **params) -> dict:
+        """Answer an operation the way every client sees it: reads here (any thread), writes on the worker."""
+        known = ops.get(op)
+        if known.write:
+            return self.submit(op, **params).result()
+        return known(self.lib, **params)
 
     # -- the worker ---------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -274,11 +302,17 @@ class LibraryService:
             cat.release_writes()
             cat.close_thread()
 
+    def _make_indexer(self):
+        indexer = self.lib.make_indexer()
+        indexer.journal = self._journal
+        return indexer
+
     def _startup(self) -> None:
         self._backup_thread = threading.Thread(target=self._backup, name="photoclip-backup", daemon=True)
         self._backup_thread.start()
-        self._indexer = self.lib.make_indexer()
+        self._indexer = self._make_indexer()
         self._tracker = ChangeTracker(self.lib, self.settle_s, self.clock)
+        self._tracker.journal = self._journal
         if self._watcher is not None:
             for row in self._tracker.folders:
                 if os.path.isdir(row["path"]):
@@ -333,7 +367,7 @@ class LibraryService:
         try:
             if self.switch.run(self._should_yield, self._on_reencoded, self.clock):
                 self._indexer.close()
-                self._indexer = self.lib.make_indexer()
+                self._indexer = self._make_indexer()
                 self._notice(f"The library now uses {self.lib.model_id}.")
                 self._emit(LiveEvent("model", message=self.lib.model_id))
         except ModelLoadError as e:  # offline now, say: the library keeps its model and the switch waits
@@ -389,10 +423,7 @@ class LibraryService:
             return False
         folders_before, model_before = set(self.lib.folder_paths()), self.lib.model_id
         try:
-            if cmd.op in ("pause", "resume"):
-                result = self._set_paused(cmd.op == "pause")
-            else:
-                result = ops.WRITES[cmd.op](self.lib, **cmd.params)
+            result = ops.OPERATIONS[cmd.op](self.lib, **cmd.params)
         except BaseException as e:  # the caller hears of it through its Future
             error: BaseException | None = e
             result = None
@@ -412,7 +443,7 @@ class LibraryService:
         model gets its own indexer."""
         if self.lib.model_id != model_before:
             self._indexer.close()
-            self._indexer = self.lib.make_indexer()
+            self._indexer = self._make_indexer()
             self.model_error = None
             self._emit(LiveEvent("model", message=self.lib.model_id))
         self.switch.refresh()  # started, redirected or cancelled; and after an error, worth another try
@@ -432,7 +463,39 @@ class LibraryService:
         self.pending = self.lib.catalog.count_pending()
         since = self.lib.catalog.missing_since()
         self._purge_at = None if since is None else self.clock() + max(0.0, since + self.purge_grace_s - time.time())
+        self._publish_news(albums_now=True)
         self._emit(LiveEvent("changed", pending=self.pending))
+
+    def _publish_news(self, albums_now: bool) -> None:
+        """Tell clients what happened to which photos since the last time (one event per photo, with its path
+        and albums), then the albums' counts and the folders when they changed (albums at most once a second
+        while indexing)."""
+        news, self._journal[:] = list(self._journal), []
+        if news:
+            facts = self.lib.catalog.photo_facts({i for _, i, _ in news})
+            for kind, photo_id, old in news:
+                f = facts.get(photo_id)
+                if f is None:
+                    continue
+                data = {"id": photo_id, "path": f["path"]}
+                if kind == "indexed":
+                    data.update(taken=f["taken"], albums=f["albums"])
+                elif kind == "moved":
+                    data.update({"from": old, "albums": f["albums"]})
+                elif kind == "failed":
+                    data["reason"] = f["reason"]
+                self._emit(LiveEvent(kind, data=data))
+        now = self.clock()
+        if albums_now or (news and now - self._albums_at >= 1.0):
+            self._albums_at = now
+            self._publish_if_changed("albums", ops.albums_list(self.lib)["albums"])
+        if albums_now:
+            self._publish_if_changed("folders", ops.folders_list(self.lib)["folders"])
+
+    def _publish_if_changed(self, kind: str, value) -> None:
+        if self._published.get(kind) != value:
+            self._published[kind] = value
+            self._emit(LiveEvent(kind, data={kind: value}))
 
     def _run_timers(self) -> bool:
         now = self.clock()
@@ -507,6 +570,7 @@ class LibraryService:
         self._batches += 1
         self.progress = p
         self.pending = max(0, p.total - p.done)
+        self._publish_news(albums_now=False)
         self._emit(LiveEvent("progress", progress=p, pending=self.pending))
 
     def _maybe_idle(self) -> None:
@@ -593,7 +657,8 @@ class LibraryService:
             self._tracker.refresh_folders()
         return changed
 
-    def _set_paused(self, paused: bool) -> dict:
+    def set_paused(self, paused: bool) -> dict:
+        """On the worker (the pause and resume operations)."""
         if paused != self.paused:
             self.paused = paused
             self._holder.update(paused=paused)
@@ -616,6 +681,7 @@ class LibraryService:
         self._emit(LiveEvent("notice", message=message))
 
     def _emit(self, event: LiveEvent) -> None:
+        self.hub.publish(event.as_json())
         try:
             self.on_event(event)
         except Exception:  # a listener's bug must not stop indexing

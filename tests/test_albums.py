@@ -137,7 +137,7 @@ def test_albums_cli_contract(tmp_path, toy_spec):
     shown = cli_json("albums", "show", "Receipts", home=home, env=env)
     assert set(shown) >= {"name", "threshold", "members"} and len(shown["members"]) == out["count"]
     assert shown["threshold"] == out["threshold"] and shown["prompts"] == ["a receipt"]
-    assert all(set(m) == {"path", "score"} and truth[m["path"]].scene == "receipt" for m in shown["members"])
+    assert all(set(m) == {"id", "path", "score", "taken"} and truth[m["path"]].scene == "receipt" for m in shown["members"])
     victim = shown["members"][0]["path"]
     cli_json("albums", "mark", "Receipts", victim, "--no", home=home, env=env)
     assert victim not in [m["path"] for m in cli_json("albums", "show", "Receipts", home=home, env=env)["members"]]

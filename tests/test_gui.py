@@ -56,7 +56,7 @@ def shows(qtbot, window, mode, action=None):
 
 
 def ready(qtbot, window):
-    if not window.lib.encoder.loaded or window.service is None:
+    if not window.ready:
         with qtbot.waitSignal(window.model_ready, timeout=WAIT):
             pass
 
@@ -184,7 +184,8 @@ def test_skipped_files_are_listed_with_reasons(make_window, qtbot, library, tmp_
     assert w.skipped_button.isVisible()
     opened = []
     monkeypatch.setattr(FailuresDialog, "exec", lambda self: opened.append(self) or 0)
-    w.skipped_button.click()
+    w.skipped_button.click()  # the list is read on a worker, then shown
+    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT)
     table = opened[0].table
     rows = {table.item(i, 0).text(): table.item(i, 1).text() for i in range(table.rowCount())}
     assert rows == {str(pics / "broken.jpg"): "not an image, or an image format photoclip cannot read",
@@ -544,9 +545,9 @@ def test_date_order_toggle_with_month_headers(make_window, qtbot, library, tmp_p
     assert [i for i, h in enumerate(headers) if h] == starts == [0, 3, 6, 9]
     assert "2024" in headers[0] and "2023" in headers[9]
     # A search in date order: the same photos the CLI gives for --sort date, newest first, with headers.
-    shows(qtbot, w, ("search", "a beach"), lambda: (w.search.setText("a beach"), w._search_now()))
-    answer = library.query("a beach", 500, sort="date")
-    assert shown_paths(w) == [r.path for r in answer.results]
+    shows(qtbot, w, ("search", "a receipt"), lambda: (w.search.setText("a receipt"), w._search_now()))
+    answer = library.query("a receipt", 500, sort="date")
+    assert len(answer.results) >= 2 and shown_paths(w) == [r.path for r in answer.results]
     assert w.model.data(w.model.index(0), HeaderRole)
     w.grid.grab()  # the delegate paints the bands without error
 
@@ -607,3 +608,55 @@ def test_settings_offer_presets_by_name_and_a_language(qtbot, library):
     dlg.language.setCurrentIndex(dlg.language.findData("zh_CN"))
     dlg.apply()
     assert library.settings.language == "zh_CN"
+
+
+@pytest.mark.parametrize("host", ["window", "watch"])
+def test_new_photos_progress_and_album_counts_reach_the_window_whoever_hosts_the_library(
+        host, make_window, qtbot, library, tmp_path):
+    """The window hosts the service, or a `photoclip watch` does and the window is its client: either way 50
+    photos dropped into a watched folder appear in the grid, with progress and the album's count."""
+    import signal
+    import subprocess
+    import sys
+
+    from helpers import cli_json
+
+    root = tmp_path / "watched"
+    root.mkdir()
+    library.add_folders([str(root)])
+    library.albums.create("Night", ["the night sky"])
+    watch = None
+    if host == "watch":
+        watch = subprocess.Popen([sys.executable, "-m", "photoclip", "watch"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        qtbot.waitUntil(lambda: cli_json("status")["watching"], timeout=WAIT)
+    try:
+        w = make_window()
+        ready(qtbot, w)
+        assert w.attached == (host == "watch") and (w.service is None) == (host == "watch")
+        seen = []
+        w.bridge.event.connect(lambda ev: seen.append(ev.get("event")))
+        qtbot.waitUntil(lambda: "Night (0)" in w.sidebar_items(), timeout=WAIT)
+        staged = draw_folder(tmp_path / "staging", seed=10_050, count=50, sizes=((320, 240),),
+                             scenes=["night", "forest"])
+        shutil.move(str(tmp_path / "staging"), str(root / "new"))
+        qtbot.waitUntil(lambda: w.model.rowCount() == 50, timeout=WAIT)
+        assert set(shown_paths(w)) == {p.replace(str(tmp_path / "staging"), str(root / "new")) for p in staged}
+        assert "progress" in seen and "indexed" in seen
+        count = cli_json("albums", "list")["albums"][0]["count"]  # whoever answers, the same number
+        assert count >= 0.8 * sum(pic.scene == "night" for pic in staged.values())
+        qtbot.waitUntil(lambda: f"Night ({count})" in w.sidebar_items(), timeout=WAIT)
+        shows(qtbot, w, ("search", "the night sky"), lambda: (w.search.setText("the night sky"), w._search_now()))
+        assert len(shown_paths(w)) >= 1  # a search answered by whoever hosts, over what it indexed just now
+        w.pause_button.click()
+        qtbot.waitUntil(lambda: w.paused and w.pause_button.text() == "Resume", timeout=WAIT)
+        assert cli_json("status")["paused"] is True
+        w.pause_button.click()
+        qtbot.waitUntil(lambda: not w.paused, timeout=WAIT)
+    finally:
+        if watch is not None:
+            watch.send_signal(signal.SIGTERM)
+            watch.communicate(timeout=60)
+    if watch is not None:
+        qtbot.waitUntil(lambda: not w.banner_box.isHidden(), timeout=WAIT)  # it says the watch stopped
+        assert watch.returncode == 0

@@ -56,7 +56,7 @@ def test_the_cut_off_keeps_the_relevant_set(toy_library):
     night = {p for p, pic in truth.items() if pic.scene == "night"}
     out = search(toy_library, "the night sky")
     assert {r["path"] for r in out["results"]} == night  # the night photos, and it stops
-    assert out["hidden"] > 0 and set(out["results"][0]) == {"path", "score", "taken"}
+    assert out["hidden"] > 0 and set(out["results"][0]) == {"id", "path", "score", "taken"}
     everything = search(toy_library, "the night sky", "--all")
     assert everything["hidden"] == 0 and len(everything["results"]) == 60
     assert [r["path"] for r in everything["results"][:len(night)]] == [r["path"] for r in out["results"]]

@@ -65,7 +65,7 @@ def take_screenshot_when_ready(window, png: str, wait_for_query: bool) -> None:
     state = {"loaded": False}
 
     def on_view():
-        if window.lib.encoder.loaded and (not wait_for_query or window.mode[0] == "search"):
+        if window.ready and (not wait_for_query or window.mode[0] == "search"):
             state["loaded"] = True
 
     window.view_loaded.connect(on_view)

@@ -48,7 +48,7 @@ class DuplicatesDialog(QDialog):
 
     def reload(self) -> None:
         self.trash_button.setEnabled(False)
-        run_task(lambda: ops.duplicates(self.window_.lib), self._show, self._failed, owner=self)
+        run_task(lambda: self.window_.client.query("duplicates"), self._show, self._failed, owner=self)
 
     def _failed(self, error: BaseException) -> None:
         self.summary.setText(str(error))

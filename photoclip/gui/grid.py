@@ -47,11 +47,11 @@ def month_header(taken: str | None) -> str:
     return QLocale().toString(QDate(int(taken[:4]), int(taken[5:7]), 1), "MMMM yyyy")
 
 
-def in_date_order(items: list[Item], catalog) -> list[Item]:
-    """Newest first (date taken: EXIF, else the file's time), with a header on the first photo of each month.
-    Grid cells stay uniform (constant-time layout for 100,000 photos), so a header is a band over that cell."""
-    taken = catalog.taken([it.id for it in items if it.taken is None])
-    out = [Item(it.id, it.path, it.score, it.taken or taken.get(it.id)) for it in items]
+def in_date_order(items: list[Item]) -> list[Item]:
+    """Newest first (date taken: EXIF, else the file's time, as every answer carries it), with a header on the
+    first photo of each month.  Grid cells stay uniform (constant-time layout for 100,000 photos), so a header
+    is a band over that cell."""
+    out = [Item(it.id, it.path, it.score, it.taken) for it in items]
     out.sort(key=lambda it: (it.taken or "", it.path), reverse=True)
     month = object()
     for it in out:

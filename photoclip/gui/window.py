@@ -1,9 +1,11 @@
 """The main window: sidebar (library, folders, albums), search box, photo grid, status bar.
 
-It only drives the core: reads go to the Library on worker threads (run_task); every change — folders,
-albums, feedback, pause, a model switch — is a command to the LibraryService, whose worker owns all writes
-(or, when a `photoclip watch` already holds the library, to that process over its socket).  Core events
-arrive through the Bridge in time-boxed batches, and views update row by row.
+It is a client of the library service (client.py), like the CLI: it hosts a LibraryService and talks to it
+in process, or, when a `photoclip watch` already holds the library, talks to that process over its socket —
+the same reads (`client.query` on worker threads, run_task), the same commands (`client.submit`: folders,
+albums, feedback, pause, a model switch) and the same events (`client.events()`, pumped on a thread into the
+Bridge, applied on the GUI thread in time-boxed batches).  So a window attached to a watch shows new photos,
+progress and album counts as they happen, and searches what the watch indexed.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
@@ -19,11 +22,12 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from .. import ipc, models
+from .. import models
+from ..client import LocalClient, ServiceClient, SocketClient
 from ..encoder import ModelLoadError
 from ..holder import HolderError
 from ..imageio import is_image_name
-from ..service import LibraryService, LiveEvent
+from ..service import LibraryService
 from .duplicates import DuplicatesDialog
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
 from .grid import Item, PhotoGrid, PhotoModel, file_url, in_date_order
@@ -61,6 +65,12 @@ class MainWindow(QMainWindow):
         self.start_service = start_service
         self.settle_s = settle_s
         self.service: LibraryService | None = None
+        self.client = None  # set by _start_service: ServiceClient, SocketClient (a watch holds it) or LocalClient
+        self.paused = False
+        self.ready = False  # searches can be answered: the model loaded here, or the watch holding the library has it
+        self.album_names: list[str] = []  # from the last sidebar load: the photo menu's albums, without SQL
+        self._events = None  # the subscription the event pump reads
+        self._pump: threading.Thread | None = None
         self.mode: tuple[str, str | None] = ("all", None)
         self.shown_mode: tuple[str, str | None] | None = None  # the view the grid currently shows
         self._request = 0
@@ -85,6 +95,7 @@ class MainWindow(QMainWindow):
         if library.recovered:
             self.show_error(library.recovered)
         self._start_service()
+        self._start_event_pump()
         self.refresh_sidebar()
         self.refresh()
         QTimer.singleShot(0, self._load_model)
@@ -209,14 +220,42 @@ class MainWindow(QMainWindow):
     # -- model and service --------------------------------------------------------------------------
     def _start_service(self) -> None:
         if not self.start_service:
+            self.client = LocalClient(lambda: self.lib, self.lib.paths, owns_library=False)
             return
         try:
-            self.service = LibraryService(self.lib, kind="app", on_event=self.bridge.post,
-                                          settle_s=self.settle_s).start()
+            self.service = LibraryService(self.lib, kind="app", settle_s=self.settle_s).start()
+            self.client = ServiceClient(self.service)
             self.pause_button.setEnabled(True)
-        except HolderError as e:  # a `photoclip watch` keeps the library: changes go to it
+        except HolderError as e:  # a `photoclip watch` keeps the library: this window becomes its client
             self.service = None
-            self.statusBar().showMessage(self.tr("{0} Changes made here are sent to it.").format(e), 15000)
+            self.client = SocketClient(self.lib.paths)
+            self.pause_button.setEnabled(True)
+            self.statusBar().showMessage(self.tr("{0} This window shows and changes the library through it.")
+                                         .format(e), 15000)
+
+    @property
+    def attached(self) -> bool:
+        """Another process (a `photoclip watch`) hosts the library; this window is its client."""
+        return isinstance(self.client, SocketClient)
+
+    def _start_event_pump(self) -> None:
+        """Read the service's events on a thread of their own and hand them to the GUI thread (the Bridge)."""
+        try:
+            self._events = self.client.events()
+        except Exception as e:  # no service: nothing happens in the library while this window is open
+            log.info("no events: %s", e)
+            return
+        events = self._events
+
+        def pump():
+            try:
+                for ev in events:
+                    self.bridge.post(ev)
+            except Exception:
+                log.exception("the event stream failed")
+
+        self._pump = threading.Thread(target=pump, name="photoclip-gui-events", daemon=True)
+        self._pump.start()
 
     def command(self, op: str, on_done=None, on_error=None, **params) -> None:
         """Ask the library service to change something; on_done(result) runs on the GUI thread."""
@@ -229,20 +268,12 @@ class MainWindow(QMainWindow):
             (on_error or (lambda e: self.statusBar().showMessage(str(e), 8000)))(error)
             self.command_done.emit(op)
 
-        if self.service is not None:
-            when_done(self.service.submit(op, **params), self.bridge, done, failed)
-            return
-
-        def remote():
-            answer = ipc.call(self.lib.paths, op, params)
-            if answer is None:
-                raise HolderError(self.tr("The photoclip process that held this library has stopped; restart "
-                                          "photoclip to make changes."))
-            return answer
-
-        run_task(remote, done, failed, owner=self)
+        when_done(self.client.submit(op, **params), self.bridge, done, failed)
 
     def _load_model(self) -> None:
+        if self.attached:  # the watch has the model and answers the searches: say which model it is
+            run_task(lambda: self.client.query("status"), self._service_model, owner=self)
+            return
         self.model_progress.show()
         self.cancel_load.show()
         self._download_timer.start()
@@ -268,6 +299,14 @@ class MainWindow(QMainWindow):
             return self.tr("Loading the model… (the first run downloads it once, about {0} MB)").format(size)
         return self.tr("Loading the model… (the first run downloads it once)")
 
+    def _service_model(self, status: dict) -> None:
+        self.model_label.setText(self.tr("model: {0} (in the running photoclip watch)").format(status["model"]))
+        self.pause_button.setChecked(status["paused"])
+        self.ready = True
+        self.model_ready.emit()
+        if self.search.text().strip():
+            self._search_now()
+
     def _model_loaded(self, _result) -> None:
         self._download_timer.stop()
         if self.model_error:  # cancelled meanwhile
@@ -275,6 +314,7 @@ class MainWindow(QMainWindow):
         self.model_progress.hide()
         self.cancel_load.hide()
         self.model_label.setText(self.tr("model: {0} on {1}").format(self.lib.model_id, self.lib.encoder.device))
+        self.ready = True
         self.model_ready.emit()
         if self.search.text().strip():
             self._search_now()
@@ -324,37 +364,43 @@ class MainWindow(QMainWindow):
             self.lib.settings.save(self.lib.paths.settings)
             QMessageBox.information(self, "photoclip", self.tr("The model folder is saved; restart photoclip to use it."))
 
-    def _on_live_event(self, ev: LiveEvent) -> None:
-        if ev.kind == "progress" and ev.progress:
-            p = ev.progress
-            eta = self.tr(" · about {0}s left").format(f"{p.eta:.0f}") if p.eta else ""
-            text = (self.tr("Re-encoding for the new model {0}/{1} · {2} photos/s") if ev.message == "reencode"
+    def _on_live_event(self, ev: dict) -> None:
+        """One of the service's events (events.py), on the GUI thread."""
+        kind = ev.get("event")
+        if kind == "progress":
+            eta = self.tr(" · about {0}s left").format(f"{ev['eta']:.0f}") if ev.get("eta") else ""
+            text = (self.tr("Re-encoding for the new model {0}/{1} · {2} photos/s") if ev.get("reencode")
                     else self.tr("Indexing {0}/{1} · {2} photos/s"))
-            self.progress_label.setText(text.format(p.done, p.total, f"{p.rate:.1f}") + eta)
-        elif ev.kind == "notice":
-            self.statusBar().showMessage(ev.message, 8000)
-        elif ev.kind == "error":
-            self.show_error(ev.message, model_button=ev.fatal)
-        elif ev.kind == "model":  # the library switched models: load the new one for searches
+            self.progress_label.setText(text.format(ev["done"], ev["total"], f"{ev['rate']:.1f}") + eta)
+        elif kind == "notice":
+            self.statusBar().showMessage(ev["message"], 8000)
+        elif kind == "error":
+            self.show_error(ev["message"], model_button=ev.get("fatal", False))
+        elif kind == "model":  # the library switched models: load the new one for searches
             self.model_error = None
             self.banner_box.hide()
             self.model_label.setText(self.tr("model: loading…"))
             self._load_model()
-        elif ev.kind == "idle":
+        elif kind == "idle":
             # The worker also goes idle while paused: say so rather than claim the library is current.
-            paused = self.service is not None and self.service.paused
-            self.progress_label.setText(self.tr("Indexing paused") if paused else self.tr("Library is current"))
-        elif ev.kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
+            self.progress_label.setText(self.tr("Indexing paused") if self.paused else self.tr("Library is current"))
+        elif kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
+            self.paused = kind == "paused"
             self.pause_button.blockSignals(True)
-            self.pause_button.setChecked(ev.kind == "paused")
-            self.pause_button.setText(self.tr("Resume") if ev.kind == "paused" else self.tr("Pause"))
+            self.pause_button.setChecked(self.paused)
+            self.pause_button.setText(self.tr("Resume") if self.paused else self.tr("Pause"))
             self.pause_button.blockSignals(False)
-            if ev.kind == "paused":
+            if self.paused:
                 self.progress_label.setText(self.tr("Indexing paused"))
-        if ev.kind in ("changed", "idle", "progress") and self.mode[0] in ("all", "folder", "album"):
+        elif kind == "stopped" and self.attached and not self.closed:
+            self.pause_button.setEnabled(False)
+            self.show_error(self.tr("The photoclip watch that kept this library stopped; open photoclip again to "
+                                    "go on."))
+        if kind in ("indexed", "moved", "removed", "failed", "pending", "folders", "albums", "idle") and \
+                self.mode[0] in ("all", "folder", "album"):
             if not self._refresh_timer.isActive():
                 self._refresh_timer.start()
-        if ev.kind in ("changed", "idle") and not self._sidebar_timer.isActive():
+        if kind in ("albums", "folders", "failed", "idle") and not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
 
     def _toggle_pause(self, paused: bool) -> None:
@@ -364,14 +410,15 @@ class MainWindow(QMainWindow):
     def refresh_sidebar(self) -> None:
         """Folders, albums with their counts and the skipped count, read on a worker (one grouped count)."""
         def load():
-            counts = self.lib.catalog.album_counts()
-            return (self.lib.catalog.folders(), [(a.name, counts.get(a.id, 0)) for a in self.lib.albums.all()],
-                    self.lib.catalog.count_failed())
+            albums = self.client.query("albums_list")["albums"]
+            return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
+                    self.client.query("status")["failed"])
 
         run_task(load, self._fill_sidebar, owner=self)
 
     def _fill_sidebar(self, data) -> None:
         folder_rows, album_rows, failed = data
+        self.album_names = [name for name, _count in album_rows]
         self.sidebar.clear()
         all_item = QTreeWidgetItem([self.tr("All photos")])
         all_item.setData(0, Qt.UserRole, ("all", None))
@@ -441,7 +488,7 @@ class MainWindow(QMainWindow):
                  "search": self.tr("Search: {0}"), "similar": self.tr("Similar to {0}")}
         self.heading.setText(names[mode[0]].format(os.path.basename(mode[1] or "") if mode[0] == "similar"
                                                    else mode[1]))
-        if mode[0] in ("search", "similar") and not self.lib.encoder.loaded:
+        if mode[0] in ("search", "similar") and not self.attached and not self.lib.encoder.loaded:
             return  # answered once the model is ready
         show_all, sort = self.show_all, self.sort
         run_task(lambda: self._load_items(mode, show_all, sort), lambda loaded: self._show_items(req, mode, *loaded),
@@ -452,17 +499,18 @@ class MainWindow(QMainWindow):
         whether the search used words the model cannot read."""
         kind, arg = mode
         hidden, unreadable = 0, False
+        q = self.client.query
         if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
-            answer = self.lib.query(arg, 500, show_all=show_all, sort=sort)
-            items, hidden = [Item(r.id, r.path, r.score, answer.taken.get(r.id)) for r in answer.results], answer.hidden
-            unreadable = bool(answer.warning)
+            answer = q("search", query=arg, limit=500, all=show_all, sort=sort)
+            rows, hidden, unreadable = answer["results"], answer["hidden"], bool(answer.get("warning"))
         elif kind == "similar":
-            items = [Item(r.id, r.path, r.score) for r in self.lib.similar(arg, 300)]
+            rows = q("similar", path=arg, limit=300)["results"]
         elif kind == "album":
-            items = [Item(i, p, s) for i, p, s in self.lib.albums.member_rows(arg)]
+            rows = q("albums_show", name=arg)["members"]
         else:
-            items = [Item(i, p) for i, p in self.lib.catalog.listing(arg if kind == "folder" else None)]
-        return (in_date_order(items, self.lib.catalog) if sort == "date" else items), hidden, unreadable
+            rows = q("photos", folder=arg if kind == "folder" else None)["photos"]
+        items = [Item(r["id"], r["path"], r.get("score"), r.get("taken")) for r in rows]
+        return (in_date_order(items) if sort == "date" else items), hidden, unreadable
 
     def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0, unreadable: bool = False) -> None:
         if req != self._request:
@@ -522,8 +570,8 @@ class MainWindow(QMainWindow):
         menu.addAction(self.tr("Copy path") if len(paths) == 1 else self.tr("Copy {0} paths").format(len(paths)),
                        lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
         belongs = menu.addMenu(self.tr("Belongs in album…"))
-        for a in self.lib.albums.all():
-            belongs.addAction(a.name, lambda name=a.name: self.give_feedback(name, paths, True))
+        for name in self.album_names:
+            belongs.addAction(name, lambda name=name: self.give_feedback(name, paths, True))
         belongs.setEnabled(bool(belongs.actions()))
         if self.mode[0] == "album":
             menu.addAction(self.tr("Doesn't belong in {0}").format(self.mode[1]), lambda: self.give_feedback(self.mode[1], paths, False))
@@ -559,7 +607,8 @@ class MainWindow(QMainWindow):
         return dlg
 
     def show_failures(self) -> None:
-        FailuresDialog(self.lib.failures(), self).exec()
+        run_task(lambda: self.client.query("failures")["failures"], lambda rows: FailuresDialog(rows, self).exec(),
+                 owner=self)
 
     # -- folders and albums -------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -587,7 +636,8 @@ class MainWindow(QMainWindow):
     def export_album(self, name: str) -> None:
         dest = QFileDialog.getExistingDirectory(self, self.tr("Copy the photos of {0} into").format(name))
         if dest:
-            run_task(lambda: self.lib.albums.export(name, dest, "copy"), lambda d: self.statusBar().showMessage(
+            run_task(lambda: self.client.query("albums_export", name=name, dest=os.path.abspath(dest)),
+                     lambda d: self.statusBar().showMessage(
                 self.tr("exported {0} photos to {1}, {2} were already there").format(
                     len(d["exported"]), dest, d["unchanged"])
                 + (self.tr("; {0} skipped ({1})").format(len(d["skipped"]), d["skipped"][0]["reason"])
@@ -657,8 +707,14 @@ class MainWindow(QMainWindow):
         self.closed = True
         for timer in (self._download_timer, self._refresh_timer, self._sidebar_timer, self._search_timer):
             timer.stop()
+        if self._events is not None:
+            self._events.close()  # the pump's iteration ends
         self.tasks.shutdown(timeout=10)
         self.thumbs.shutdown()
+        if self.client is not None:
+            self.client.close()
         if self.service is not None:  # bounded: a batch still encoding ends on its own; the library is safe
             self.service.stop(timeout=10)
             self.service = None
+        if self._pump is not None:
+            self._pump.join(5)

@@ -230,17 +230,17 @@
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../dialogs.py" line="220"/>
+        <location filename="../dialogs.py" line="210"/>
         <source>Skipped files ({0})</source>
         <translation>跳过的文件（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="222"/>
+        <location filename="../dialogs.py" line="212"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="222"/>
+        <location filename="../dialogs.py" line="212"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -248,308 +248,313 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="98"/>
+        <location filename="../window.py" line="109"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="104"/>
-        <location filename="../window.py" line="427"/>
+        <location filename="../window.py" line="115"/>
+        <location filename="../window.py" line="474"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="104"/>
-        <location filename="../window.py" line="428"/>
+        <location filename="../window.py" line="115"/>
+        <location filename="../window.py" line="475"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="105"/>
+        <location filename="../window.py" line="116"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="105"/>
+        <location filename="../window.py" line="116"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="127"/>
+        <location filename="../window.py" line="138"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="131"/>
+        <location filename="../window.py" line="142"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="146"/>
+        <location filename="../window.py" line="157"/>
         <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="150"/>
+        <location filename="../window.py" line="161"/>
         <source>Add a photo folder…</source>
         <translation>添加照片文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="156"/>
+        <location filename="../window.py" line="167"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="179"/>
+        <location filename="../window.py" line="190"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="180"/>
+        <location filename="../window.py" line="191"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="196"/>
-        <location filename="../window.py" line="350"/>
+        <location filename="../window.py" line="207"/>
+        <location filename="../window.py" line="391"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="200"/>
-        <location filename="../window.py" line="341"/>
+        <location filename="../window.py" line="211"/>
+        <location filename="../window.py" line="382"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="219"/>
-        <source>{0} Changes made here are sent to it.</source>
-        <translation>{0} 在这里所做的更改会发送给它。</translation>
+        <location filename="../window.py" line="233"/>
+        <source>{0} This window shows and changes the library through it.</source>
+        <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="239"/>
-        <source>The photoclip process that held this library has stopped; restart photoclip to make changes.</source>
-        <translation>持有此图库的 photoclip 进程已停止；请重新启动 photoclip 后再进行更改。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="262"/>
+        <location filename="../window.py" line="293"/>
         <source>: {0} MB so far</source>
         <translation>：已下载 {0} MB</translation>
     </message>
     <message>
-        <location filename="../window.py" line="268"/>
+        <location filename="../window.py" line="299"/>
         <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
         <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="269"/>
+        <location filename="../window.py" line="300"/>
         <source>Loading the model… (the first run downloads it once)</source>
         <translation>正在加载模型…（首次运行需下载一次）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="277"/>
+        <location filename="../window.py" line="303"/>
+        <source>model: {0} (in the running photoclip watch)</source>
+        <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="316"/>
         <source>model: {0} on {1}</source>
         <translation>模型：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="286"/>
+        <location filename="../window.py" line="326"/>
         <source>The model could not be loaded: {0}</source>
         <translation>无法加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="289"/>
+        <location filename="../window.py" line="329"/>
         <source>model: not loaded</source>
         <translation>模型：未加载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="295"/>
+        <location filename="../window.py" line="335"/>
         <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
         <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="313"/>
+        <location filename="../window.py" line="353"/>
         <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
         <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="321"/>
+        <location filename="../window.py" line="361"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325"/>
+        <location filename="../window.py" line="365"/>
         <source>The model folder is saved; restart photoclip to use it.</source>
         <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="330"/>
+        <location filename="../window.py" line="371"/>
         <source> · about {0}s left</source>
         <translation> · 约剩 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="331"/>
+        <location filename="../window.py" line="372"/>
         <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
         <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="332"/>
+        <location filename="../window.py" line="373"/>
         <source>Indexing {0}/{1} · {2} photos/s</source>
         <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
-        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="386"/>
+        <location filename="../window.py" line="394"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="386"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="350"/>
+        <location filename="../window.py" line="391"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="376"/>
-        <location filename="../window.py" line="440"/>
+        <location filename="../window.py" line="397"/>
+        <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
+        <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="423"/>
+        <location filename="../window.py" line="487"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="379"/>
+        <location filename="../window.py" line="426"/>
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="382"/>
+        <location filename="../window.py" line="429"/>
         <source>  (offline)</source>
         <translation>  （离线）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="435"/>
         <source>Smart albums</source>
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="396"/>
+        <location filename="../window.py" line="443"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../window.py" line="421"/>
+        <location filename="../window.py" line="468"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="422"/>
+        <location filename="../window.py" line="469"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="423"/>
+        <location filename="../window.py" line="470"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="425"/>
+        <location filename="../window.py" line="472"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../window.py" line="440"/>
+        <location filename="../window.py" line="487"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="440"/>
+        <location filename="../window.py" line="487"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="441"/>
+        <location filename="../window.py" line="488"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="441"/>
+        <location filename="../window.py" line="488"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="475"/>
+        <location filename="../window.py" line="523"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="518"/>
+        <location filename="../window.py" line="566"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="520"/>
+        <location filename="../window.py" line="568"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../window.py" line="521"/>
+        <location filename="../window.py" line="569"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../window.py" line="522"/>
+        <location filename="../window.py" line="570"/>
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="522"/>
+        <location filename="../window.py" line="570"/>
         <source>Copy {0} paths</source>
         <translation>复制 {0} 个路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="524"/>
+        <location filename="../window.py" line="572"/>
         <source>Belongs in album…</source>
         <translation>属于相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="529"/>
+        <location filename="../window.py" line="577"/>
         <source>Doesn&apos;t belong in {0}</source>
         <translation>不属于{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="568"/>
+        <location filename="../window.py" line="615"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="590"/>
+        <location filename="../window.py" line="637"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../window.py" line="593"/>
+        <location filename="../window.py" line="641"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="595"/>
+        <location filename="../window.py" line="643"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="614"/>
+        <location filename="../window.py" line="662"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="622"/>
+        <location filename="../window.py" line="670"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="628"/>
+        <location filename="../window.py" line="676"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -572,49 +577,49 @@ score {0}</source>
 <context>
     <name>PreviewDialog</name>
     <message>
-        <location filename="../dialogs.py" line="195"/>
+        <location filename="../dialogs.py" line="185"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="198"/>
+        <location filename="../dialogs.py" line="188"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="200"/>
+        <location filename="../dialogs.py" line="190"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="204"/>
+        <location filename="../dialogs.py" line="194"/>
         <source>Dimensions</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="204"/>
-        <location filename="../dialogs.py" line="205"/>
-        <location filename="../dialogs.py" line="206"/>
+        <location filename="../dialogs.py" line="194"/>
+        <location filename="../dialogs.py" line="195"/>
+        <location filename="../dialogs.py" line="196"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="205"/>
+        <location filename="../dialogs.py" line="195"/>
         <source>Date taken</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="206"/>
+        <location filename="../dialogs.py" line="196"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="208"/>
+        <location filename="../dialogs.py" line="198"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="208"/>
+        <location filename="../dialogs.py" line="198"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -622,94 +627,94 @@ score {0}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="236"/>
+        <location filename="../dialogs.py" line="226"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="240"/>
+        <location filename="../dialogs.py" line="230"/>
         <source>default ({0})</source>
         <translation>默认（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="244"/>
+        <location filename="../dialogs.py" line="234"/>
         <source>Other model (type it below)</source>
         <translation>其他模型（在下方输入）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="246"/>
+        <location filename="../dialogs.py" line="236"/>
         <source>many languages</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="246"/>
+        <location filename="../dialogs.py" line="236"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="247"/>
+        <location filename="../dialogs.py" line="237"/>
         <source>{0} photos/s on a 2-core CPU</source>
         <translation>双核 CPU 每秒 {0} 张</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="248"/>
+        <location filename="../dialogs.py" line="238"/>
         <source>needs a GPU</source>
         <translation>需要 GPU</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="257"/>
+        <location filename="../dialogs.py" line="247"/>
         <source>As the system (now: {0})</source>
         <translation>跟随系统（当前：{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="260"/>
+        <location filename="../dialogs.py" line="250"/>
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="267"/>
+        <location filename="../dialogs.py" line="257"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="270"/>
+        <location filename="../dialogs.py" line="260"/>
         <source>one folder per line</source>
         <translation>每行一个文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="277"/>
+        <location filename="../dialogs.py" line="267"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="279"/>
+        <location filename="../dialogs.py" line="269"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="280"/>
+        <location filename="../dialogs.py" line="270"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="281"/>
+        <location filename="../dialogs.py" line="271"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="282"/>
+        <location filename="../dialogs.py" line="272"/>
         <source>Excluded folders</source>
         <translation>排除的文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="288"/>
+        <location filename="../dialogs.py" line="278"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="293"/>
+        <location filename="../dialogs.py" line="283"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>

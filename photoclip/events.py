@@ -1,0 +1,126 @@
+"""What the library service tells its clients, as JSON-ready dicts, and the hub that hands them out.
+
+Every event is a dict with "event" (its kind) and "seq" (a number that grows by one per event the service
+publishes, so a subscriber can tell it missed some).  The kinds and their fields (README, "Events"):
+
+    indexed   id, path, taken, albums     a new photo is searchable (albums: the smart albums it is in)
+    moved     id, path, from, albums      a known photo was moved or renamed; it keeps its vector and tags
+    removed   id, path                    a photo left the library (deleted, moved out, or its folder removed)
+    failed    id, path, reason            a file was skipped; reason is one sentence
+    albums    albums: [{name, count}]     album membership or the albums themselves changed
+    folders   folders: [{path, online}]   folders were added or removed, or went offline or came back
+    progress  done, total, rate, eta, pending, reencode   indexing (or re-encoding for a new model)
+    idle      pending                     nothing left to do for now
+    paused / resumed                      indexing was paused or resumed (by anyone)
+    model     model                       the library now uses this model
+    notice    message                     something the user should know, one sentence
+    error     message, fatal              something failed; fatal: indexing cannot go on
+    pending   pending                     the number of photos waiting to be indexed changed
+    stopped                               the service stopped; no more events follow
+    overflow  dropped                     this subscriber read too slowly and missed `dropped` events
+
+The hub never blocks the service: each subscriber has a bounded buffer; when it is full, newer events are
+dropped for that subscriber alone and counted, and the next event it reads is an "overflow" event.
+"""
+from __future__ import annotations
+
+import collections
+import threading
+
+BUFFER = 10_000  # events kept per subscriber before it starts to miss them
+
+
+def _overflow(dropped: int) -> dict:
+    return {"event": "overflow", "dropped": dropped, "seq": None}
+
+
+class Subscription:
+    """One subscriber's bounded buffer.  Iterate it (or call `get`) on the subscriber's thread."""
+
+    def __init__(self, hub: "EventHub", maxsize: int):
+        self._hub = hub
+        self._buffer: collections.deque[dict] = collections.deque()
+        self._maxsize = maxsize
+        self._dropped = 0
+        self._cond = threading.Condition()
+        self.closed = False
+
+    def offer(self, event: dict) -> None:  # the publisher's thread: never blocks
+        with self._cond:
+            if self.closed:
+                return
+            if len(self._buffer) >= self._maxsize:
+                self._dropped += 1
+                return
+            if self._dropped:  # the gap is said where it happened, before the events after it
+                self._buffer.append(_overflow(self._dropped))
+                self._dropped = 0
+            self._buffer.append(event)
+            self._cond.notify()
+
+    def get(self, timeout: float | None = None) -> dict | None:
+        """The next event, or None after `timeout` seconds without one (or once closed)."""
+        with self._cond:
+            if not self._buffer and not self._dropped and not self.closed:
+                self._cond.wait(timeout)
+            if self._buffer:
+                return self._buffer.popleft()
+            if self._dropped:
+                dropped, self._dropped = self._dropped, 0
+                return _overflow(dropped)
+            return None
+
+    def __iter__(self):
+        """Every event until the subscription is closed and what it held was read."""
+        while True:
+            ev = self.get(None)  # close() wakes it
+            if ev is not None:
+                yield ev
+            elif self.closed:
+                return
+
+    def close(self) -> None:
+        """No more events arrive; those already buffered can still be read."""
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+        self._hub._remove(self)
+
+
+class EventHub:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._subscribers: list[Subscription] = []
+        self.seq = 0
+
+    def __len__(self) -> int:
+        """Subscribers now."""
+        with self._lock:
+            return len(self._subscribers)
+
+    def subscribe(self, maxsize: int = BUFFER) -> Subscription:
+        sub = Subscription(self, maxsize)
+        with self._lock:
+            self._subscribers.append(sub)
+        return sub
+
+    def publish(self, event: dict) -> None:
+        with self._lock:
+            self.seq += 1
+            event = {**event, "seq": self.seq}
+            subscribers = list(self._subscribers)
+        for sub in subscribers:
+            sub.offer(event)
+
+    def _remove(self, sub: Subscription) -> None:
+        with self._lock:
+            if sub in self._subscribers:
+                self._subscribers.remove(sub)
+
+    def close(self) -> None:
+        """The service stops: subscribers get a last "stopped" event, then their iteration ends."""
+        self.publish({"event": "stopped"})
+        with self._lock:
+            subscribers, self._subscribers = self._subscribers, []
+        for sub in subscribers:
+            sub.close()
