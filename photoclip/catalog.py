@@ -452,10 +452,11 @@ class Catalog:
         return {r[0]: from_db(r[1]) for r in rows}
 
     def listing(self, folder: str | None = None) -> list[tuple[int, str]]:
-        """(id, path) of the visible photos, newest taken first, optionally under one folder."""
+        """(id, path) of the visible photos, newest taken first (EXIF, else the file's time: the date every
+        answer shows), then by path; optionally under one folder."""
         where, args = ("", ()) if folder is None else (f" AND {UNDER}", under_args(to_db(folder)))
         rows = self._rows(f"SELECT p.id, p.path FROM photos p WHERE {VISIBLE} AND p.hash IS NOT NULL{where} "
-                          "ORDER BY coalesce(p.taken, '') DESC, p.path", args)
+                          f"ORDER BY {TAKEN} DESC, p.path", args)
         return [(r[0], from_db(r[1])) for r in rows]
 
     def upsert_pending(self, folder_id: int, path: str, size: int | None, mtime_ns: int | None,

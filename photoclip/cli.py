@@ -208,6 +208,8 @@ def cmd_search(args, s: Session) -> None:
     _emit(args, d, _results_text(d))
     if d.get("warning") and not args.json:
         print(f"photoclip: {d['warning']}", file=sys.stderr)
+    if not d["clear"] and d["results"] and not args.json:
+        print(f"photoclip: no clear matches; these are the {len(d['results'])} closest photos", file=sys.stderr)
     if d["hidden"] and not args.json:  # a note for the reader; stdout stays one result per line
         print(f"photoclip: {d['hidden']} less relevant not shown (--all shows them)", file=sys.stderr)
 

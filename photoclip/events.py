@@ -4,7 +4,7 @@ Every event is a dict with "event" (its kind) and "seq" (a number that grows by 
 publishes, so a subscriber can tell it missed some).  The kinds and their fields (README, "Events"):
 
     indexed   id, path, taken, albums     a new photo is searchable (albums: the smart albums it is in)
-    moved     id, path, from, albums      a known photo was moved or renamed; it keeps its vector and tags
+    moved     id, path, from, taken, albums   a known photo was moved or renamed; it keeps its vector and tags
     removed   id, path                    a photo left the library (deleted, moved out, or its folder removed)
     failed    id, path, reason            a file was skipped; reason is one sentence
     albums    albums: [{name, count}]     album membership or the albums themselves changed

@@ -79,11 +79,13 @@ class Answer:
     hidden: int  # matches past the relevance cut-off (0 when all were asked for)
     taken: dict[int, str | None]
     warning: str | None = None  # words the model cannot read (models.language_warning)
+    # False: nothing matched clearly, and `results` are only the closest photos (said as such everywhere)
+    clear: bool = True
 
     def as_json(self) -> dict:
         out = {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": self.taken.get(r.id)}
                            for r in self.results],
-               "hidden": self.hidden}
+               "hidden": self.hidden, "clear": self.clear}
         if self.warning:
             out["warning"] = self.warning
         return out
@@ -110,15 +112,18 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
         return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows}, warning)
     vector, own = _query_vector(catalog, encoder, q)
     hits = _candidates(catalog, index, vector, allowed, max(limit, CANDIDATES), own)
-    hits, hidden = _relevant(catalog, encoder, q, hits, show_all)
-    results = _to_results(catalog, hits[:limit])
+    relevant, hidden, kept = _relevant(catalog, encoder, q, hits, show_all)
+    clear = bool(relevant) or not kept
+    if not clear:  # nothing clears the cut-off: show the closest, and say that they are only that
+        relevant, hidden = kept, 0
+    results = _to_results(catalog, relevant[:limit])
     taken = catalog.taken([r.id for r in results])
     if sort == "date":
         results.sort(key=lambda r: (taken.get(r.id) or "", r.path), reverse=True)
     # `hidden`: what the relevance cut-off left out that --all (the app's "Show N less relevant") would add
     # within the same limit; relevant matches past the limit are not "less relevant" and are not counted.
     hidden = min(hidden, max(0, limit - len(results)))
-    return Answer(results, hidden, taken, warning)
+    return Answer(results, hidden, taken, warning, clear)
 
 
 def _query_vector(catalog: Catalog, encoder: Encoder, q) -> tuple[np.ndarray, set[int]]:
@@ -149,7 +154,7 @@ def _candidates(catalog, index, vector, allowed, k, exclude) -> list[tuple[int, 
     return index.query(vector, k, frozenset(exclude), keep=keep)
 
 
-def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, float]], int]:
+def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, float]], int, list[tuple[int, float]]]:
     """Push out what the negatives name, then cut off what does not clearly match (unless show_all).
 
     Each candidate is scored as in CLIP's zero-shot classification (scoring.py, as albums are): a softmax (the
@@ -157,12 +162,13 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     better than the query leaves the results.  The cut-off is that probability: the photos the query
     explains clearly better than generic prompts stay; the threshold is the gap in this query's own score
     distribution (Otsu), kept within CUTOFF_RANGE.  Queries of example photos alone have no text to weigh
-    against generic prompts, so they are not cut off."""
+    against generic prompts, so they are not cut off.  Returns (relevant, how many the cut-off hid, the
+    candidates the negatives left)."""
     if not hits:
-        return [], 0
+        return [], 0, []
     sigmoid = scoring.is_sigmoid(encoder)
     if not q.negatives and not q.text:
-        return hits, 0
+        return hits, 0, hits
     found, mat = catalog.vectors_for(encoder.model_id, [i for i, _ in hits])
     row = {int(i): n for n, i in enumerate(found)}
     hits = [h for h in hits if h[0] in row]
@@ -175,5 +181,7 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     if q.text and not show_all:
         relevant = keep.copy()
         relevant[keep] = scoring.relevance_cut(p_query[keep], sigmoid)[0]
-        return [h for h, k in zip(hits, relevant) if k], int((keep & ~relevant).sum())
-    return [h for h, k in zip(hits, keep) if k], 0
+        kept = [h for h, k in zip(hits, keep) if k]
+        return [h for h, k in zip(hits, relevant) if k], int((keep & ~relevant).sum()), kept
+    kept = [h for h, k in zip(hits, keep) if k]
+    return kept, 0, kept

@@ -481,7 +481,7 @@ class LibraryService:
                 if kind == "indexed":
                     data.update(taken=f["taken"], albums=f["albums"])
                 elif kind == "moved":
-                    data.update({"from": old, "albums": f["albums"]})
+                    data.update({"from": old, "taken": f["taken"], "albums": f["albums"]})
                 elif kind == "failed":
                     data["reason"] = f["reason"]
                 self._emit(LiveEvent(kind, data=data))

@@ -125,3 +125,14 @@ def test_query_mistakes_exit_2_from_the_cli(toy_library):
     r = run_cli("search", "album:Nope", home=home, env=env, check=False)
     assert r.returncode == 2 and "no album named" in r.stderr
     assert json.loads(run_cli("search", "-people", "--json", home=home, env=env, check=False).stdout or "{}") == {}
+
+
+def test_a_query_that_matches_nothing_says_so_and_shows_the_closest(toy_library):
+    """Honest answers: a word the toy world has no picture of is "no clear matches", not 5 confident results;
+    the closest photos are still there to look at, and the CLI says what they are."""
+    home, env, _ = toy_library
+    out = cli_json("search", "zebra", "--limit", "5", home=home, env=env)
+    assert out["clear"] is False and len(out["results"]) == 5 and out["hidden"] == 0
+    text = run_cli("search", "zebra", "--limit", "5", home=home, env=env)
+    assert "no clear matches" in text.stderr and len(text.stdout.splitlines()) == 5
+    assert search(toy_library, "the night sky")["clear"] is True

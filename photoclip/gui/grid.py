@@ -1,12 +1,13 @@
 """The photo grid: QListView + QAbstractListModel + a delegate, thumbnails loaded lazily per painted cell."""
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QCoreApplication, QDate, QLocale, QMimeData,
-                            QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal)
+                            QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal)
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
@@ -14,6 +15,7 @@ from .thumbnails import THUMB, ThumbnailLoader
 
 translate = QCoreApplication.translate
 
+MAX_MOVES = 64  # update_items: more photos than this changing places is applied as a fresh list
 PathRole = Qt.UserRole + 1
 ScoreRole = Qt.UserRole + 2
 IdRole = Qt.UserRole + 3
@@ -47,6 +49,21 @@ def month_header(taken: str | None) -> str:
     return QLocale().toString(QDate(int(taken[:4]), int(taken[5:7]), 1), "MMMM yyyy")
 
 
+class _Newest:
+    """Sort key: newest taken first, then by path (the catalog's listing order)."""
+    __slots__ = ("taken", "path")
+
+    def __init__(self, it: Item):
+        self.taken, self.path = it.taken or "", it.path
+
+    def __lt__(self, other: "_Newest") -> bool:
+        return self.taken > other.taken if self.taken != other.taken else self.path < other.path
+
+
+def date_key(it: Item) -> _Newest:
+    return _Newest(it)
+
+
 def in_date_order(items: list[Item]) -> list[Item]:
     """Newest first (date taken: EXIF, else the file's time, as every answer carries it), with a header on the
     first photo of each month.  Grid cells stay uniform (constant-time layout for 100,000 photos), so a header
@@ -66,6 +83,7 @@ class PhotoModel(QAbstractListModel):
         super().__init__()
         self.items: list[Item] = []
         self._rows: dict[str, int] = {}
+        self._row_of: dict[int, int] = {}  # photo id -> row
         self.thumbs = thumbs
         self.placeholder = QPixmap(THUMB, THUMB)
         self.placeholder.fill(QColor("#d8d8d8"))
@@ -95,6 +113,8 @@ class PhotoModel(QAbstractListModel):
             self.endRemoveRows()
             end = start - 1
         known = {it.id for it in self.items}
+        it_by_id = {it.id: it for it in self.items}
+        moves = 0
         target = 0
         while target < len(items):
             it = items[target]
@@ -108,7 +128,11 @@ class PhotoModel(QAbstractListModel):
                 target = end + 1
                 continue
             if self.items[target].id != it.id:  # the same photo moved in the order (renamed, re-dated)
-                source = next(i for i in range(target + 1, len(self.items)) if self.items[i].id == it.id)
+                moves += 1
+                if moves > MAX_MOVES:  # many photos changed places: a fresh list is cheaper than moves
+                    self.set_items(items)
+                    return
+                source = self.items.index(it_by_id[it.id], target + 1)
                 self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), target)
                 self.items.insert(target, self.items.pop(source))
                 self.endMoveRows()
@@ -121,6 +145,52 @@ class PhotoModel(QAbstractListModel):
 
     def _reindex(self) -> None:
         self._rows = {it.path: i for i, it in enumerate(self.items)}
+        self._row_of = {it.id: i for i, it in enumerate(self.items)}
+
+    def row_of(self, photo_id: int) -> int | None:
+        return self._row_of.get(photo_id)
+
+    def apply_changes(self, removed: set[int], inserted: list[Item]) -> None:
+        """A batch of the service's photo events on a view in date order (newest first): rows leave and rows
+        arrive where they belong, each as one removal or insertion (selection and scroll stay), and the month
+        headers around them are fixed.  No re-read of the listing: O(changes x log n) plus one re-index."""
+        same = {it.id for it in inserted if (r := self._row_of.get(it.id)) is not None
+                and (self.items[r].path, self.items[r].taken) == (it.path, it.taken)}
+        if same:  # already shown as it is (a view read raced the event): leave its row, selection and all
+            removed = set(removed) - same
+            inserted = [it for it in inserted if it.id not in same]
+        rows = sorted(r for i in removed if (r := self._row_of.get(i)) is not None)
+        end = len(rows) - 1
+        touched: set[int] = set()
+        while end >= 0:  # contiguous runs, bottom up
+            start = end
+            while start > 0 and rows[start - 1] == rows[start] - 1:
+                start -= 1
+            self.beginRemoveRows(QModelIndex(), rows[start], rows[end])
+            del self.items[rows[start]:rows[end] + 1]
+            self.endRemoveRows()
+            touched.add(rows[start])
+            end = start - 1
+        present = {it.id for it in self.items} if inserted else set()
+        for it in sorted(inserted, key=date_key):
+            if it.id in present:
+                continue
+            row = bisect.bisect_left(self.items, date_key(it), key=date_key)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.items.insert(row, it)
+            self.endInsertRows()
+            touched.update((row, row + 1))
+            present.add(it.id)
+        for row in sorted(touched):  # a month's first photo carries its header
+            if row >= len(self.items):
+                continue
+            it = self.items[row]
+            month = (it.taken or "")[:7]
+            header = None if row > 0 and (self.items[row - 1].taken or "")[:7] == month else month_header(it.taken)
+            if header != it.header:
+                it.header = header
+                self.dataChanged.emit(self.index(row), self.index(row), [HeaderRole])
+        self._reindex()
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.items)
@@ -219,18 +289,26 @@ class PhotoGrid(QListView):
         self.activated.connect(lambda idx: self.preview_requested.emit(self.path_at(idx)))
 
     def update_keeping_view(self, items: list[Item]) -> None:
-        """Apply a new version of the shown list while the photo under the user's eye stays where it is:
-        the current photo if it is on screen, else the top-left one."""
+        """Apply a new version of the shown list while the photo under the user's eye stays where it is."""
+        self._keeping_view(lambda model: model.update_items(items))
+
+    def apply_keeping_view(self, removed: set[int], inserted: list[Item]) -> None:
+        """Apply a batch of photo events (PhotoModel.apply_changes) the same way."""
+        self._keeping_view(lambda model: model.apply_changes(removed, inserted))
+
+    def _keeping_view(self, change) -> None:
+        """Run `change(model)`, then scroll so the anchor photo is where it was on screen: the current photo if
+        it is on screen, else the top-left one."""
         model: PhotoModel = self.model()
         anchor = self.currentIndex()
         if not anchor.isValid() or not self.viewport().rect().intersects(self.visualRect(anchor)):
             anchor = self.indexAt(QPoint(CELL.width() // 2, CELL.height() // 2))
         anchor_id = model.items[anchor.row()].id if anchor.isValid() else None
         before = self.visualRect(anchor).top() if anchor.isValid() else 0
-        model.update_items(items)
+        change(model)
         if anchor_id is None:
             return
-        row = next((i for i, it in enumerate(model.items) if it.id == anchor_id), None)
+        row = model.row_of(anchor_id)
         if row is None:
             return
         self.doItemsLayout()
@@ -253,3 +331,39 @@ class PhotoGrid(QListView):
             QGuiApplication.clipboard().setText("\n".join(self.selected_paths()))
             return
         super().keyPressEvent(event)
+
+
+class LiveRows:
+    """Photo events (events.py: indexed, moved, removed, failed) for a date-ordered view, gathered while the
+    Bridge hands them over and applied to the grid in one pass once it yields: rows arrive and leave, nothing is
+    read again."""
+
+    def __init__(self, grid: PhotoGrid, parent, on_applied=lambda: None):
+        self.grid = grid
+        self.removed: set[int] = set()
+        self.inserted: dict[int, Item] = {}
+        self.on_applied = on_applied
+        self.timer = QTimer(parent, singleShot=True, interval=0, timeout=self.apply)
+
+    def take(self, ev: dict, folder: str | None) -> None:
+        """Queue one event for a view of the library (folder None) or of one folder."""
+        from ..scanner import is_within
+
+        self.removed.add(ev["id"])
+        self.inserted.pop(ev["id"], None)
+        if ev["event"] in ("indexed", "moved") and (folder is None or is_within(ev["path"], folder)):
+            self.inserted[ev["id"]] = Item(ev["id"], ev["path"], None, ev.get("taken"))
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def apply(self) -> None:
+        removed, inserted = self.removed, list(self.inserted.values())
+        self.removed, self.inserted = set(), {}
+        if removed or inserted:
+            self.grid.apply_keeping_view(removed, inserted)
+            self.on_applied()
+
+    def drop(self) -> None:
+        """The view changed: what was queued belongs to the old one."""
+        self.timer.stop()
+        self.removed, self.inserted = set(), {}

@@ -30,7 +30,7 @@ from ..imageio import is_image_name
 from ..service import LibraryService
 from .duplicates import DuplicatesDialog
 from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
-from .grid import Item, PhotoGrid, PhotoModel, file_url, in_date_order
+from .grid import Item, LiveRows, PhotoGrid, PhotoModel, file_url, in_date_order
 from .tasks import Bridge, TaskPools, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.bridge.event.connect(self._on_live_event)
         self._build()
         self._refresh_timer = QTimer(self, singleShot=True, interval=700, timeout=self.refresh)
+        self._photo_events = 0  # photo events so far: a view read that started before the last one is stale
         self._sidebar_timer = QTimer(self, singleShot=True, interval=300, timeout=self.refresh_sidebar)
         self._search_timer = QTimer(self, singleShot=True, interval=300, timeout=self._search_now)
         self._download_timer = QTimer(self, interval=500, timeout=self._show_download_progress)
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.grid = PhotoGrid(self.model)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.preview_requested.connect(self.preview)
+        self.live_rows = LiveRows(self.grid, self, on_applied=self.view_loaded.emit)
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
@@ -396,12 +398,27 @@ class MainWindow(QMainWindow):
             self.pause_button.setEnabled(False)
             self.show_error(self.tr("The photoclip watch that kept this library stopped; open photoclip again to "
                                     "go on."))
-        if kind in ("indexed", "moved", "removed", "failed", "pending", "folders", "albums", "idle") and \
-                self.mode[0] in ("all", "folder", "album"):
-            if not self._refresh_timer.isActive():
+        photo = kind in ("indexed", "moved", "removed", "failed")
+        if photo:
+            self._photo_events += 1
+        if photo and self._take_delta(ev):
+            pass  # applied as a delta on the grid, with the others of its batch
+        elif (kind == "folders" and self.mode[0] in ("all", "folder", "album")
+              or kind in ("albums", "indexed", "moved", "removed", "failed") and self.mode[0] == "album"
+              or photo and self.mode[0] in ("all", "folder")):  # (a view still loading: read it again)
+            if not self._refresh_timer.isActive():  # an album's members or the folder list: read the view again
                 self._refresh_timer.start()
-        if kind in ("albums", "folders", "failed", "idle") and not self._sidebar_timer.isActive():
+        if kind in ("albums", "folders", "failed") and not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
+
+    def _take_delta(self, ev: dict) -> bool:
+        """A photo event for the library view or a folder view on screen: a row change, applied with the rest of
+        its batch.  False when the view is not one that deltas keep current."""
+        kind, arg = self.mode
+        if kind not in ("all", "folder") or self.shown_mode != self.mode:
+            return False
+        self.live_rows.take(ev, arg)
+        return True
 
     def _toggle_pause(self, paused: bool) -> None:
         self.command("pause" if paused else "resume")  # the service's event updates the button
@@ -490,19 +507,21 @@ class MainWindow(QMainWindow):
                                                    else mode[1]))
         if mode[0] in ("search", "similar") and not self.attached and not self.lib.encoder.loaded:
             return  # answered once the model is ready
-        show_all, sort = self.show_all, self.sort
-        run_task(lambda: self._load_items(mode, show_all, sort), lambda loaded: self._show_items(req, mode, *loaded),
+        show_all, sort, seen = self.show_all, self.sort, self._photo_events
+        run_task(lambda: self._load_items(mode, show_all, sort),
+                 lambda loaded: self._show_items(req, mode, *loaded, events_before=seen),
                  lambda e: self._view_failed(req, e), owner=self)
 
-    def _load_items(self, mode, show_all: bool, sort: str = "relevance") -> tuple[list[Item], int, bool]:
+    def _load_items(self, mode, show_all: bool, sort: str = "relevance") -> tuple[list[Item], int, bool, bool]:
         """On a worker: the view's photos, how many matches a search's relevance cut-off left out, and
-        whether the search used words the model cannot read."""
+        whether the search used words the model cannot read, and whether anything matched clearly."""
         kind, arg = mode
-        hidden, unreadable = 0, False
+        hidden, unreadable, clear = 0, False, True
         q = self.client.query
         if kind == "search":  # the same language as `photoclip search`: words, -negatives, like:, filters
             answer = q("search", query=arg, limit=500, all=show_all, sort=sort)
             rows, hidden, unreadable = answer["results"], answer["hidden"], bool(answer.get("warning"))
+            clear = answer["clear"]
         elif kind == "similar":
             rows = q("similar", path=arg, limit=300)["results"]
         elif kind == "album":
@@ -510,16 +529,28 @@ class MainWindow(QMainWindow):
         else:
             rows = q("photos", folder=arg if kind == "folder" else None)["photos"]
         items = [Item(r["id"], r["path"], r.get("score"), r.get("taken")) for r in rows]
-        return (in_date_order(items) if sort == "date" else items), hidden, unreadable
+        # The library's own views are in date order with month headers, like every photo library; the sort
+        # box orders search answers.
+        dated = sort == "date" or kind in ("all", "folder")
+        return (in_date_order(items) if dated else items), hidden, unreadable, clear
 
-    def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0, unreadable: bool = False) -> None:
+    def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0, unreadable: bool = False,
+                    clear: bool = True, events_before: int | None = None) -> None:
         if req != self._request:
             return  # a newer view was asked for: drop stale results
+        if events_before is not None and events_before != self._photo_events and mode[0] in ("all", "folder",
+                                                                                           "album"):
+            self._refresh_timer.start()  # photos changed while this was read: read once more, shortly
         self.show_language_warning(mode[1] if unreadable else None)
+        if mode != self.shown_mode:
+            self.live_rows.drop()
         if mode == self.shown_mode:
             self.grid.update_keeping_view(items)  # the same view, newer: selection and scroll stay
         else:
             self.model.set_items(items)
+        if not clear:  # the closest photos, not matches: say so rather than present noise as an answer
+            self.heading.setText(self.tr("No clear matches for “{0}” — showing the {1} closest photos")
+                                 .format(mode[1], len(items)))
         self.more_button.setText(self.tr("Show {0} less relevant").format(hidden))
         self.more_button.setVisible(bool(hidden))
         self.shown_mode = mode
@@ -705,6 +736,7 @@ class MainWindow(QMainWindow):
         if self.closed:
             return
         self.closed = True
+        self.live_rows.drop()
         for timer in (self._download_timer, self._refresh_timer, self._sidebar_timer, self._search_timer):
             timer.stop()
         if self._events is not None:

@@ -248,313 +248,318 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="109"/>
+        <location filename="../window.py" line="110"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="115"/>
-        <location filename="../window.py" line="474"/>
+        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="491"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="115"/>
-        <location filename="../window.py" line="475"/>
+        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="492"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="117"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="117"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="138"/>
+        <location filename="../window.py" line="140"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="142"/>
+        <location filename="../window.py" line="144"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="157"/>
+        <location filename="../window.py" line="159"/>
         <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="161"/>
+        <location filename="../window.py" line="163"/>
         <source>Add a photo folder…</source>
         <translation>添加照片文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="167"/>
+        <location filename="../window.py" line="169"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="190"/>
+        <location filename="../window.py" line="192"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="191"/>
+        <location filename="../window.py" line="193"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="207"/>
-        <location filename="../window.py" line="391"/>
+        <location filename="../window.py" line="209"/>
+        <location filename="../window.py" line="393"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="211"/>
-        <location filename="../window.py" line="382"/>
+        <location filename="../window.py" line="213"/>
+        <location filename="../window.py" line="384"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="233"/>
+        <location filename="../window.py" line="235"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="293"/>
+        <location filename="../window.py" line="295"/>
         <source>: {0} MB so far</source>
         <translation>：已下载 {0} MB</translation>
     </message>
     <message>
-        <location filename="../window.py" line="299"/>
+        <location filename="../window.py" line="301"/>
         <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
         <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="300"/>
+        <location filename="../window.py" line="302"/>
         <source>Loading the model… (the first run downloads it once)</source>
         <translation>正在加载模型…（首次运行需下载一次）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="305"/>
         <source>model: {0} (in the running photoclip watch)</source>
         <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="316"/>
+        <location filename="../window.py" line="318"/>
         <source>model: {0} on {1}</source>
         <translation>模型：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="326"/>
+        <location filename="../window.py" line="328"/>
         <source>The model could not be loaded: {0}</source>
         <translation>无法加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="329"/>
+        <location filename="../window.py" line="331"/>
         <source>model: not loaded</source>
         <translation>模型：未加载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="335"/>
+        <location filename="../window.py" line="337"/>
         <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
         <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="355"/>
         <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
         <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="361"/>
+        <location filename="../window.py" line="363"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="365"/>
+        <location filename="../window.py" line="367"/>
         <source>The model folder is saved; restart photoclip to use it.</source>
         <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="371"/>
+        <location filename="../window.py" line="373"/>
         <source> · about {0}s left</source>
         <translation> · 约剩 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="372"/>
+        <location filename="../window.py" line="374"/>
         <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
         <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="373"/>
+        <location filename="../window.py" line="375"/>
         <source>Indexing {0}/{1} · {2} photos/s</source>
         <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="386"/>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="388"/>
+        <location filename="../window.py" line="396"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="386"/>
+        <location filename="../window.py" line="388"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="391"/>
+        <location filename="../window.py" line="393"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="397"/>
+        <location filename="../window.py" line="399"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="423"/>
-        <location filename="../window.py" line="487"/>
+        <location filename="../window.py" line="440"/>
+        <location filename="../window.py" line="504"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="426"/>
+        <location filename="../window.py" line="443"/>
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="429"/>
+        <location filename="../window.py" line="446"/>
         <source>  (offline)</source>
         <translation>  （离线）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="435"/>
+        <location filename="../window.py" line="452"/>
         <source>Smart albums</source>
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="443"/>
+        <location filename="../window.py" line="460"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../window.py" line="468"/>
+        <location filename="../window.py" line="485"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="469"/>
+        <location filename="../window.py" line="486"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="470"/>
+        <location filename="../window.py" line="487"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../window.py" line="472"/>
+        <location filename="../window.py" line="489"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../window.py" line="487"/>
+        <location filename="../window.py" line="504"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="487"/>
+        <location filename="../window.py" line="504"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="488"/>
+        <location filename="../window.py" line="505"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="488"/>
+        <location filename="../window.py" line="505"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="523"/>
+        <location filename="../window.py" line="552"/>
+        <source>No clear matches for “{0}” — showing the {1} closest photos</source>
+        <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="554"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="566"/>
+        <location filename="../window.py" line="597"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="568"/>
+        <location filename="../window.py" line="599"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../window.py" line="569"/>
+        <location filename="../window.py" line="600"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../window.py" line="570"/>
+        <location filename="../window.py" line="601"/>
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="570"/>
+        <location filename="../window.py" line="601"/>
         <source>Copy {0} paths</source>
         <translation>复制 {0} 个路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="572"/>
+        <location filename="../window.py" line="603"/>
         <source>Belongs in album…</source>
         <translation>属于相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="577"/>
+        <location filename="../window.py" line="608"/>
         <source>Doesn&apos;t belong in {0}</source>
         <translation>不属于{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="615"/>
+        <location filename="../window.py" line="646"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="637"/>
+        <location filename="../window.py" line="668"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../window.py" line="641"/>
+        <location filename="../window.py" line="672"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="643"/>
+        <location filename="../window.py" line="674"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="662"/>
+        <location filename="../window.py" line="693"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="670"/>
+        <location filename="../window.py" line="701"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="676"/>
+        <location filename="../window.py" line="707"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -562,12 +567,12 @@
 <context>
     <name>PhotoModel</name>
     <message>
-        <location filename="../grid.py" line="46"/>
+        <location filename="../grid.py" line="48"/>
         <source>Date unknown</source>
         <translation>日期未知</translation>
     </message>
     <message>
-        <location filename="../grid.py" line="137"/>
+        <location filename="../grid.py" line="207"/>
         <source>
 score {0}</source>
         <translation>
