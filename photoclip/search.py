@@ -119,7 +119,8 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     results = _to_results(catalog, relevant[:limit])
     taken = catalog.taken([r.id for r in results])
     if sort == "date":
-        results.sort(key=lambda r: (taken.get(r.id) or "", r.path), reverse=True)
+        results.sort(key=lambda r: r.path)  # newest first, then by path (as the catalog lists photos)
+        results.sort(key=lambda r: taken.get(r.id) or "", reverse=True)
     # `hidden`: what the relevance cut-off left out that --all (the app's "Show N less relevant") would add
     # within the same limit; relevant matches past the limit are not "less relevant" and are not counted.
     hidden = min(hidden, max(0, limit - len(results)))

@@ -664,3 +664,41 @@ def test_new_photos_progress_and_album_counts_reach_the_window_whoever_hosts_the
     if watch is not None:
         qtbot.waitUntil(lambda: not w.banner_box.isHidden(), timeout=WAIT)  # it says the watch stopped
         assert watch.returncode == 0
+
+
+def test_row_deltas_give_the_same_grid_as_a_fresh_date_ordered_list(qtbot, tmp_path):
+    """200 random batches of arrivals, removals and moves (some on the same date) applied as deltas leave the
+    grid exactly as a fresh list in date order would be, month headers included, the current photo kept."""
+    import random
+
+    from photoclip.gui.grid import Item, PhotoGrid, PhotoModel, in_date_order
+    from photoclip.gui.thumbnails import ThumbnailLoader
+
+    rnd = random.Random(1)
+
+    def taken(k):
+        return f"{2015 + k // 400:04d}-{1 + (k // 31) % 12:02d}-{1 + k % 28:02d}T12:00:00"
+
+    cur = {i: Item(i, f"/t/x{i:05d}.jpg", None, taken(rnd.randrange(2000))) for i in range(1500)}
+    model = PhotoModel(ThumbnailLoader(str(tmp_path / "thumbs")))
+    grid = PhotoGrid(model)
+    qtbot.addWidget(grid)
+    grid.show()
+    model.set_items(in_date_order(list(cur.values())))
+    keep = model.items[700].id
+    grid.setCurrentIndex(model.index(700))
+    nid = 10_000
+    for step in range(200):
+        removed = set(rnd.sample(sorted(set(cur) - {keep}), 5))
+        arriving = [Item(nid + k, f"/t/n{nid + k}.jpg", None, taken(rnd.randrange(2000))) for k in range(7)]
+        nid += 7
+        moved = rnd.choice(sorted(set(cur) - removed - {keep}))
+        arriving.append(Item(moved, f"/t/m{moved}-{step}.jpg", None, cur[moved].taken))
+        removed.add(moved)
+        for i in removed:
+            cur.pop(i)
+        cur.update((it.id, it) for it in arriving)
+        grid.apply_keeping_view(removed, [Item(it.id, it.path, None, it.taken) for it in arriving])
+        want = in_date_order([Item(it.id, it.path, None, it.taken) for it in cur.values()])
+        assert [(i.id, i.path, i.header) for i in model.items] == [(i.id, i.path, i.header) for i in want], step
+    assert model.items[grid.currentIndex().row()].id == keep  # rows came and went around it

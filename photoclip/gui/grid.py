@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QCoreApplication, QDate, QLocale, QMimeData,
-                            QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal)
+                            QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal)
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
@@ -69,7 +69,7 @@ def in_date_order(items: list[Item]) -> list[Item]:
     first photo of each month.  Grid cells stay uniform (constant-time layout for 100,000 photos), so a header
     is a band over that cell."""
     out = [Item(it.id, it.path, it.score, it.taken) for it in items]
-    out.sort(key=lambda it: (it.taken or "", it.path), reverse=True)
+    out.sort(key=date_key)  # newest first, then by path: the catalog's order
     month = object()
     for it in out:
         if (it.taken or "")[:7] != month:
@@ -84,6 +84,8 @@ class PhotoModel(QAbstractListModel):
         self.items: list[Item] = []
         self._rows: dict[str, int] = {}
         self._row_of: dict[int, int] = {}  # photo id -> row
+        self._stale = False
+        self._ids: set[int] = set()  # the ids shown, kept current by every change (membership without the maps)
         self.thumbs = thumbs
         self.placeholder = QPixmap(THUMB, THUMB)
         self.placeholder.fill(QColor("#d8d8d8"))
@@ -144,24 +146,35 @@ class PhotoModel(QAbstractListModel):
         self._reindex()
 
     def _reindex(self) -> None:
-        self._rows = {it.path: i for i, it in enumerate(self.items)}
-        self._row_of = {it.id: i for i, it in enumerate(self.items)}
+        """Rows moved: the path and id maps are rebuilt when next asked (once per batch, not per change)."""
+        self._stale = True
+        self._ids = {it.id for it in self.items}
+
+    def _maps(self) -> tuple[dict[str, int], dict[int, int]]:
+        if self._stale:
+            self._rows = {it.path: i for i, it in enumerate(self.items)}
+            self._row_of = {it.id: i for i, it in enumerate(self.items)}
+            self._stale = False
+        return self._rows, self._row_of
 
     def row_of(self, photo_id: int) -> int | None:
-        return self._row_of.get(photo_id)
+        return self._maps()[1].get(photo_id)
 
     def apply_changes(self, removed: set[int], inserted: list[Item]) -> None:
         """A batch of the service's photo events on a view in date order (newest first): rows leave and rows
         arrive where they belong, each as one removal or insertion (selection and scroll stay), and the month
         headers around them are fixed.  No re-read of the listing: O(changes x log n) plus one re-index."""
-        same = {it.id for it in inserted if (r := self._row_of.get(it.id)) is not None
-                and (self.items[r].path, self.items[r].taken) == (it.path, it.taken)}
-        if same:  # already shown as it is (a view read raced the event): leave its row, selection and all
+        ids = self._ids
+        if any(it.id in ids for it in inserted):  # already shown as it is (a view read raced the event): its
+            _, row_of = self._maps()              # row, selection and all stay
+            same = {it.id for it in inserted if (r := row_of.get(it.id)) is not None
+                    and (self.items[r].path, self.items[r].taken) == (it.path, it.taken)}
             removed = set(removed) - same
             inserted = [it for it in inserted if it.id not in same]
-        rows = sorted(r for i in removed if (r := self._row_of.get(i)) is not None)
+        gone = [i for i in removed if i in ids]
+        row_of = self._maps()[1] if gone else {}
+        rows = sorted(row_of[i] for i in gone)
         end = len(rows) - 1
-        touched: set[int] = set()
         while end >= 0:  # contiguous runs, bottom up
             start = end
             while start > 0 and rows[start - 1] == rows[start] - 1:
@@ -169,28 +182,31 @@ class PhotoModel(QAbstractListModel):
             self.beginRemoveRows(QModelIndex(), rows[start], rows[end])
             del self.items[rows[start]:rows[end] + 1]
             self.endRemoveRows()
-            touched.add(rows[start])
+            self._fix_header(rows[start])  # the photo after the gap may now begin its month
             end = start - 1
-        present = {it.id for it in self.items} if inserted else set()
+        ids.difference_update(gone)
         for it in sorted(inserted, key=date_key):
-            if it.id in present:
+            if it.id in ids:
                 continue
             row = bisect.bisect_left(self.items, date_key(it), key=date_key)
             self.beginInsertRows(QModelIndex(), row, row)
             self.items.insert(row, it)
             self.endInsertRows()
-            touched.update((row, row + 1))
-            present.add(it.id)
-        for row in sorted(touched):  # a month's first photo carries its header
-            if row >= len(self.items):
-                continue
-            it = self.items[row]
-            month = (it.taken or "")[:7]
-            header = None if row > 0 and (self.items[row - 1].taken or "")[:7] == month else month_header(it.taken)
-            if header != it.header:
-                it.header = header
-                self.dataChanged.emit(self.index(row), self.index(row), [HeaderRole])
-        self._reindex()
+            self._fix_header(row)
+            self._fix_header(row + 1)
+            ids.add(it.id)
+        self._stale = True  # `ids` is already current
+
+    def _fix_header(self, row: int) -> None:
+        """A month's first photo carries its header; no other photo does."""
+        if row >= len(self.items):
+            return
+        it = self.items[row]
+        month = (it.taken or "")[:7]
+        header = None if row > 0 and (self.items[row - 1].taken or "")[:7] == month else month_header(it.taken)
+        if header != it.header:
+            it.header = header
+            self.dataChanged.emit(self.index(row), self.index(row), [HeaderRole])
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.items)
@@ -228,7 +244,7 @@ class PhotoModel(QAbstractListModel):
         return mime
 
     def _thumb_ready(self, path: str) -> None:
-        row = self._rows.get(path)
+        row = self._maps()[0].get(path)
         if row is not None:
             idx = self.index(row)
             self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
@@ -303,14 +319,12 @@ class PhotoGrid(QListView):
         anchor = self.currentIndex()
         if not anchor.isValid() or not self.viewport().rect().intersects(self.visualRect(anchor)):
             anchor = self.indexAt(QPoint(CELL.width() // 2, CELL.height() // 2))
-        anchor_id = model.items[anchor.row()].id if anchor.isValid() else None
         before = self.visualRect(anchor).top() if anchor.isValid() else 0
+        kept = QPersistentModelIndex(anchor)  # Qt moves it with its row through inserts, removals and moves
         change(model)
-        if anchor_id is None:
+        if not kept.isValid():
             return
-        row = model.row_of(anchor_id)
-        if row is None:
-            return
+        row = kept.row()
         self.doItemsLayout()
         bar = self.verticalScrollBar()
         bar.setValue(bar.value() + self.visualRect(model.index(row)).top() - before)
