@@ -40,8 +40,7 @@ from .encoder import Encoder
 from .scanner import is_within
 from . import scoring
 from .errors import PhotoclipError
-from .scoring import (SIGMOID_LOGIT_RANGE, SIGMOID_THRESHOLD_RANGE, THRESHOLD_RANGE,  # noqa: F401 - re-exported
-                      calibrated_threshold, log_odds_split, logit, otsu_threshold)
+from .scoring import calibrated_threshold
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Callable
 
-from .catalog import MISSING
+from .records import MISSING
 from .scanner import has_hidden_part, is_excluded, is_within, stat_entry, walk
 from .watcher import RawEvent
 

@@ -33,7 +33,7 @@ class Session:
 
     def __init__(self, args):
         from .client import LocalClient
-        from .modelspec import MODEL_ENV, normalize_spec
+        from .models import MODEL_ENV, normalize_spec
         from .paths import AppPaths
 
         self.args = args

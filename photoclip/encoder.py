@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .modelspec import DEFAULT_MODEL, MODEL_ENV, normalize_spec, parse_spec  # noqa: F401 - re-exported
+from .models import DEFAULT_MODEL, MODEL_ENV, normalize_spec, parse_spec  # noqa: F401 - re-exported
 from .errors import PhotoclipError
 
 log = logging.getLogger(__name__)

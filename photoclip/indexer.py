@@ -29,7 +29,8 @@ from typing import Callable
 import numpy as np
 
 from . import imageio
-from .catalog import FAILED, INDEXED, MISSING, PENDING, Catalog, Photo, WriteOwnershipError
+from .catalog import Catalog, WriteOwnershipError
+from .records import FAILED, INDEXED, MISSING, PENDING, Photo
 from .encoder import Encoder, ModelLoadError
 from .index import VectorIndex
 from .scanner import walk

@@ -16,7 +16,7 @@ from .catalog import Catalog
 from .encoder import Encoder
 from .index import VectorIndex
 from .indexer import Indexer
-from .modelspec import DEFAULT_MODEL, MODEL_ENV, mismatch_message, normalize_spec
+from .models import DEFAULT_MODEL, MODEL_ENV, mismatch_message, normalize_spec
 from .paths import AppPaths
 from .scanner import is_within
 from .settings import Settings

@@ -39,25 +39,34 @@ def run(keep: bool = False) -> int:
             img.save(path, quality=90)
             truth[path] = pic.scene
         step = "index"
+        from .client import ServiceClient
+        from .service import LibraryService
+
         lib = Library(home=os.path.join(home, "home"), model=model_spec(), device="cpu")
-        lib.add_folders([photos])
-        out = lib.index_now()
-        if out["indexed"] != PICTURES or out["failed"]:
-            raise RuntimeError(f"indexed {out['indexed']} of {PICTURES} pictures, {out['failed']} failed")
-        facts.append(f"indexed {PICTURES} in {out['seconds']:.1f}s")
-        step = "search"
-        results = lib.query("the night sky", 6).results
-        night = [r for r in results if truth.get(r.path) == "night"]
-        if len(night) < 5:
-            raise RuntimeError(f"'the night sky' found {len(night)} night pictures among its top 6")
-        facts.append("search")
-        step = "album"
-        album = lib.albums.create("Receipts", ["a receipt"])
-        members = lib.albums.members(album.name)
-        right = sum(truth.get(p) == "receipt" for p, _ in members)
-        if not members or right < 0.8 * len(members):
-            raise RuntimeError(f"the album holds {len(members)} photos, {right} of them receipts")
-        facts.append("album")
+        service = LibraryService(lib, kind="index", watch=False, serve=False).start()
+        client = ServiceClient(service)  # the same door as the window's and the CLI's
+        try:
+            client.query("folders_add", paths=[photos])
+            out = service.run_until_current()
+            if out["indexed"] != PICTURES or out["failed"]:
+                raise RuntimeError(f"indexed {out['indexed']} of {PICTURES} pictures, {out['failed']} failed")
+            facts.append(f"indexed {PICTURES} in {out['seconds']:.1f}s")
+            step = "search"
+            results = client.query("search", query="the night sky", limit=6)["results"]
+            night = [r for r in results if truth.get(r["path"]) == "night"]
+            if len(night) < 5:
+                raise RuntimeError(f"'the night sky' found {len(night)} night pictures among its top 6")
+            facts.append("search")
+            step = "album"
+            client.query("albums_add", name="Receipts", prompts=["a receipt"])
+            members = client.query("albums_show", name="Receipts")["members"]
+            right = sum(truth.get(m["path"]) == "receipt" for m in members)
+            if not members or right < 0.8 * len(members):
+                raise RuntimeError(f"the album holds {len(members)} photos, {right} of them receipts")
+            facts.append("album")
+        finally:
+            client.close()
+            service.stop()
         step = "window"
         try:
             from .gui.app import check_window

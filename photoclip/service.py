@@ -28,7 +28,7 @@ from .events import EventHub
 from .errors import PhotoclipError
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
-from .modelspec import mismatch_message, normalize_spec
+from .models import mismatch_message, normalize_spec
 from .fsutil import has_room
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent

@@ -10,7 +10,8 @@ from helpers import cli_json, draw_folder, run_cli
 from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
 from PIL import Image
 
-from photoclip.albums import AlbumError, ensemble, otsu_threshold, starter_albums, template_set
+from photoclip.albums import AlbumError, ensemble, starter_albums, template_set
+from photoclip.scoring import otsu_threshold
 
 
 @pytest.mark.parametrize("templates", ["personal", "imagenet"])

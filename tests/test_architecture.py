@@ -5,7 +5,7 @@ import sys
 CORE = ["photoclip.catalog", "photoclip.encoder", "photoclip.index", "photoclip.indexer", "photoclip.watcher",
         "photoclip.albums", "photoclip.search", "photoclip.library", "photoclip.service", "photoclip.cli",
         "photoclip.imageio", "photoclip.scanner", "photoclip.paths", "photoclip.settings", "photoclip.holder",
-        "photoclip.ipc", "photoclip.changes", "photoclip.ops", "photoclip.modelspec", "photoclip.duplicates",
+        "photoclip.ipc", "photoclip.changes", "photoclip.ops", "photoclip.duplicates",
         "photoclip.models", "photoclip.query", "photoclip.recovery", "photoclip.tensorjpeg", "photoclip.onnxencode",
         "photoclip.selftest", "photoclip.toyworld"]
 

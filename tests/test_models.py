@@ -8,14 +8,14 @@ from helpers import ROOT, cli_json, draw_folder, run_cli
 
 from photoclip import models
 from photoclip.albums import default_templates, starter_albums, template_set
-from photoclip.modelspec import DEFAULT_MODEL, normalize_spec
+from photoclip.models import DEFAULT_MODEL, normalize_spec
 
 
 def test_presets_are_sourced_and_the_default_reads_chinese():
     data = json.loads((ROOT / "photoclip" / "data" / "models.json").read_text())
     assert set(data["sources"]) == {"imagenet", "xm3600", "cpu", "params"}
     default = models.default_preset()
-    assert default.model == DEFAULT_MODEL  # modelspec's constant and the data file agree
+    assert default.model == DEFAULT_MODEL  # the constant and the data file agree
     assert default.multilingual and "zh" in default.xm3600
     # The default is the fast preset that retrieves best in Chinese, as the README's Models section explains.
     fast = [p for p in models.presets() if p.cpu_images_per_s and p.cpu_images_per_s >= 10]

@@ -41,18 +41,47 @@ def watch_proc(tmp_path, toy_spec):
         proc.wait(TIMEOUT)
 
 
-def test_socket_answers_byte_for_byte_what_the_in_process_path_prints(watch_proc):
+def test_every_read_answers_the_same_with_and_without_a_running_watch(watch_proc, tmp_path):
+    """Every read operation of the registry, through the socket and then in-process: the same answer; and every
+    read command of the CLI prints the same bytes, JSON and text."""
+    from photoclip.client import LocalClient, SocketClient
+    from photoclip.library import Library
+    from photoclip.ops import OPERATIONS
+    from photoclip.paths import AppPaths
+
     home, root, env, proc = watch_proc
     photo = sorted(str(p) for p in root.iterdir())[0]
+    reads = {"search": {"query": "the night sky", "limit": 7}, "similar": {"path": photo}, "status": {},
+             "failures": {}, "folders_list": {}, "albums_list": {}, "albums_show": {"name": "Night"},
+             "duplicates": {}, "photos": {}, "albums_export": {"name": "Night", "dest": None}}
+    assert set(reads) == {name for name, op in OPERATIONS.items() if not op.write}  # none left out
+    paths = AppPaths.resolve(home)
+
+    def ask(client, where):
+        out = {}
+        for name, params in reads.items():
+            if name == "albums_export":  # it writes outside the library: each side into a folder of its own
+                params = {**params, "dest": str(tmp_path / where)}
+            out[name] = json.loads(json.dumps(client.query(name, **params)).replace(where, "DEST"))
+        return out
+
+    remote = ask(SocketClient(paths), "export-remote")
     commands = [("search", "the night sky", "--limit", "7"), ("similar", photo), ("failures",), ("folders", "list"),
-                ("albums", "list"), ("albums", "show", "Night")]
-    remote = {c: run_cli(*c, "--json", home=home, env=env).stdout for c in commands}
+                ("albums", "list"), ("albums", "show", "Night"), ("duplicates",)]
+    remote_json = {c: run_cli(*c, "--json", home=home, env=env).stdout for c in commands}
     remote_text = {c: run_cli(*c, home=home, env=env).stdout for c in commands}
     status_remote = json.loads(run_cli("status", "--json", home=home, env=env).stdout)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(TIMEOUT) == 0
+    local_client = LocalClient(lambda: Library(home=home, model=env["PHOTOCLIP_MODEL"], device="cpu"), paths)
+    try:
+        local = ask(local_client, "export-local")
+    finally:
+        local_client.close()
+    assert remote.pop("status") == {**local.pop("status"), "watching": True}
+    assert remote == local
     for c in commands:  # now nothing holds the library: the same commands run in-process
-        assert run_cli(*c, "--json", home=home, env=env).stdout == remote[c], c
+        assert run_cli(*c, "--json", home=home, env=env).stdout == remote_json[c], c
         assert run_cli(*c, home=home, env=env).stdout == remote_text[c], c
     status_local = cli_json("status", home=home, env=env)
     assert status_remote == {**status_local, "watching": True}

@@ -61,7 +61,7 @@ def test_cut_off_with_sigmoid_scores_keeps_the_scene(world):
 
 
 def test_sigmoid_albums_score_probabilities_with_calibrated_thresholds(world):
-    from photoclip.albums import SIGMOID_THRESHOLD_RANGE
+    from photoclip.scoring import SIGMOID_THRESHOLD_RANGE
 
     home, env, truth = world
     for name, prompt, scene in (("Beach", "a beach", "beach"), ("海滩", "海滩", "beach"), ("夜空", "夜空", "night")):
@@ -77,7 +77,8 @@ def test_sigmoid_albums_score_probabilities_with_calibrated_thresholds(world):
 
 
 def test_sigmoid_album_scores_and_feedback(library, siglip_encoder, tmp_path):
-    from photoclip.albums import Album, SIGMOID_THRESHOLD_RANGE
+    from photoclip.albums import Album
+    from photoclip.scoring import SIGMOID_THRESHOLD_RANGE
 
     library.encoder = siglip_encoder
     library.albums.encoder = siglip_encoder

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QWidget)
 
 from .. import models
-from ..albums import Album, calibrated_threshold, default_templates, starter_albums
-from ..modelspec import DEFAULT_MODEL, normalize_spec
+from ..albums import Album, default_templates, starter_albums
+from ..scoring import calibrated_threshold
+from ..models import DEFAULT_MODEL, normalize_spec
 from . import i18n
 from .tasks import run_task
 

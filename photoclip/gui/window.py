@@ -11,26 +11,22 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 import threading
 import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar, QPushButton,
+                               QSplitter, QStackedWidget, QToolBar, QTreeWidget, QVBoxLayout, QWidget)
 
 from .. import models
 from ..client import LocalClient, ServiceClient, SocketClient
-from ..encoder import ModelLoadError
 from ..holder import HolderError
-from ..imageio import is_image_name
 from ..service import LibraryService
-from .duplicates import DuplicatesDialog
-from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
-from .grid import Item, LiveRows, PhotoGrid, PhotoModel, file_url, in_date_order
+from .actions import LibraryActions
+from .grid import Item, LiveRows, PhotoGrid, PhotoModel, in_date_order
+from .modelstate import ModelState
+from .sidebar import SidebarMixin
 from .tasks import Bridge, TaskPools, run_task, when_done
 from .thumbnails import ThumbnailLoader
 
@@ -39,20 +35,7 @@ translate = QCoreApplication.translate
 RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
 
 
-def like_chip(path: str) -> str:
-    """A photo as an example in the search language: like:"PATH"."""
-    return f'like:"{path}"' if '"' not in path else "like:'" + path.replace("'", "'\"'\"'") + "'"
-
-
-def _is_utf8(path: str) -> bool:
-    try:
-        path.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
-class MainWindow(QMainWindow):
+class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
     view_loaded = Signal()  # the grid shows the current view's photos
     sidebar_loaded = Signal()
     command_done = Signal(str)  # a command to the service finished (its name)
@@ -272,100 +255,6 @@ class MainWindow(QMainWindow):
 
         when_done(self.client.submit(op, **params), self.bridge, done, failed)
 
-    def _load_model(self) -> None:
-        if self.attached:  # the watch has the model and answers the searches: say which model it is
-            run_task(lambda: self.client.query("status"), self._service_model, owner=self)
-            return
-        self.model_progress.show()
-        self.cancel_load.show()
-        self._download_timer.start()
-        run_task(lambda: self.lib.encoder.load() and self.lib.index.ensure_loaded(), self._model_loaded,
-                 self._model_load_failed, pool_name="model", threads=1, owner=self)
-
-    def _show_download_progress(self) -> None:
-        """First run: the weights stream into the models folder; show how much has arrived."""
-        total = 0
-        for folder, _dirs, files in os.walk(self.lib.paths.models_dir):
-            for f in files:
-                try:
-                    total += os.path.getsize(os.path.join(folder, f))
-                except OSError:
-                    pass
-        if total:
-            self.model_progress.setFormat(self._loading_text() + self.tr(": {0} MB so far").format(f"{total / 1e6:.0f}"))
-        self.downloaded_bytes = total
-
-    def _loading_text(self) -> str:
-        size = models.download_mb(self.lib.model_id)
-        if size:
-            return self.tr("Loading the model… (the first run downloads it once, about {0} MB)").format(size)
-        return self.tr("Loading the model… (the first run downloads it once)")
-
-    def _service_model(self, status: dict) -> None:
-        self.model_label.setText(self.tr("model: {0} (in the running photoclip watch)").format(status["model"]))
-        self.pause_button.setChecked(status["paused"])
-        self.ready = True
-        self.model_ready.emit()
-        if self.search.text().strip():
-            self._search_now()
-
-    def _model_loaded(self, _result) -> None:
-        self._download_timer.stop()
-        if self.model_error:  # cancelled meanwhile
-            return
-        self.model_progress.hide()
-        self.cancel_load.hide()
-        self.model_label.setText(self.tr("model: {0} on {1}").format(self.lib.model_id, self.lib.encoder.device))
-        self.ready = True
-        self.model_ready.emit()
-        if self.search.text().strip():
-            self._search_now()
-        else:
-            self.refresh()
-
-    def _model_load_failed(self, error: BaseException) -> None:
-        self._download_timer.stop()
-        msg = str(error) if isinstance(error, ModelLoadError) else self.tr("The model could not be loaded: {0}").format(error)
-        self.model_progress.hide()
-        self.cancel_load.hide()
-        self.model_label.setText(self.tr("model: not loaded"))
-        self.show_error(msg, model_button=True)
-        self.model_failed.emit(msg)
-
-    def _cancel_model_load(self) -> None:
-        self._model_load_failed(ModelLoadError(self.tr(
-            "Loading {0} was cancelled. To work offline, choose a folder that holds "
-            "open_clip_config.json and open_clip_model.safetensors.").format(self.lib.model_id)))
-
-    def show_error(self, message: str, model_button: bool = False) -> None:
-        self.model_error = message
-        self.banner.setText(message)
-        self.banner_button.setVisible(model_button)
-        self.switch_button.hide()
-        self.banner_box.show()
-
-    def show_language_warning(self, query: str | None) -> None:
-        """The banner for a search in a language the model cannot read (None: take it away)."""
-        if self.model_error:
-            return  # a model problem is the more important message
-        if query is None:
-            if not self.switch_button.isHidden():
-                self.banner_box.hide()
-            return
-        self.banner.setText(self.tr("The model in use understands English only, so “{0}” is read as meaningless "
-                                    "text and these results may be nonsense. A multilingual model reads it.")
-                            .format(query))
-        self.banner_button.hide()
-        self.switch_button.show()
-        self.banner_box.show()
-
-    def _choose_model_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with open_clip_config.json"))
-        if folder:
-            self.lib.settings.model = f"local-dir:{folder}"
-            self.lib.settings.save(self.lib.paths.settings)
-            QMessageBox.information(self, "photoclip", self.tr("The model folder is saved; restart photoclip to use it."))
-
     def _on_live_event(self, ev: dict) -> None:
         """One of the service's events (events.py), on the GUI thread."""
         kind = ev.get("event")
@@ -422,75 +311,6 @@ class MainWindow(QMainWindow):
 
     def _toggle_pause(self, paused: bool) -> None:
         self.command("pause" if paused else "resume")  # the service's event updates the button
-
-    # -- sidebar ------------------------------------------------------------------------------------
-    def refresh_sidebar(self) -> None:
-        """Folders, albums with their counts and the skipped count, read on a worker (one grouped count)."""
-        def load():
-            albums = self.client.query("albums_list")["albums"]
-            return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
-                    self.client.query("status")["failed"])
-
-        run_task(load, self._fill_sidebar, owner=self)
-
-    def _fill_sidebar(self, data) -> None:
-        folder_rows, album_rows, failed = data
-        self.album_names = [name for name, _count in album_rows]
-        self.sidebar.clear()
-        all_item = QTreeWidgetItem([self.tr("All photos")])
-        all_item.setData(0, Qt.UserRole, ("all", None))
-        self.sidebar.addTopLevelItem(all_item)
-        folders = QTreeWidgetItem([self.tr("Folders")])
-        folders.setFlags(Qt.ItemIsEnabled)
-        for row in folder_rows:
-            it = QTreeWidgetItem([row["path"] + ("" if row["online"] else self.tr("  (offline)"))])
-            it.setData(0, Qt.UserRole, ("folder", row["path"]))
-            if not row["online"]:
-                it.setForeground(0, Qt.gray)
-            folders.addChild(it)
-        self.sidebar.addTopLevelItem(folders)
-        albums = QTreeWidgetItem([self.tr("Smart albums")])
-        albums.setFlags(Qt.ItemIsEnabled)
-        for name, count in album_rows:
-            it = QTreeWidgetItem([f"{name} ({count})"])
-            it.setData(0, Qt.UserRole, ("album", name))
-            albums.addChild(it)
-        self.sidebar.addTopLevelItem(albums)
-        self.sidebar.expandAll()
-        self.skipped_button.setText(self.tr("{0} skipped").format(failed) if failed else "")
-        self.skipped_button.setVisible(bool(failed))
-        self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)
-        self.sidebar_loaded.emit()
-
-    def sidebar_items(self) -> dict[str, QTreeWidgetItem]:
-        out = {}
-        for i in range(self.sidebar.topLevelItemCount()):
-            top = self.sidebar.topLevelItem(i)
-            out[top.text(0)] = top
-            for j in range(top.childCount()):
-                out[top.child(j).text(0)] = top.child(j)
-        return out
-
-    def _sidebar_clicked(self, item: QTreeWidgetItem) -> None:
-        mode = item.data(0, Qt.UserRole)
-        if mode:
-            self.search.clear()
-            self.show_mode(tuple(mode))
-
-    def _sidebar_menu(self, pos) -> None:
-        item = self.sidebar.itemAt(pos)
-        mode = item.data(0, Qt.UserRole) if item else None
-        menu = QMenu(self)
-        if mode and mode[0] == "album":
-            menu.addAction(self.tr("Edit…"), lambda: self.edit_album(mode[1]))
-            menu.addAction(self.tr("Export (copy)…"), lambda: self.export_album(mode[1]))
-            menu.addAction(self.tr("Delete album"), lambda: self.remove_album(mode[1]))
-        elif mode and mode[0] == "folder":
-            menu.addAction(self.tr("Remove from library"), lambda: self.remove_folder(mode[1]))
-        else:
-            menu.addAction(self.tr("Add folder…"), self.choose_folder)
-            menu.addAction(self.tr("New album…"), self.new_album)
-        menu.exec(self.sidebar.viewport().mapToGlobal(pos))
 
     # -- views --------------------------------------------------------------------------------------
     def show_mode(self, mode: tuple[str, str | None]) -> None:
@@ -583,147 +403,6 @@ class MainWindow(QMainWindow):
     def clear_search(self) -> None:
         self.search.clear()
         self.show_mode(("all", None))
-
-    # -- photo actions ------------------------------------------------------------------------------
-    def _grid_menu(self, pos) -> None:
-        paths = self.grid.selected_paths()
-        if not paths:
-            return
-        menu = self.photo_menu(paths)
-        menu.exec(self.grid.viewport().mapToGlobal(pos))
-
-    def photo_menu(self, paths: list[str]) -> QMenu:
-        menu = QMenu(self)
-        similar = menu.addAction(self.tr("Find similar"), lambda: self.find_similar(paths[0]))
-        similar.setEnabled(len(paths) == 1)
-        menu.addAction(self.tr("Open"), lambda: [QDesktopServices.openUrl(file_url(p)) for p in paths])
-        menu.addAction(self.tr("Show in folder"), lambda: self.show_in_folder(paths[0]))
-        menu.addAction(self.tr("Copy path") if len(paths) == 1 else self.tr("Copy {0} paths").format(len(paths)),
-                       lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
-        belongs = menu.addMenu(self.tr("Belongs in album…"))
-        for name in self.album_names:
-            belongs.addAction(name, lambda name=name: self.give_feedback(name, paths, True))
-        belongs.setEnabled(bool(belongs.actions()))
-        if self.mode[0] == "album":
-            menu.addAction(self.tr("Doesn't belong in {0}").format(self.mode[1]), lambda: self.give_feedback(self.mode[1], paths, False))
-        return menu
-
-    def find_similar(self, path: str) -> None:
-        """Put the photo into the search box as a like: example, so the user can add words to it."""
-        if not _is_utf8(path):  # a name that is not UTF-8 cannot be typed (or kept by Qt's text box)
-            self.search.clear()
-            self.show_mode(("similar", path))
-            return
-        self.search.setText(like_chip(path))
-        self._search_now()
-
-    def show_in_folder(self, path: str) -> None:
-        folder = os.path.dirname(path)
-        if sys.platform == "darwin":
-            subprocess.Popen(["open", "-R", path])
-        else:
-            QDesktopServices.openUrl(file_url(folder))
-
-    def give_feedback(self, album: str, paths: list[str], belongs: bool) -> None:
-        self.command("albums_mark", lambda _r: (self.refresh_sidebar(), self.refresh()), name=album, paths=list(paths),
-                     belongs=belongs)  # one command, one retag, however many photos are selected
-
-    def preview(self, path: str) -> None:
-        PreviewDialog(self.lib, path, self).exec()
-
-    def show_duplicates(self) -> DuplicatesDialog:
-        dlg = DuplicatesDialog(self)
-        dlg.setAttribute(Qt.WA_DeleteOnClose)
-        dlg.show()
-        return dlg
-
-    def show_failures(self) -> None:
-        run_task(lambda: self.client.query("failures")["failures"], lambda rows: FailuresDialog(rows, self).exec(),
-                 owner=self)
-
-    # -- folders and albums -------------------------------------------------------------------------
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a photo folder"))
-        if folder:
-            self.add_folder(folder)
-
-    def add_folder(self, folder: str) -> None:
-        self.command("folders_add", lambda _r: self.refresh_sidebar(),
-                     lambda e: QMessageBox.warning(self, "photoclip", str(e)), paths=[os.path.abspath(folder)])
-
-    def remove_folder(self, folder: str) -> None:
-        self.command("folders_remove", lambda _r: (self.refresh_sidebar(), self.show_mode(("all", None))),
-                     path=folder)
-
-    def new_album(self) -> None:
-        if AlbumDialog(self.lib, None, self, submit=self.command).exec():
-            self.refresh_sidebar()
-
-    def edit_album(self, name: str) -> None:
-        if AlbumDialog(self.lib, self.lib.albums.get(name), self, submit=self.command).exec():
-            self.refresh_sidebar()
-            self.refresh()
-
-    def export_album(self, name: str) -> None:
-        dest = QFileDialog.getExistingDirectory(self, self.tr("Copy the photos of {0} into").format(name))
-        if dest:
-            run_task(lambda: self.client.query("albums_export", name=name, dest=os.path.abspath(dest)),
-                     lambda d: self.statusBar().showMessage(
-                self.tr("exported {0} photos to {1}, {2} were already there").format(
-                    len(d["exported"]), dest, d["unchanged"])
-                + (self.tr("; {0} skipped ({1})").format(len(d["skipped"]), d["skipped"][0]["reason"])
-                   if d["skipped"] else ""), 15000),
-                lambda e: QMessageBox.warning(self, "photoclip", str(e)), owner=self)
-
-    def remove_album(self, name: str) -> None:
-        self.command("albums_remove", lambda _r: (self.refresh_sidebar(), self.show_mode(("all", None))), name=name)
-
-    def open_settings(self) -> None:
-        dlg = SettingsDialog(self.lib.settings, self, model_in_use=self.lib.model_id)
-        if dlg.exec():
-            dlg.apply()
-            self.lib.settings.save(self.lib.paths.settings)
-            wanted = dlg.chosen_model()
-            if wanted and wanted != self.lib.model_id:
-                self.switch_model(wanted)
-
-    def switch_model(self, model: str) -> None:
-        """Re-encode the library with another model, once the user has confirmed it (Settings, the banner)."""
-        answer = QMessageBox.question(
-            self, "photoclip", self.tr("Re-encode the library with {0}? Photos are re-encoded in the background; "
-                                       "the vectors of {1} are kept, so switching back is free.").format(
-                model, self.lib.model_id))
-        if answer == QMessageBox.Yes:
-            self.command("switch_model", self._switch_started, self._switch_failed, model=model)
-
-    def _switch_started(self, d: dict) -> None:
-        if d.get("switching_to"):
-            self.statusBar().showMessage(self.tr("Re-encoding {0} photos for the new model in the background; "
-                                                 "searches use the current model until it is done.").format(d["queued"]),
-                                         15000)
-
-    def _switch_failed(self, error: BaseException) -> None:
-        """The new model could not load or encode: nothing changed, and the user reads why."""
-        QMessageBox.warning(self, "photoclip", self.tr("The library keeps its current model. {0}").format(error))
-
-    # -- drag and drop folders onto the window ------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if any(os.path.isdir(u.toLocalFile()) or is_image_name(u.toLocalFile()) for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        """Folders join the library; image files become like: examples in the search box."""
-        chips = []
-        for u in event.mimeData().urls():
-            path = u.toLocalFile()
-            if os.path.isdir(path):
-                self.add_folder(path)
-            elif is_image_name(path) and os.path.isfile(path):
-                chips.append(like_chip(path))
-        if chips:
-            self.search.setText(" ".join([*chips, self.search.text().strip()]).strip())
-            self._search_now()
-        event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()

@@ -4,87 +4,87 @@
 <context>
     <name>AlbumDialog</name>
     <message>
-        <location filename="../dialogs.py" line="38"/>
+        <location filename="../dialogs.py" line="39"/>
         <source>Edit album</source>
         <translation>编辑相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="38"/>
+        <location filename="../dialogs.py" line="39"/>
         <source>New smart album</source>
         <translation>新建智能相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="45"/>
+        <location filename="../dialogs.py" line="46"/>
         <source>Start from scratch</source>
         <translation>从空白开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="50"/>
+        <location filename="../dialogs.py" line="51"/>
         <source>Starter album</source>
         <translation>预设相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="54"/>
+        <location filename="../dialogs.py" line="55"/>
         <source>one description per line, e.g. a receipt</source>
         <translation>每行一个描述，例如：收据</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="56"/>
+        <location filename="../dialogs.py" line="57"/>
         <source>what does not belong, e.g. a screenshot</source>
         <translation>不属于此相册的内容，例如：截图</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="60"/>
+        <location filename="../dialogs.py" line="61"/>
         <source>calibrate automatically</source>
         <translation>自动校准</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="70"/>
+        <location filename="../dialogs.py" line="71"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="71"/>
+        <location filename="../dialogs.py" line="72"/>
         <source>Prompts</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="72"/>
+        <location filename="../dialogs.py" line="73"/>
         <source>Not these</source>
         <translation>排除</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="76"/>
+        <location filename="../dialogs.py" line="77"/>
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="77"/>
+        <location filename="../dialogs.py" line="78"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="78"/>
+        <location filename="../dialogs.py" line="79"/>
         <source>Borderline</source>
         <translation>临界照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="115"/>
+        <location filename="../dialogs.py" line="116"/>
         <source>type at least one prompt</source>
         <translation>请至少输入一条描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="142"/>
+        <location filename="../dialogs.py" line="143"/>
         <source>{0} photos at threshold {1}</source>
         <translation>阈值 {1} 时共 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150"/>
+        <location filename="../dialogs.py" line="151"/>
         <source>in</source>
         <translation>入选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150"/>
+        <location filename="../dialogs.py" line="151"/>
         <source>out</source>
         <translation>落选</translation>
     </message>
@@ -230,338 +230,301 @@
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../dialogs.py" line="210"/>
+        <location filename="../dialogs.py" line="211"/>
         <source>Skipped files ({0})</source>
         <translation>跳过的文件（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="212"/>
+        <location filename="../dialogs.py" line="213"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="212"/>
+        <location filename="../dialogs.py" line="213"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
+    <name>LibraryActions</name>
     <message>
-        <location filename="../window.py" line="110"/>
-        <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
-        <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="116"/>
-        <location filename="../window.py" line="491"/>
-        <source>Add folder…</source>
-        <translation>添加文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="116"/>
-        <location filename="../window.py" line="492"/>
-        <source>New album…</source>
-        <translation>新建相册…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="117"/>
-        <source>Duplicates…</source>
-        <translation>重复照片…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="117"/>
-        <source>Settings…</source>
-        <translation>设置…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="140"/>
-        <source>Use a model folder…</source>
-        <translation>使用模型文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="144"/>
-        <source>Switch to {0}</source>
-        <translation>切换到{0}</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="159"/>
-        <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
-        <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="163"/>
-        <source>Add a photo folder…</source>
-        <translation>添加照片文件夹…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="169"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="192"/>
-        <source>Best match first</source>
-        <translation>最匹配优先</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="193"/>
-        <source>Newest first</source>
-        <translation>最新优先</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="209"/>
-        <location filename="../window.py" line="393"/>
-        <source>Pause</source>
-        <translation>暂停</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="213"/>
-        <location filename="../window.py" line="384"/>
-        <source>model: loading…</source>
-        <translation>模型：加载中…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="235"/>
-        <source>{0} This window shows and changes the library through it.</source>
-        <translation>{0} 此窗口通过它显示和更改照片库。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="295"/>
-        <source>: {0} MB so far</source>
-        <translation>：已下载 {0} MB</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="301"/>
-        <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
-        <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="302"/>
-        <source>Loading the model… (the first run downloads it once)</source>
-        <translation>正在加载模型…（首次运行需下载一次）</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="305"/>
-        <source>model: {0} (in the running photoclip watch)</source>
-        <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="318"/>
-        <source>model: {0} on {1}</source>
-        <translation>模型：{0}（{1}）</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="328"/>
-        <source>The model could not be loaded: {0}</source>
-        <translation>无法加载模型：{0}</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="331"/>
-        <source>model: not loaded</source>
-        <translation>模型：未加载</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="337"/>
-        <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
-        <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="355"/>
-        <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
-        <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="363"/>
-        <source>Folder with open_clip_config.json</source>
-        <translation>包含 open_clip_config.json 的文件夹</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="367"/>
-        <source>The model folder is saved; restart photoclip to use it.</source>
-        <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="373"/>
-        <source> · about {0}s left</source>
-        <translation> · 约剩 {0} 秒</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="374"/>
-        <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
-        <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="375"/>
-        <source>Indexing {0}/{1} · {2} photos/s</source>
-        <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="388"/>
-        <location filename="../window.py" line="396"/>
-        <source>Indexing paused</source>
-        <translation>索引已暂停</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="388"/>
-        <source>Library is current</source>
-        <translation>图库已是最新</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="393"/>
-        <source>Resume</source>
-        <translation>继续</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="399"/>
-        <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
-        <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="440"/>
-        <location filename="../window.py" line="504"/>
-        <source>All photos</source>
-        <translation>全部照片</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="443"/>
-        <source>Folders</source>
-        <translation>文件夹</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="446"/>
-        <source>  (offline)</source>
-        <translation>  （离线）</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="452"/>
-        <source>Smart albums</source>
-        <translation>智能相册</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="460"/>
-        <source>{0} skipped</source>
-        <translation>已跳过 {0} 个</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="485"/>
-        <source>Edit…</source>
-        <translation>编辑…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="486"/>
-        <source>Export (copy)…</source>
-        <translation>导出（复制）…</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="487"/>
-        <source>Delete album</source>
-        <translation>删除相册</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="489"/>
-        <source>Remove from library</source>
-        <translation>从图库中移除</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="504"/>
-        <source>Folder: {0}</source>
-        <translation>文件夹：{0}</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="504"/>
-        <source>Album: {0}</source>
-        <translation>相册：{0}</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="505"/>
-        <source>Search: {0}</source>
-        <translation>搜索：{0}</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="505"/>
-        <source>Similar to {0}</source>
-        <translation>与 {0} 相似</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="552"/>
-        <source>No clear matches for “{0}” — showing the {1} closest photos</source>
-        <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="554"/>
-        <source>Show {0} less relevant</source>
-        <translation>显示另外 {0} 张相关度较低的照片</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="597"/>
+        <location filename="../actions.py" line="46"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="599"/>
+        <location filename="../actions.py" line="48"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../window.py" line="600"/>
+        <location filename="../actions.py" line="49"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../window.py" line="601"/>
+        <location filename="../actions.py" line="50"/>
         <source>Copy path</source>
         <translation>复制路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="601"/>
+        <location filename="../actions.py" line="50"/>
         <source>Copy {0} paths</source>
         <translation>复制 {0} 个路径</translation>
     </message>
     <message>
-        <location filename="../window.py" line="603"/>
+        <location filename="../actions.py" line="52"/>
         <source>Belongs in album…</source>
         <translation>属于相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="608"/>
+        <location filename="../actions.py" line="57"/>
         <source>Doesn&apos;t belong in {0}</source>
         <translation>不属于{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="646"/>
+        <location filename="../actions.py" line="95"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../window.py" line="668"/>
+        <location filename="../actions.py" line="117"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../window.py" line="672"/>
+        <location filename="../actions.py" line="121"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../window.py" line="674"/>
+        <location filename="../actions.py" line="123"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../window.py" line="693"/>
+        <location filename="../actions.py" line="142"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="701"/>
+        <location filename="../actions.py" line="150"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="707"/>
+        <location filename="../actions.py" line="156"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../window.py" line="93"/>
+        <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
+        <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="99"/>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="99"/>
+        <source>New album…</source>
+        <translation>新建相册…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="100"/>
+        <source>Duplicates…</source>
+        <translation>重复照片…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="100"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="123"/>
+        <source>Use a model folder…</source>
+        <translation>使用模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="127"/>
+        <source>Switch to {0}</source>
+        <translation>切换到{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="142"/>
+        <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
+        <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="146"/>
+        <source>Add a photo folder…</source>
+        <translation>添加照片文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="152"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="175"/>
+        <source>Best match first</source>
+        <translation>最匹配优先</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="176"/>
+        <source>Newest first</source>
+        <translation>最新优先</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="192"/>
+        <location filename="../window.py" line="282"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="196"/>
+        <location filename="../window.py" line="273"/>
+        <source>model: loading…</source>
+        <translation>模型：加载中…</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="218"/>
+        <source>{0} This window shows and changes the library through it.</source>
+        <translation>{0} 此窗口通过它显示和更改照片库。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="262"/>
+        <source> · about {0}s left</source>
+        <translation> · 约剩 {0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="263"/>
+        <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
+        <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="264"/>
+        <source>Indexing {0}/{1} · {2} photos/s</source>
+        <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="277"/>
+        <location filename="../window.py" line="285"/>
+        <source>Indexing paused</source>
+        <translation>索引已暂停</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="277"/>
+        <source>Library is current</source>
+        <translation>图库已是最新</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="282"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="288"/>
+        <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
+        <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="324"/>
+        <source>All photos</source>
+        <translation>全部照片</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="324"/>
+        <source>Folder: {0}</source>
+        <translation>文件夹：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="324"/>
+        <source>Album: {0}</source>
+        <translation>相册：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="325"/>
+        <source>Search: {0}</source>
+        <translation>搜索：{0}</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="325"/>
+        <source>Similar to {0}</source>
+        <translation>与 {0} 相似</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="372"/>
+        <source>No clear matches for “{0}” — showing the {1} closest photos</source>
+        <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="374"/>
+        <source>Show {0} less relevant</source>
+        <translation>显示另外 {0} 张相关度较低的照片</translation>
+    </message>
+</context>
+<context>
+    <name>ModelState</name>
+    <message>
+        <location filename="../modelstate.py" line="38"/>
+        <source>: {0} MB so far</source>
+        <translation>：已下载 {0} MB</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="44"/>
+        <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
+        <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="45"/>
+        <source>Loading the model… (the first run downloads it once)</source>
+        <translation>正在加载模型…（首次运行需下载一次）</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="48"/>
+        <source>model: {0} (in the running photoclip watch)</source>
+        <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="61"/>
+        <source>model: {0} on {1}</source>
+        <translation>模型：{0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="71"/>
+        <source>The model could not be loaded: {0}</source>
+        <translation>无法加载模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="74"/>
+        <source>model: not loaded</source>
+        <translation>模型：未加载</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="80"/>
+        <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
+        <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="98"/>
+        <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
+        <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="106"/>
+        <source>Folder with open_clip_config.json</source>
+        <translation>包含 open_clip_config.json 的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="110"/>
+        <source>The model folder is saved; restart photoclip to use it.</source>
+        <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
 </context>
 <context>
@@ -572,7 +535,7 @@
         <translation>日期未知</translation>
     </message>
     <message>
-        <location filename="../grid.py" line="207"/>
+        <location filename="../grid.py" line="223"/>
         <source>
 score {0}</source>
         <translation>
@@ -582,49 +545,49 @@ score {0}</source>
 <context>
     <name>PreviewDialog</name>
     <message>
-        <location filename="../dialogs.py" line="185"/>
+        <location filename="../dialogs.py" line="186"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="188"/>
+        <location filename="../dialogs.py" line="189"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="190"/>
+        <location filename="../dialogs.py" line="191"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="194"/>
+        <location filename="../dialogs.py" line="195"/>
         <source>Dimensions</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="194"/>
         <location filename="../dialogs.py" line="195"/>
         <location filename="../dialogs.py" line="196"/>
+        <location filename="../dialogs.py" line="197"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="195"/>
+        <location filename="../dialogs.py" line="196"/>
         <source>Date taken</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="196"/>
+        <location filename="../dialogs.py" line="197"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="198"/>
+        <location filename="../dialogs.py" line="199"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="198"/>
+        <location filename="../dialogs.py" line="199"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -632,96 +595,154 @@ score {0}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="226"/>
+        <location filename="../dialogs.py" line="227"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="230"/>
+        <location filename="../dialogs.py" line="231"/>
         <source>default ({0})</source>
         <translation>默认（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="234"/>
+        <location filename="../dialogs.py" line="235"/>
         <source>Other model (type it below)</source>
         <translation>其他模型（在下方输入）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="236"/>
+        <location filename="../dialogs.py" line="237"/>
         <source>many languages</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="236"/>
+        <location filename="../dialogs.py" line="237"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="237"/>
+        <location filename="../dialogs.py" line="238"/>
         <source>{0} photos/s on a 2-core CPU</source>
         <translation>双核 CPU 每秒 {0} 张</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="238"/>
+        <location filename="../dialogs.py" line="239"/>
         <source>needs a GPU</source>
         <translation>需要 GPU</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="247"/>
+        <location filename="../dialogs.py" line="248"/>
         <source>As the system (now: {0})</source>
         <translation>跟随系统（当前：{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="250"/>
+        <location filename="../dialogs.py" line="251"/>
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="257"/>
+        <location filename="../dialogs.py" line="258"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="260"/>
+        <location filename="../dialogs.py" line="261"/>
         <source>one folder per line</source>
         <translation>每行一个文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="267"/>
+        <location filename="../dialogs.py" line="268"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="269"/>
+        <location filename="../dialogs.py" line="270"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="270"/>
+        <location filename="../dialogs.py" line="271"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="271"/>
+        <location filename="../dialogs.py" line="272"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="272"/>
+        <location filename="../dialogs.py" line="273"/>
         <source>Excluded folders</source>
         <translation>排除的文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="278"/>
+        <location filename="../dialogs.py" line="279"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="283"/>
+        <location filename="../dialogs.py" line="284"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>SidebarMixin</name>
+    <message>
+        <location filename="../sidebar.py" line="28"/>
+        <source>All photos</source>
+        <translation>全部照片</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="31"/>
+        <source>Folders</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="34"/>
+        <source>  (offline)</source>
+        <translation>  （离线）</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="40"/>
+        <source>Smart albums</source>
+        <translation>智能相册</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="48"/>
+        <source>{0} skipped</source>
+        <translation>已跳过 {0} 个</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="73"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="74"/>
+        <source>Export (copy)…</source>
+        <translation>导出（复制）…</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="75"/>
+        <source>Delete album</source>
+        <translation>删除相册</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="77"/>
+        <source>Remove from library</source>
+        <translation>从图库中移除</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="79"/>
+        <source>Add folder…</source>
+        <translation>添加文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="80"/>
+        <source>New album…</source>
+        <translation>新建相册…</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,81 @@
+"""The window's sidebar: the library, its folders (short names, the full path on hover) and smart albums with
+their counts, read through the window's client on a worker."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu, QTreeWidgetItem
+
+from .tasks import run_task
+
+
+class SidebarMixin:
+    """Mixed into MainWindow."""
+
+    # -- sidebar ------------------------------------------------------------------------------------
+    def refresh_sidebar(self) -> None:
+        """Folders, albums with their counts and the skipped count, read on a worker (one grouped count)."""
+        def load():
+            albums = self.client.query("albums_list")["albums"]
+            return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
+                    self.client.query("status")["failed"])
+
+        run_task(load, self._fill_sidebar, owner=self)
+
+    def _fill_sidebar(self, data) -> None:
+        folder_rows, album_rows, failed = data
+        self.album_names = [name for name, _count in album_rows]
+        self.sidebar.clear()
+        all_item = QTreeWidgetItem([self.tr("All photos")])
+        all_item.setData(0, Qt.UserRole, ("all", None))
+        self.sidebar.addTopLevelItem(all_item)
+        folders = QTreeWidgetItem([self.tr("Folders")])
+        folders.setFlags(Qt.ItemIsEnabled)
+        for row in folder_rows:
+            it = QTreeWidgetItem([row["path"] + ("" if row["online"] else self.tr("  (offline)"))])
+            it.setData(0, Qt.UserRole, ("folder", row["path"]))
+            if not row["online"]:
+                it.setForeground(0, Qt.gray)
+            folders.addChild(it)
+        self.sidebar.addTopLevelItem(folders)
+        albums = QTreeWidgetItem([self.tr("Smart albums")])
+        albums.setFlags(Qt.ItemIsEnabled)
+        for name, count in album_rows:
+            it = QTreeWidgetItem([f"{name} ({count})"])
+            it.setData(0, Qt.UserRole, ("album", name))
+            albums.addChild(it)
+        self.sidebar.addTopLevelItem(albums)
+        self.sidebar.expandAll()
+        self.skipped_button.setText(self.tr("{0} skipped").format(failed) if failed else "")
+        self.skipped_button.setVisible(bool(failed))
+        self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)
+        self.sidebar_loaded.emit()
+
+    def sidebar_items(self) -> dict[str, QTreeWidgetItem]:
+        out = {}
+        for i in range(self.sidebar.topLevelItemCount()):
+            top = self.sidebar.topLevelItem(i)
+            out[top.text(0)] = top
+            for j in range(top.childCount()):
+                out[top.child(j).text(0)] = top.child(j)
+        return out
+
+    def _sidebar_clicked(self, item: QTreeWidgetItem) -> None:
+        mode = item.data(0, Qt.UserRole)
+        if mode:
+            self.search.clear()
+            self.show_mode(tuple(mode))
+
+    def _sidebar_menu(self, pos) -> None:
+        item = self.sidebar.itemAt(pos)
+        mode = item.data(0, Qt.UserRole) if item else None
+        menu = QMenu(self)
+        if mode and mode[0] == "album":
+            menu.addAction(self.tr("Edit…"), lambda: self.edit_album(mode[1]))
+            menu.addAction(self.tr("Export (copy)…"), lambda: self.export_album(mode[1]))
+            menu.addAction(self.tr("Delete album"), lambda: self.remove_album(mode[1]))
+        elif mode and mode[0] == "folder":
+            menu.addAction(self.tr("Remove from library"), lambda: self.remove_folder(mode[1]))
+        else:
+            menu.addAction(self.tr("Add folder…"), self.choose_folder)
+            menu.addAction(self.tr("New album…"), self.new_album)
+        menu.exec(self.sidebar.viewport().mapToGlobal(pos))
