@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import collections
 import threading
+from dataclasses import dataclass
+
+from . import ops
 
 BUFFER = 10_000  # events kept per subscriber before it starts to miss them
 
@@ -124,3 +127,73 @@ class EventHub:
             subscribers, self._subscribers = self._subscribers, []
         for sub in subscribers:
             sub.close()
+
+
+@dataclass
+class LiveEvent:
+    """What the service reports: progress counts, notices for the user, state changes, and what happened to
+    photos, albums and folders.  `as_json()` is the event as clients receive it (events.py lists the kinds)."""
+    kind: str  # progress | notice | changed | idle | error | paused | resumed | model | indexed | moved | ...
+    progress: object = None  # indexer.Progress
+    message: str = ""
+    pending: int = 0
+    fatal: bool = False  # indexing cannot go on (the model cannot load)
+    data: dict | None = None  # the fields of a photo, albums or folders event
+
+    def as_json(self) -> dict:
+        if self.data is not None:
+            return {"event": self.kind, **self.data}
+        if self.kind == "progress":
+            p = self.progress
+            eta = getattr(p, "eta", None)
+            return {"event": "progress", "done": getattr(p, "done", 0), "total": getattr(p, "total", 0),
+                    "rate": round(getattr(p, "rate", 0.0), 2), "eta": None if eta is None else round(eta, 1),
+                    "pending": self.pending, "reencode": self.message == "reencode"}
+        if self.kind == "changed":
+            return {"event": "pending", "pending": self.pending}
+        if self.kind == "idle":
+            return {"event": "idle", "pending": self.pending}
+        if self.kind == "model":
+            return {"event": "model", "model": self.message}
+        if self.kind == "error":
+            return {"event": "error", "message": self.message, "fatal": self.fatal}
+        if self.kind == "notice":
+            return {"event": "notice", "message": self.message}
+        return {"event": self.kind}
+
+
+class NewsDesk:
+    """Mixed into LibraryService: turns the journal of what the worker did to which photo (Indexer.journal,
+    ChangeTracker.journal) into events, with each photo's path and albums, and the albums' and folders' state
+    when it changed."""
+
+    def _publish_news(self, albums_now: bool) -> None:
+        """Tell clients what happened to which photos since the last time (one event per photo, with its path
+        and albums), then the albums' counts and the folders when they changed (albums at most once a second
+        while indexing)."""
+        news, self._journal[:] = list(self._journal), []
+        if news:
+            facts = self.lib.catalog.photo_facts({i for _, i, _ in news})
+            for kind, photo_id, old in news:
+                f = facts.get(photo_id)
+                if f is None:
+                    continue
+                data = {"id": photo_id, "path": f["path"]}
+                if kind == "indexed":
+                    data.update(taken=f["taken"], albums=f["albums"])
+                elif kind == "moved":
+                    data.update({"from": old, "taken": f["taken"], "albums": f["albums"]})
+                elif kind == "failed":
+                    data["reason"] = f["reason"]
+                self._emit(LiveEvent(kind, data=data))
+        now = self.clock()
+        if albums_now or (news and now - self._albums_at >= 1.0):
+            self._albums_at = now
+            self._publish_if_changed("albums", ops.albums_list(self.lib)["albums"])
+        if albums_now:
+            self._publish_if_changed("folders", ops.folders_list(self.lib)["folders"])
+
+    def _publish_if_changed(self, kind: str, value) -> None:
+        if self._published.get(kind) != value:
+            self._published[kind] = value
+            self._emit(LiveEvent(kind, data={kind: value}))

@@ -24,12 +24,13 @@ from typing import Callable
 from . import ipc, ops, recovery
 from .changes import ChangeTracker
 from .encoder import ModelLoadError
-from .events import EventHub
+from .events import EventHub, LiveEvent, NewsDesk
 from .errors import PhotoclipError
 from .holder import Holder
 from .indexer import Progress, ReconcileResult
 from .models import mismatch_message, normalize_spec
 from .fsutil import has_room
+from .service_folders import FolderChecks
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
 
@@ -38,38 +39,6 @@ log = logging.getLogger(__name__)
 FOLDER_CHECK_S = 3.0
 RETRY_AFTER_ERROR_S = 5.0
 FULL_DISK_MAX_S = 300.0
-
-
-@dataclass
-class LiveEvent:
-    """What the service reports: progress counts, notices for the user, state changes, and what happened to
-    photos, albums and folders.  `as_json()` is the event as clients receive it (events.py lists the kinds)."""
-    kind: str  # progress | notice | changed | idle | error | paused | resumed | model | indexed | moved | ...
-    progress: Progress | None = None
-    message: str = ""
-    pending: int = 0
-    fatal: bool = False  # indexing cannot go on (the model cannot load)
-    data: dict | None = None  # the fields of a photo, albums or folders event
-
-    def as_json(self) -> dict:
-        if self.data is not None:
-            return {"event": self.kind, **self.data}
-        if self.kind == "progress":
-            p = self.progress or Progress()
-            return {"event": "progress", "done": p.done, "total": p.total, "rate": round(p.rate, 2),
-                    "eta": None if p.eta is None else round(p.eta, 1), "pending": self.pending,
-                    "reencode": self.message == "reencode"}
-        if self.kind == "changed":
-            return {"event": "pending", "pending": self.pending}
-        if self.kind == "idle":
-            return {"event": "idle", "pending": self.pending}
-        if self.kind == "model":
-            return {"event": "model", "model": self.message}
-        if self.kind == "error":
-            return {"event": "error", "message": self.message, "fatal": self.fatal}
-        if self.kind == "notice":
-            return {"event": "notice", "message": self.message}
-        return {"event": self.kind}
 
 
 @dataclass
@@ -95,7 +64,7 @@ class _Inbox(queue.Queue):
         super().put(item, block, timeout)
 
 
-class LibraryService:
+class LibraryService(NewsDesk, FolderChecks):
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
                  on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
@@ -466,37 +435,6 @@ class LibraryService:
         self._publish_news(albums_now=True)
         self._emit(LiveEvent("changed", pending=self.pending))
 
-    def _publish_news(self, albums_now: bool) -> None:
-        """Tell clients what happened to which photos since the last time (one event per photo, with its path
-        and albums), then the albums' counts and the folders when they changed (albums at most once a second
-        while indexing)."""
-        news, self._journal[:] = list(self._journal), []
-        if news:
-            facts = self.lib.catalog.photo_facts({i for _, i, _ in news})
-            for kind, photo_id, old in news:
-                f = facts.get(photo_id)
-                if f is None:
-                    continue
-                data = {"id": photo_id, "path": f["path"]}
-                if kind == "indexed":
-                    data.update(taken=f["taken"], albums=f["albums"])
-                elif kind == "moved":
-                    data.update({"from": old, "taken": f["taken"], "albums": f["albums"]})
-                elif kind == "failed":
-                    data["reason"] = f["reason"]
-                self._emit(LiveEvent(kind, data=data))
-        now = self.clock()
-        if albums_now or (news and now - self._albums_at >= 1.0):
-            self._albums_at = now
-            self._publish_if_changed("albums", ops.albums_list(self.lib)["albums"])
-        if albums_now:
-            self._publish_if_changed("folders", ops.folders_list(self.lib)["folders"])
-
-    def _publish_if_changed(self, kind: str, value) -> None:
-        if self._published.get(kind) != value:
-            self._published[kind] = value
-            self._emit(LiveEvent(kind, data={kind: value}))
-
     def _run_timers(self) -> bool:
         now = self.clock()
         changed = False
@@ -585,77 +523,6 @@ class LibraryService:
             self._spell = None
             self._idle.set()
         self._emit(LiveEvent("idle", pending=self.pending))
-
-    def _catalog_gone(self) -> bool:
-        """The catalog file was deleted (or replaced) under the running service: every write would go to a file
-        nobody can open again.  Save what the open connection still holds, stop, and say so; the next start
-        puts it back (recovery.restore_missing)."""
-        if self._root_identity(str(self.lib.paths.catalog)) == self._catalog_id:
-            return False
-        try:
-            saved = recovery.rescue(self.lib.catalog.conn, self.lib.paths.catalog)
-            message = (f"The catalog file {self.lib.paths.catalog} was deleted while photoclip was running; "
-                       f"photoclip saved what it held as {saved.name} and stopped. Start photoclip again to put "
-                       "it back.")
-        except Exception as e:  # the disk or the folder is gone too
-            log.exception("could not save the deleted catalog")
-            message = (f"The catalog file {self.lib.paths.catalog} was deleted while photoclip was running, and "
-                       f"what it held could not be saved ({e}); photoclip stopped. Its daily backup is restored "
-                       "at the next start.")
-        self.model_error = message
-        self._emit(LiveEvent("error", message=message, fatal=True))
-        self._stopping.set()
-        return True
-
-    def _rescan(self, notice: str) -> bool:
-        """Events were lost: compare every online folder with the catalog again (stat only; hash where changed)."""
-        for row in self._tracker.folders:
-            if row["online"] and os.path.isdir(row["path"]):
-                self._indexer.reconcile_folder(row["id"], row["path"])
-        self._notice(notice)
-        return True
-
-    def _root_identity(self, root: str) -> tuple[int, int] | None:
-        try:
-            st = os.stat(root)
-            return st.st_dev, st.st_ino
-        except OSError:
-            return None
-
-    def _check_folders(self) -> bool:
-        """Vanished roots go offline (no deletions); returning ones come back and are reconciled; a root that
-        was deleted and made again (or replaced by a link) between two checks is watched afresh: the old
-        watch followed the old folder."""
-        changed = False
-        for row in self._tracker.folders:
-            root, exists = row["path"], os.path.isdir(row["path"])
-            identity = self._root_identity(root) if exists else None
-            known = self._root_ids.get(root)
-            self._root_ids[root] = identity
-            replaced = root in self._rearm or (known is not None and identity != known)
-            if exists:
-                self._rearm.discard(root)
-            if row["online"] and exists and replaced:
-                self._watcher.unwatch(root)
-                self._watcher.watch(root)
-                self._indexer.reconcile_folder(row["id"], root)
-                self._notice(f"{root} was replaced; photoclip watches the new folder.")
-                changed = True
-                continue
-            if row["online"] and not exists:
-                self._indexer.reconcile_folder(row["id"], root)  # takes it offline
-                self._watcher.unwatch(root)
-                self._tracker.forget_under(root)
-                self._notice(f"{root} is offline; its photos are hidden until it returns.")
-                changed = True
-            elif not row["online"] and exists:
-                self._indexer.reconcile_folder(row["id"], root)
-                self._watcher.watch(root)
-                self._notice(f"{root} is back online.")
-                changed = True
-        if changed:
-            self._tracker.refresh_folders()
-        return changed
 
     def set_paused(self, paused: bool) -> dict:
         """On the worker (the pause and resume operations)."""
