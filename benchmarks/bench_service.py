@@ -136,7 +136,7 @@ def bench_watch(tmp: str, n: int, idle_s: float, searches: int) -> dict:
         watch.send_signal(signal.SIGTERM)
         watch.wait(120)
     cold = [cli(home, "search", "the night sky", "--limit", "20", "--json")[0] for _ in range(max(2, searches // 7))]
-    from photoclip.modelspec import normalize_spec
+    from photoclip.models import normalize_spec
 
     old_cpu = old_idle_tick(os.path.join(home, "data", "catalog.sqlite3"), normalize_spec(MODEL), idle_s)
     return {"photos": n, "idle_seconds": idle_s, "idle_cpu_percent": 100 * idle_cpu / idle_s,
