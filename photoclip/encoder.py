@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -52,9 +53,10 @@ def _unreachable(endpoint: str, timeout: float = 3.0) -> str | None:
     """Why the model hub cannot be reached, or None when it can (or a proxy decides)."""
     if any(os.environ.get(k) for k in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
         return None
-    host = urlparse(endpoint).hostname or "huggingface.co"
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
+    url = urlparse(endpoint)
+    host = url.hostname or "huggingface.co"
+    try:  # the endpoint's own port: a mirror (HF_ENDPOINT) may listen elsewhere than 443
+        socket.create_connection((host, url.port or (80 if url.scheme == "http" else 443)), timeout=timeout).close()
     except OSError as e:
         return f"{host} cannot be reached: {e.strerror or e}"
     return None
@@ -149,8 +151,11 @@ class Encoder:
             name, tag = parse_spec(self.spec)
             precision = "fp16" if device == "cuda" else "fp32"
             def create():
+                # require_pretrained: open_clip would otherwise go on with random weights when a folder or a hub
+                # repository has a config but no weights (it only logs a warning), and index nonsense.
                 model, _, preprocess = open_clip.create_model_and_transforms(
-                    name, pretrained=tag, device=device, precision=precision, cache_dir=self.cache_dir)
+                    name, pretrained=tag, device=device, precision=precision, cache_dir=self.cache_dir,
+                    require_pretrained=True)
                 return model, preprocess, open_clip.get_tokenizer(name, cache_dir=self.cache_dir)
 
             try:
@@ -191,13 +196,38 @@ class Encoder:
         if reason:
             raise ModelLoadError(f"Could not load the model {self.spec}: its weights are not on this machine and "
                                  f"cannot be downloaded ({reason}).{self._partial_download()} {OFFLINE_HINT}")
+        self._download()
         return create()
+
+    def _download(self) -> None:
+        """Fetch the weights through photoclip's own download (download.py: resumable, checked), with a
+        progress bar on a terminal; open_clip then finds them on disk."""
+        from . import download
+
+        bar = None
+        if sys.stderr is not None and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=0, unit="B", unit_scale=True, file=sys.stderr, desc="downloading the model")
+
+        def show(p) -> None:
+            if bar is not None:
+                bar.total, bar.n = p.total, p.done
+                bar.refresh()
+
+        try:
+            download.download(self.spec, self.cache_dir, show)
+        except download.DamagedDownload as e:
+            raise ModelLoadError(e.sentence(self.spec)) from None
+        finally:
+            if bar is not None:
+                bar.close()
 
     def _partial_download(self) -> str:
         """How far an interrupted download got, as a clause for the error message."""
         if not self.cache_dir:
             return ""
-        got = sum(p.stat().st_size for p in Path(self.cache_dir).rglob("*.incomplete") if p.is_file())
+        got = sum(p.stat().st_size for p in Path(self.cache_dir).rglob("*.part") if p.is_file())
         return f" (the download had reached {got / 1e6:.0f} MB; it resumes from there)" if got else ""
 
     @property

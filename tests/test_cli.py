@@ -372,7 +372,7 @@ def test_weights_on_disk_load_without_any_network_call(tmp_path, toy_spec):
 def test_no_network_and_no_weights_is_one_quick_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
     env.update(PHOTOCLIP_HOME=str(tmp_path / "home"), HF_ENDPOINT="http://127.0.0.1:9")  # nothing listens there
-    partial = tmp_path / "home" / "cache" / "models" / "models--laion--x" / "blobs" / "abc.incomplete"
+    partial = tmp_path / "home" / "cache" / "models" / "models--laion--x" / "blobs" / "abc.part"
     partial.parent.mkdir(parents=True)
     partial.write_bytes(b"\0" * 2_000_000)
     r = subprocess.run([sys.executable, "-m", "photoclip", "--model", "ViT-B-32-256:datacomp_s34b_b86k", "search",
@@ -399,3 +399,33 @@ def test_self_test_names_the_step_that_failed(monkeypatch, capsys):
     assert selftest.run() == 1
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("photoclip self-test: FAILED at index: ")
+
+
+def test_the_first_download_resumes_after_kill_9_and_is_checked(tmp_path):
+    """The CLI fetches the weights through photoclip's own download: killed in the middle, the next run asks
+    the hub only for the rest (a byte-range request) and then indexes, offline from there on."""
+    import signal as sig
+
+    from helpers import wait_for
+    from hubstandin import HubStandIn
+
+    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
+    files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
+    draw_folder(tmp_path / "pics", seed=8801, count=3)
+    home = tmp_path / "home"
+    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.02, chunk=32 * 1024) as hub:
+        env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+        env.update(PHOTOCLIP_HOME=str(home), HF_ENDPOINT=hub.url)
+        argv = [sys.executable, "-m", "photoclip", "--model", "hf-hub:photoclip/toyclip", "index", str(tmp_path / "pics"),
+                "--json"]
+        first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        part = lambda: [p for p in home.rglob("*.part") if p.stat().st_size > 256 * 1024]  # noqa: E731
+        wait_for(part, what="the download under way")
+        first.send_signal(sig.SIGKILL)
+        first.wait()
+        arrived = part()[0].stat().st_size
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and json.loads(r.stdout)["indexed"] == 3, r.stderr
+    ranged = [rng for method, _, rng in hub.requests if method == "GET" and rng and rng != "bytes=0-"]
+    assert ranged and int(ranged[-1][len("bytes="):-1]) >= arrived, hub.requests  # only the rest was asked for
+    assert not list(home.rglob("*.part"))

@@ -210,3 +210,20 @@ def test_readers_write_nothing_under_the_home_even_after_the_index_was_damaged(h
     assert [r.returncode for r in readers] == [0, 0]
     assert outs == [expected, expected]  # both rebuilt the index in memory and answered as before
     assert _home_files(home) == before  # and left the files to the service
+
+
+def test_a_model_with_a_config_but_no_weights_is_an_error_not_a_random_model(tmp_path):
+    """open_clip builds a model with random weights (and only logs a warning) when a folder or hub repository
+    has a config but no weights: photoclip would index nonsense.  It must refuse, in one sentence."""
+    import shutil
+
+    from helpers import ROOT
+
+    from photoclip.encoder import Encoder, ModelLoadError
+
+    folder = tmp_path / "config-only"
+    folder.mkdir()
+    shutil.copy(ROOT / "photoclip" / "data" / "toyclip" / "open_clip_config.json", folder)
+    with pytest.raises(ModelLoadError) as e:
+        Encoder(f"local-dir:{folder}", device="cpu").load()
+    assert "config-only" in str(e.value) and "\n" not in str(e.value)

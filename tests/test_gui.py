@@ -213,28 +213,73 @@ def test_first_run_without_weights_ends_in_a_clear_message(qtbot, home, tmp_path
     QApplication.processEvents()
 
 
-def test_first_run_shows_download_progress_and_can_be_cancelled(qtbot, home, tmp_path, monkeypatch):
-    """While weights stream into the models folder the welcome page shows how much has arrived; Cancel
-    ends in the offline alternative, never a dead window."""
-    import threading
+@pytest.fixture
+def stand_in_hub(monkeypatch):
+    """The toy model served as `hf-hub:photoclip/toyclip` by a local stand-in for the model hub (slowly, so a
+    click lands in the middle of the download), with the hub client pointed at it."""
+    import huggingface_hub.constants as hub
 
+    from hubstandin import HubStandIn
+
+    from photoclip import download
+
+    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
+    files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
+    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.03) as server:
+        monkeypatch.setattr(hub, "HUGGINGFACE_CO_URL_TEMPLATE",
+                            hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, server.url))
+        monkeypatch.setattr(hub, "ENDPOINT", server.url)
+        monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
+        monkeypatch.setattr(download, "CHUNK", 128 * 1024)
+        server.files = files
+        yield server
+
+
+def test_first_run_downloads_the_model_with_progress_pause_and_resume(qtbot, home, stand_in_hub):
+    """The first run fetches the model from the hub (here a local stand-in) with size, progress and speed in
+    the bar; Cancel pauses it for real (the transfer stops, what arrived stays); Resume asks only for the rest
+    (a byte-range request) and the model loads from disk."""
     from photoclip.library import Library
 
-    lib = Library(home=home, model="ViT-B-32-256:datacomp_s34b_b86k", device="cpu")
-    release = threading.Event()
-    monkeypatch.setattr(lib.encoder, "load", lambda: release.wait(30) and None)  # a download that never ends
+    lib = Library(home=home, model="hf-hub:photoclip/toyclip", device="cpu")
     w = MainWindow(lib)
     qtbot.addWidget(w)
     w.show()
-    partial = lib.paths.models_dir / "models--laion" / "blobs" / "abc.incomplete"
-    partial.parent.mkdir(parents=True)
-    partial.write_bytes(b"\0" * 3_000_000)
-    qtbot.waitUntil(lambda: "3 MB" in w.model_progress.format(), timeout=WAIT)
-    assert w.model_progress.isVisible() and w.cancel_load.isVisible()
+    weights = len(stand_in_hub.files["open_clip_model.safetensors"])
+    qtbot.waitUntil(lambda: w.download is not None and w.download.progress.done > 256 * 1024, timeout=WAIT)
+    qtbot.waitUntil(lambda: "Downloading the model" in w.model_progress.format(), timeout=WAIT)
+    assert f"{(weights + 558) / 1e6:,.0f} MB" in w.model_progress.format() and w.cancel_load.isVisible()
     with qtbot.waitSignal(w.model_failed, timeout=WAIT) as sig:
         w.cancel_load.click()
-    assert "cancelled" in sig.args[0] and w.banner_box.isVisible() and w.banner_button.isVisible()
-    release.set()
+    assert "paused" in sig.args[0] and w.resume_button.isVisible() and not w.model_progress.isVisible()
+    partial = [p for p in lib.paths.models_dir.rglob("*.part")]
+    arrived = sum(p.stat().st_size for p in partial)
+    assert partial and 0 < arrived < weights  # stopped in the middle, and kept
+    gets = len([r for r in stand_in_hub.requests if r[0] == "GET"])
+    time.sleep(0.5)
+    assert len([r for r in stand_in_hub.requests if r[0] == "GET"]) == gets  # nothing more is fetched
+    with qtbot.waitSignal(w.model_ready, timeout=WAIT):
+        w.resume_button.click()
+    ranged = [r for r in stand_in_hub.requests if r[0] == "GET" and r[2]]
+    assert ranged and ranged[-1][2] == f"bytes={arrived}-"  # only the rest
+    assert not list(lib.paths.models_dir.rglob("*.part")) and lib.encoder.loaded
+    assert w.banner_box.isHidden()
+    w.close()
+    lib.close()
+
+
+def test_a_corrupt_download_is_called_damaged_in_one_sentence(qtbot, home, stand_in_hub):
+    from photoclip.library import Library
+
+    stand_in_hub.corrupt.add("open_clip_model.safetensors")
+    stand_in_hub.chunk_delay = 0
+    lib = Library(home=home, model="hf-hub:photoclip/toyclip", device="cpu")
+    w = MainWindow(lib)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.model_failed, timeout=WAIT) as sig:
+        pass
+    assert "damaged" in sig.args[0] and "\n" not in sig.args[0] and w.banner_button.isVisible()
     w.close()
     lib.close()
 

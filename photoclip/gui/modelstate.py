@@ -3,11 +3,10 @@
 went wrong and offers the way out."""
 from __future__ import annotations
 
-import os
-
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .. import models
+from ..download import Download, Stopped
 from ..encoder import ModelLoadError
 from .tasks import run_task
 
@@ -21,22 +20,44 @@ class ModelState:
             return
         self.model_progress.show()
         self.cancel_load.show()
+        self.resume_button.hide()
+        self.download = Download(self.lib.model_id, str(self.lib.paths.models_dir))
         self._download_timer.start()
-        run_task(lambda: self.lib.encoder.load() and self.lib.index.ensure_loaded(), self._model_loaded,
-                 self._model_load_failed, pool_name="model", threads=1, owner=self)
+        run_task(self._fetch_and_load, self._model_loaded, self._model_load_failed, pool_name="model", threads=1,
+                 owner=self)
+
+    def _resume_download(self) -> None:
+        self.model_error = None
+        self.banner_box.hide()
+        self._load_model()
+
+    def _fetch_and_load(self) -> None:
+        """On a worker: download what the model needs (with progress, stoppable, resumable), then load it from
+        disk.  Offline, the load says so in one sentence (the banner shows it)."""
+        from .. import download
+        from ..encoder import _unreachable
+
+        import huggingface_hub.constants as hub
+
+        spec, cache = self.lib.model_id, str(self.lib.paths.models_dir)
+        if not hub.HF_HUB_OFFLINE and download.needed(spec, cache) and not _unreachable(hub.ENDPOINT):
+            try:
+                self.download.run()
+            except download.DamagedDownload as e:
+                raise ModelLoadError(e.sentence(spec)) from None
+        self.lib.encoder.load()
+        self.lib.index.ensure_loaded()
 
     def _show_download_progress(self) -> None:
-        """First run: the weights stream into the models folder; show how much has arrived."""
-        total = 0
-        for folder, _dirs, files in os.walk(self.lib.paths.models_dir):
-            for f in files:
-                try:
-                    total += os.path.getsize(os.path.join(folder, f))
-                except OSError:
-                    pass
-        if total:
-            self.model_progress.setFormat(self._loading_text() + self.tr(": {0} MB so far").format(f"{total / 1e6:.0f}"))
-        self.downloaded_bytes = total
+        """While the weights arrive: how much of how much, and how fast, in the bar itself."""
+        p = self.download.progress if self.download is not None else None
+        if p is None or not p.total:
+            return
+        self.downloaded_bytes = p.done
+        self.model_progress.setRange(0, 1000)
+        self.model_progress.setValue(int(1000 * p.done / p.total))
+        self.model_progress.setFormat(self.tr("Downloading the model: {0} of {1} MB · {2} MB/s").format(
+            f"{p.done / 1e6:,.0f}", f"{p.total / 1e6:,.0f}", f"{p.speed / 1e6:.1f}"))
 
     def _loading_text(self) -> str:
         size = models.download_mb(self.lib.model_id)
@@ -68,6 +89,18 @@ class ModelState:
 
     def _model_load_failed(self, error: BaseException) -> None:
         self._download_timer.stop()
+        self.model_progress.setRange(0, 0)
+        if isinstance(error, Stopped):  # Cancel during the download: it waits, and goes on from where it stopped
+            p = self.download.progress
+            self.model_progress.hide()
+            self.cancel_load.hide()
+            self.model_label.setText(self.tr("model: not loaded"))
+            self.show_error(self.tr("The download of the model is paused at {0} of {1} MB; it goes on from there "
+                                    "when you resume it, also after a restart.").format(
+                f"{p.done / 1e6:,.0f}", f"{p.total / 1e6:,.0f}"), model_button=True)
+            self.resume_button.show()
+            self.model_failed.emit(self.banner.text())
+            return
         msg = str(error) if isinstance(error, ModelLoadError) else self.tr("The model could not be loaded: {0}").format(error)
         self.model_progress.hide()
         self.cancel_load.hide()
@@ -76,6 +109,9 @@ class ModelState:
         self.model_failed.emit(msg)
 
     def _cancel_model_load(self) -> None:
+        if self.download is not None and self.download.running:
+            self.download.stop()  # the download ends within a chunk; _model_load_failed says it is paused
+            return
         self._model_load_failed(ModelLoadError(self.tr(
             "Loading {0} was cancelled. To work offline, choose a folder that holds "
             "open_clip_config.json and open_clip_model.safetensors.").format(self.lib.model_id)))
@@ -85,6 +121,7 @@ class ModelState:
         self.banner.setText(message)
         self.banner_button.setVisible(model_button)
         self.switch_button.hide()
+        self.resume_button.hide()
         self.banner_box.show()
 
     def show_language_warning(self, query: str | None) -> None:
@@ -99,6 +136,7 @@ class ModelState:
                                     "text and these results may be nonsense. A multilingual model reads it.")
                             .format(query))
         self.banner_button.hide()
+        self.resume_button.hide()
         self.switch_button.show()
         self.banner_box.show()
 

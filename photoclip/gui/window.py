@@ -62,6 +62,7 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self._last_refresh = 0.0
         self.model_error: str | None = None
         self.downloaded_bytes = 0
+        self.download = None  # the model's download (download.Download) while the first run fetches it
         self.closed = False
         self.tasks = TaskPools()  # drained in closeEvent, before anyone closes the library
         self.setWindowTitle("photoclip")
@@ -127,12 +128,16 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self.switch_button = QPushButton(self.tr("Switch to {0}").format(translate("models", better.name)))
         self.switch_button.clicked.connect(lambda: self.switch_model(better.model))
         self.switch_button.hide()
+        self.resume_button = QPushButton(self.tr("Resume the download"))
+        self.resume_button.clicked.connect(self._resume_download)
+        self.resume_button.hide()
         banner_box = QWidget()
         bl = QHBoxLayout(banner_box)
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.banner, 1)
         bl.addWidget(self.banner_button)
         bl.addWidget(self.switch_button)
+        bl.addWidget(self.resume_button)
         self.banner_box = banner_box
         banner_box.hide()
 

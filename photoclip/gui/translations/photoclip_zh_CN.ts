@@ -321,150 +321,155 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="93"/>
+        <location filename="../window.py" line="94"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="99"/>
+        <location filename="../window.py" line="100"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="99"/>
+        <location filename="../window.py" line="100"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="100"/>
+        <location filename="../window.py" line="101"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="100"/>
+        <location filename="../window.py" line="101"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="123"/>
+        <location filename="../window.py" line="124"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="127"/>
+        <location filename="../window.py" line="128"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="142"/>
+        <location filename="../window.py" line="131"/>
+        <source>Resume the download</source>
+        <translation>继续下载</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="147"/>
         <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="146"/>
+        <location filename="../window.py" line="151"/>
         <source>Add a photo folder…</source>
         <translation>添加照片文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="152"/>
+        <location filename="../window.py" line="157"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="175"/>
+        <location filename="../window.py" line="180"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="176"/>
+        <location filename="../window.py" line="181"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="192"/>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="197"/>
+        <location filename="../window.py" line="287"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="196"/>
-        <location filename="../window.py" line="273"/>
+        <location filename="../window.py" line="201"/>
+        <location filename="../window.py" line="278"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="218"/>
+        <location filename="../window.py" line="223"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="262"/>
+        <location filename="../window.py" line="267"/>
         <source> · about {0}s left</source>
         <translation> · 约剩 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="263"/>
+        <location filename="../window.py" line="268"/>
         <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
         <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="264"/>
+        <location filename="../window.py" line="269"/>
         <source>Indexing {0}/{1} · {2} photos/s</source>
         <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="277"/>
-        <location filename="../window.py" line="285"/>
+        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="290"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="277"/>
+        <location filename="../window.py" line="282"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="287"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="288"/>
+        <location filename="../window.py" line="293"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="324"/>
+        <location filename="../window.py" line="329"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="324"/>
+        <location filename="../window.py" line="329"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="324"/>
+        <location filename="../window.py" line="329"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325"/>
+        <location filename="../window.py" line="330"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="325"/>
+        <location filename="../window.py" line="330"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="372"/>
+        <location filename="../window.py" line="377"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="374"/>
+        <location filename="../window.py" line="379"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -472,57 +477,63 @@
 <context>
     <name>ModelState</name>
     <message>
-        <location filename="../modelstate.py" line="38"/>
-        <source>: {0} MB so far</source>
-        <translation>：已下载 {0} MB</translation>
-    </message>
-    <message>
-        <location filename="../modelstate.py" line="44"/>
+        <location filename="../modelstate.py" line="65"/>
         <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
         <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="45"/>
+        <location filename="../modelstate.py" line="66"/>
         <source>Loading the model… (the first run downloads it once)</source>
         <translation>正在加载模型…（首次运行需下载一次）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="48"/>
+        <location filename="../modelstate.py" line="69"/>
         <source>model: {0} (in the running photoclip watch)</source>
         <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="61"/>
+        <location filename="../modelstate.py" line="82"/>
         <source>model: {0} on {1}</source>
         <translation>模型：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="71"/>
+        <location filename="../modelstate.py" line="104"/>
         <source>The model could not be loaded: {0}</source>
         <translation>无法加载模型：{0}</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="74"/>
+        <location filename="../modelstate.py" line="97"/>
+        <location filename="../modelstate.py" line="107"/>
         <source>model: not loaded</source>
         <translation>模型：未加载</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="80"/>
+        <location filename="../modelstate.py" line="59"/>
+        <source>Downloading the model: {0} of {1} MB · {2} MB/s</source>
+        <translation>正在下载模型：{0} / {1} MB · {2} MB/秒</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="98"/>
+        <source>The download of the model is paused at {0} of {1} MB; it goes on from there when you resume it, also after a restart.</source>
+        <translation>模型下载已在 {0} / {1} MB 处暂停；继续时（包括重新启动后）会从这里接着下载。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="116"/>
         <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
         <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="98"/>
+        <location filename="../modelstate.py" line="135"/>
         <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
         <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="106"/>
+        <location filename="../modelstate.py" line="144"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="110"/>
+        <location filename="../modelstate.py" line="148"/>
         <source>The model folder is saved; restart photoclip to use it.</source>
         <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
