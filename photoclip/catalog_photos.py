@@ -32,6 +32,12 @@ class PhotoQueries:
         return [{"id": r[0], "path": from_db(r[1]), "online": bool(r[2])}
                 for r in self._rows("SELECT id, path, online FROM folders ORDER BY path")]
 
+    def folder_counts(self, model: str) -> dict[int, int]:
+        """Photos per folder id, counted as `counts` counts "photos" (indexed with the model, online)."""
+        return {r[0]: r[1] for r in self._rows(
+            "SELECT p.folder_id, count(*) FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? "
+            "WHERE p.status='indexed' AND p.offline=0 GROUP BY p.folder_id", (model,))}
+
     def set_folder_online(self, folder_id: int, online: bool) -> list[int]:
         """Returns the ids of the folder's photos (they leave or rejoin results)."""
         with self.write() as c:

@@ -28,7 +28,13 @@ OFFLINE_HINT = ("To work offline, put a model folder (open_clip_config.json and 
 
 
 class ModelLoadError(PhotoclipError):
-    """The model could not be loaded; str(e) is one sentence for the user."""
+    """The model could not be loaded; str(e) is one sentence for the user.  `kind` says what kind of trouble it
+    is, for front ends that say it in their own words (the window, in its language): "offline", "folder" (a
+    model folder that is missing or holds no model), "damaged", "unknown" (no such model) or "other"."""
+
+    def __init__(self, message: str, kind: str = "other"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def pick_device(requested: str = "auto") -> str:
@@ -67,7 +73,8 @@ _DAMAGED = ("safetensor", "header", "deserializ", "corrupt", "unexpected end", "
             "error(s) in loading state_dict", "unpickling", "truncated", "incomplete metadata")
 
 
-def _explain(spec: str, err: BaseException, cache_dir: str | None = None) -> str:
+def _explain(spec: str, err: BaseException, cache_dir: str | None = None) -> tuple[str, str]:
+    """(one sentence for the user, its ModelLoadError kind)."""
     text = f"{type(err).__name__}: {err}".lower()
     if spec.startswith("local-dir:"):
         folder = spec[len("local-dir:"):]
@@ -75,20 +82,20 @@ def _explain(spec: str, err: BaseException, cache_dir: str | None = None) -> str
             cause = f"the folder {folder} does not exist or holds no open_clip_config.json"
         else:
             cause = f"the folder {folder} does not hold a valid open_clip model ({str(err).splitlines()[0][:160]})"
-        return f"Could not load the model {spec}: {cause}."
+        return f"Could not load the model {spec}: {cause}.", "folder"
     if any(k in text for k in _DAMAGED):  # before the network words: a cache path under "hub" is no download
         where = f" (photoclip's models folder, {cache_dir})" if cache_dir else ""
         return (f"Could not load the model {spec}: its weights on this machine are damaged or do not fit its "
                 f"config ({str(err).splitlines()[0][:160]}); delete them from the models folder{where} and photoclip "
-                "downloads them again.")
+                "downloads them again."), "damaged"
     if any(k in text for k in ("connect", "network", "resolve", "offline", "timed out", "download",
                                "max retries", "ssl", "hub", "http", "localentrynotfound")):
-        cause = "its weights are not on this machine and could not be downloaded"
+        cause, kind = "its weights are not on this machine and could not be downloaded", "offline"
     elif "not found in built-ins" in text or "unknown model" in text or "pretrained" in text and "tag" in text:
-        cause = "open_clip knows no such model or pretrained tag"
+        cause, kind = "open_clip knows no such model or pretrained tag", "unknown"
     else:
-        cause = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-    return f"Could not load the model {spec}: {cause}. {OFFLINE_HINT}"
+        cause, kind = (str(err).splitlines()[0][:200] if str(err) else type(err).__name__), "other"
+    return f"Could not load the model {spec}: {cause}. {OFFLINE_HINT}", kind
 
 
 class Encoder:
@@ -166,7 +173,8 @@ class Encoder:
                 raise
             except BaseException as e:
                 log.debug("model load failed", exc_info=True)
-                raise ModelLoadError(_explain(self.spec, e, self.cache_dir) + self._partial_download()) from None
+                message, kind = _explain(self.spec, e, self.cache_dir)
+                raise ModelLoadError(message + self._partial_download(), kind) from None
             model.eval()
             self._model, self._tokenizer, self._preprocess = model, tokenizer, preprocess
             self._dtype = torch.float16 if precision == "fp16" else torch.float32
@@ -195,7 +203,8 @@ class Encoder:
         reason = _unreachable(hub.ENDPOINT)
         if reason:
             raise ModelLoadError(f"Could not load the model {self.spec}: its weights are not on this machine and "
-                                 f"cannot be downloaded ({reason}).{self._partial_download()} {OFFLINE_HINT}")
+                                 f"cannot be downloaded ({reason}).{self._partial_download()} {OFFLINE_HINT}",
+                                 "offline")
         self._download()
         return create()
 
@@ -218,7 +227,7 @@ class Encoder:
         try:
             download.download(self.spec, self.cache_dir, show)
         except download.DamagedDownload as e:
-            raise ModelLoadError(e.sentence(self.spec)) from None
+            raise ModelLoadError(e.sentence(self.spec), "damaged") from None
         finally:
             if bar is not None:
                 bar.close()

@@ -191,7 +191,8 @@ class NewsDesk:
             self._albums_at = now
             self._publish_if_changed("albums", ops.albums_list(self.lib)["albums"])
         if albums_now:
-            self._publish_if_changed("folders", ops.folders_list(self.lib)["folders"])
+            self._publish_if_changed("folders", [{"path": f["path"], "online": f["online"]}
+                                                 for f in ops.folders_list(self.lib)["folders"]])
 
     def _publish_if_changed(self, kind: str, value) -> None:
         if self._published.get(kind) != value:

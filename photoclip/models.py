@@ -104,6 +104,16 @@ def preset(key: str) -> Preset | None:
     return None
 
 
+def short_name(spec: str) -> str:
+    """A model as the window names it: its preset's name, a model folder's own name, else the spec."""
+    found = preset(spec)
+    if found is not None:
+        return found.name
+    if spec.startswith("local-dir:"):
+        return Path(spec[len("local-dir:"):]).name or spec
+    return spec
+
+
 def download_mb(spec: str) -> int | None:
     """About how large a model's first download is, when it is a preset with a known size."""
     found = preset(normalize_spec(spec))

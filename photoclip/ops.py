@@ -81,7 +81,9 @@ def _album_summary(lib, album) -> dict:
 # -- reads ------------------------------------------------------------------------------------------
 @operation()
 def folders_list(lib) -> dict:
-    return {"folders": [{"path": r["path"], "online": r["online"]} for r in lib.catalog.folders()]}
+    counts = lib.catalog.folder_counts(lib.model_id)
+    return {"folders": [{"path": r["path"], "online": r["online"], "photos": counts.get(r["id"], 0)}
+                        for r in lib.catalog.folders()]}
 
 
 @operation()

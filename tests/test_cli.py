@@ -207,7 +207,7 @@ def test_an_unplugged_folder_is_hidden_not_deleted(tmp_path, toy_spec):
     st = cli_json("status", home=home, env=env)
     assert st["photos"] == 0 and st["offline"] == 6
     assert cli_json("search", "a photo", home=home, env=env)["results"] == []
-    assert cli_json("folders", "list", home=home)["folders"] == [{"path": str(pics), "online": False}]
+    assert cli_json("folders", "list", home=home)["folders"] == [{"path": str(pics), "online": False, "photos": 0}]
     (tmp_path / "elsewhere").rename(pics)  # plugged back in: nothing is re-encoded
     back = cli_json("index", home=home, env=env)
     assert back["indexed"] == 0 and back["unchanged"] == 6 and back["removed"] == 0
@@ -413,12 +413,17 @@ def test_the_first_download_resumes_after_kill_9_and_is_checked(tmp_path):
     files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
     draw_folder(tmp_path / "pics", seed=8801, count=3)
     home = tmp_path / "home"
-    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.02, chunk=32 * 1024) as hub:
+    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.004, chunk=32 * 1024) as hub:
         env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
         env.update(PHOTOCLIP_HOME=str(home), HF_ENDPOINT=hub.url)
         argv = [sys.executable, "-m", "photoclip", "--model", "hf-hub:photoclip/toyclip", "index", str(tmp_path / "pics"),
                 "--json"]
-        first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # The first process only downloads (what the CLI does before it loads the model; it spares this test a
+        # PyTorch import), and dies in the middle.
+        fetch = ("import sys; from photoclip import download; from photoclip.paths import AppPaths; "
+                 "download.download('hf-hub:photoclip/toyclip', str(AppPaths.resolve(sys.argv[1]).models_dir))")
+        first = subprocess.Popen([sys.executable, "-c", fetch, str(home)], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
         part = lambda: [p for p in home.rglob("*.part") if p.stat().st_size > 256 * 1024]  # noqa: E731
         wait_for(part, what="the download under way")
         first.send_signal(sig.SIGKILL)

@@ -3,7 +3,7 @@ import os
 import stat
 
 import pytest
-from helpers import draw_folder
+from helpers import draw_folder, wait_for
 
 from photoclip.cli import main
 
@@ -294,17 +294,23 @@ def test_a_full_disk_is_said_once_in_one_sentence_and_indexing_backs_off(library
         attempts.append(time.monotonic())
         raise sqlite3.OperationalError("database or disk is full")
 
+    from photoclip import service
+
     monkeypatch.setattr(Indexer, "_commit", full)
+    monkeypatch.setattr(service, "RETRY_AFTER_ERROR_S", 0.25)  # the first wait (5 s in use), so the test is short
     events = []
     caplog.set_level(logging.WARNING)
     svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False, on_event=events.append).start()
     try:
-        time.sleep(8)
+        wait_for(lambda: len(attempts) >= 4, what="four attempts")
+        time.sleep(1.0)
     finally:
         svc.stop()
     errors = [e.message for e in events if e.kind == "error"]
     assert errors == [f"The disk holding {library.paths.data} is full; free some space there, and photoclip carries on."]
-    assert 1 <= len(attempts) <= 3  # 5 s, then 10 s: backing off, not spinning
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert 3 <= len(gaps) <= 4 and all(later > 1.6 * earlier for earlier, later in zip(gaps, gaps[1:])), gaps
+    # 0.25 s, 0.5 s, 1 s, 2 s: backing off, not spinning
     assert not [r for r in caplog.records if r.exc_info]  # no traceback
 
 

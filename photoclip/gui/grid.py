@@ -20,7 +20,7 @@ PathRole = Qt.UserRole + 1
 ScoreRole = Qt.UserRole + 2
 IdRole = Qt.UserRole + 3
 HeaderRole = Qt.UserRole + 4
-CELL = QSize(THUMB + 16, THUMB + 34)
+CELL = QSize(THUMB + 8, THUMB + 8)  # a tight grid of pictures: names and scores are on hover, not under each
 
 
 def display_name(path: str) -> str:
@@ -219,9 +219,14 @@ class PhotoModel(QAbstractListModel):
             return display_name(os.path.basename(it.path))
         if role == Qt.DecorationRole:
             return self.thumbs.get(it.path) or self.placeholder  # a miss queues a render
-        if role == Qt.ToolTipRole:
-            return display_name(it.path) + (translate("PhotoModel", "\nscore {0}").format(f"{it.score:.3f}")
-                                             if it.score is not None else "")
+        if role == Qt.ToolTipRole:  # the name, the date and how well it matches: on hover
+            lines = [display_name(os.path.basename(it.path))]
+            if it.taken:
+                lines.append(it.taken[:16].replace("T", " "))
+            if it.score is not None:
+                lines.append(translate("PhotoModel", "match {0}").format(f"{it.score:.2f}"))
+            lines.append(display_name(os.path.dirname(it.path)))
+            return "\n".join(lines)
         if role == PathRole:
             return it.path
         if role == ScoreRole:
@@ -261,18 +266,10 @@ class PhotoDelegate(QStyledItemDelegate):
         pix = index.data(Qt.DecorationRole)
         r = option.rect
         if pix is not None:
-            x = r.x() + (r.width() - pix.width()) // 2
-            y = r.y() + 6 + (THUMB - pix.height()) // 2
+            ratio = pix.devicePixelRatio() or 1.0  # a HiDPI thumbnail is drawn at its logical size
+            x = r.x() + (r.width() - round(pix.width() / ratio)) // 2
+            y = r.y() + (r.height() - round(pix.height() / ratio)) // 2
             painter.drawPixmap(x, y, pix)
-        text = index.data(Qt.DisplayRole) or ""
-        score = index.data(ScoreRole)
-        if score is not None:
-            text = f"{score:.2f}  {text}"
-        painter.setPen(option.palette.highlightedText().color() if option.state & QStyle.State_Selected
-                       else option.palette.text().color())
-        text_rect = QRect(r.x() + 4, r.y() + THUMB + 10, r.width() - 8, 20)
-        painter.drawText(text_rect, Qt.AlignHCenter | Qt.AlignVCenter,
-                         painter.fontMetrics().elidedText(text, Qt.ElideMiddle, text_rect.width()))
         header = index.data(HeaderRole)
         if header:  # where a month begins (date order): a band across the top of the cell
             band = QRect(r.x(), r.y(), r.width(), painter.fontMetrics().height() + 4)
@@ -303,6 +300,15 @@ class PhotoGrid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.activated.connect(lambda idx: self.preview_requested.emit(self.path_at(idx)))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        """Columns fill the width: no unused strip on the right, whatever the window's size."""
+        super().resizeEvent(event)
+        width = self.viewport().width()
+        size = QSize(width // max(1, width // CELL.width()), CELL.height())
+        if size != self.gridSize() and self.model() is not None:
+            # The photo under the user's eye stays where it is while the columns change.
+            self._keeping_view(lambda _model: self.setGridSize(size))
 
     def update_keeping_view(self, items: list[Item]) -> None:
         """Apply a new version of the shown list while the photo under the user's eye stays where it is."""

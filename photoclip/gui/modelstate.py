@@ -3,12 +3,15 @@
 went wrong and offers the way out."""
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .. import models
 from ..download import Download, Stopped
 from ..encoder import ModelLoadError
 from .tasks import run_task
+
+translate = QCoreApplication.translate
 
 
 class ModelState:
@@ -28,6 +31,7 @@ class ModelState:
 
     def _resume_download(self) -> None:
         self.model_error = None
+        self.banner.setToolTip("")
         self.banner_box.hide()
         self._load_model()
 
@@ -44,7 +48,7 @@ class ModelState:
             try:
                 self.download.run()
             except download.DamagedDownload as e:
-                raise ModelLoadError(e.sentence(spec)) from None
+                raise ModelLoadError(e.sentence(spec), "damaged") from None
         self.lib.encoder.load()
         self.lib.index.ensure_loaded()
 
@@ -66,7 +70,9 @@ class ModelState:
         return self.tr("Loading the model… (the first run downloads it once)")
 
     def _service_model(self, status: dict) -> None:
-        self.model_label.setText(self.tr("model: {0} (in the running photoclip watch)").format(status["model"]))
+        self.model_label.setText(self.tr("model: {0} (in the running photoclip watch)").format(
+            translate("models", models.short_name(status["model"]))))
+        self.model_label.setToolTip(status["model"])
         self.pause_button.setChecked(status["paused"])
         self.ready = True
         self.model_ready.emit()
@@ -79,8 +85,12 @@ class ModelState:
             return
         self.model_progress.hide()
         self.cancel_load.hide()
-        self.model_label.setText(self.tr("model: {0} on {1}").format(self.lib.model_id, self.lib.encoder.device))
+        self.model_label.setText(self.tr("model: {0} on {1}").format(translate("models", models.short_name(
+            self.lib.model_id)), self.lib.encoder.device))
+        self.model_label.setToolTip(self.lib.model_id)  # the whole spec (a folder's path) on hover
         self.ready = True
+        if self.progress_label.text() == self.tr("Waiting for the model"):  # the service went idle before
+            self.progress_label.setText(self.tr("Library is current"))
         self.model_ready.emit()
         if self.search.text().strip():
             self._search_now()
@@ -95,26 +105,53 @@ class ModelState:
             self.model_progress.hide()
             self.cancel_load.hide()
             self.model_label.setText(self.tr("model: not loaded"))
+            self.resume_button.setText(self.tr("Resume the download"))
             self.show_error(self.tr("The download of the model is paused at {0} of {1} MB; it goes on from there "
                                     "when you resume it, also after a restart.").format(
                 f"{p.done / 1e6:,.0f}", f"{p.total / 1e6:,.0f}"), model_button=True)
             self.resume_button.show()
             self.model_failed.emit(self.banner.text())
             return
-        msg = str(error) if isinstance(error, ModelLoadError) else self.tr("The model could not be loaded: {0}").format(error)
+        msg = self._model_problem(error)
         self.model_progress.hide()
         self.cancel_load.hide()
         self.model_label.setText(self.tr("model: not loaded"))
         self.show_error(msg, model_button=True)
+        self.banner.setToolTip(str(error))  # the details, in the core's words, for whoever wants them
+        if getattr(error, "kind", None) in ("offline", "damaged"):
+            self.resume_button.setText(self.tr("Try again"))
+            self.resume_button.show()
         self.model_failed.emit(msg)
+
+    def _model_problem(self, error: BaseException) -> str:
+        """The model's trouble in one plain sentence in the window's language: no flags, no tracebacks."""
+        name = translate("models", models.short_name(self.lib.model_id))
+        kind = getattr(error, "kind", "other") if isinstance(error, ModelLoadError) else "other"
+        if kind == "offline":
+            size = models.download_mb(self.lib.model_id)
+            return (self.tr("photoclip needs to download its model ({0}, about {1} MB) once, and cannot reach the "
+                            "internet now. Connect and try again, or use a folder that holds the model.")
+                    .format(name, size) if size else
+                    self.tr("photoclip needs to download its model ({0}) once, and cannot reach the internet now. "
+                            "Connect and try again, or use a folder that holds the model.").format(name))
+        if kind == "folder":
+            return self.tr("The model folder {0} does not exist or holds no model. Choose a folder that holds one.")\
+                .format(self.lib.model_id[len("local-dir:"):])
+        if kind == "damaged":
+            return self.tr("The model's files arrived damaged and were thrown away. Try again to fetch them anew.")
+        if kind == "cancelled":
+            return str(error)
+        if kind == "unknown":
+            return self.tr("There is no model called {0}. Choose another one in Settings.").format(name)
+        return self.tr("The model {0} could not be loaded. Point at the message for the details, or use a folder "
+                       "that holds the model.").format(name)
 
     def _cancel_model_load(self) -> None:
         if self.download is not None and self.download.running:
             self.download.stop()  # the download ends within a chunk; _model_load_failed says it is paused
             return
-        self._model_load_failed(ModelLoadError(self.tr(
-            "Loading {0} was cancelled. To work offline, choose a folder that holds "
-            "open_clip_config.json and open_clip_model.safetensors.").format(self.lib.model_id)))
+        self._model_load_failed(ModelLoadError(self.tr("Loading the model {0} was cancelled.").format(
+            translate("models", models.short_name(self.lib.model_id))), "cancelled"))
 
     def show_error(self, message: str, model_button: bool = False) -> None:
         self.model_error = message

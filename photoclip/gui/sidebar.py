@@ -2,10 +2,27 @@
 their counts, read through the window's client on a worker."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMenu, QTreeWidgetItem
+import os
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMenu, QStyle, QTreeWidgetItem
+
+from .grid import display_name
 from .tasks import run_task
+
+
+def short_names(paths: list[str]) -> dict[str, str]:
+    """Each folder by its own name, with as many parent folders as it takes to tell it from the others
+    ("Photos", and "2023/Trip" beside "2024/Trip")."""
+    out = {}
+    for path in paths:
+        parts = [p for p in path.split(os.sep) if p] or [path]
+        depth = 1
+        while depth < len(parts) and any(o != path and [q for q in o.split(os.sep) if q][-depth:] == parts[-depth:]
+                                         for o in paths):
+            depth += 1
+        out[path] = display_name(os.sep.join(parts[-depth:]))
+    return out
 
 
 class SidebarMixin:
@@ -16,22 +33,29 @@ class SidebarMixin:
         """Folders, albums with their counts and the skipped count, read on a worker (one grouped count)."""
         def load():
             albums = self.client.query("albums_list")["albums"]
+            status = self.client.query("status")
             return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
-                    self.client.query("status")["failed"])
+                    status["failed"], status["photos"])
 
         run_task(load, self._fill_sidebar, owner=self)
 
     def _fill_sidebar(self, data) -> None:
-        folder_rows, album_rows, failed = data
+        folder_rows, album_rows, failed, photos = data
         self.album_names = [name for name, _count in album_rows]
         self.sidebar.clear()
-        all_item = QTreeWidgetItem([self.tr("All photos")])
+        icon = self.style().standardIcon
+        all_item = QTreeWidgetItem([self.tr("All photos") + f" ({photos:,})"])
+        all_item.setIcon(0, icon(QStyle.SP_DirHomeIcon))
         all_item.setData(0, Qt.UserRole, ("all", None))
         self.sidebar.addTopLevelItem(all_item)
         folders = QTreeWidgetItem([self.tr("Folders")])
         folders.setFlags(Qt.ItemIsEnabled)
-        for row in folder_rows:
-            it = QTreeWidgetItem([row["path"] + ("" if row["online"] else self.tr("  (offline)"))])
+        names = short_names([row["path"] for row in folder_rows])
+        for row in folder_rows:  # the name that tells it apart; the whole path on hover
+            it = QTreeWidgetItem([f"{names[row['path']]} ({row['photos']:,})"
+                                  + ("" if row["online"] else self.tr("  (offline)"))])
+            it.setToolTip(0, display_name(row["path"]))
+            it.setIcon(0, icon(QStyle.SP_DirIcon if row["online"] else QStyle.SP_DriveNetIcon))
             it.setData(0, Qt.UserRole, ("folder", row["path"]))
             if not row["online"]:
                 it.setForeground(0, Qt.gray)
@@ -41,6 +65,7 @@ class SidebarMixin:
         albums.setFlags(Qt.ItemIsEnabled)
         for name, count in album_rows:
             it = QTreeWidgetItem([f"{name} ({count})"])
+            it.setIcon(0, icon(QStyle.SP_FileDialogContentsView))
             it.setData(0, Qt.UserRole, ("album", name))
             albums.addChild(it)
         self.sidebar.addTopLevelItem(albums)

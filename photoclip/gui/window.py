@@ -35,6 +35,16 @@ translate = QCoreApplication.translate
 RESOURCES = os.path.join(os.path.dirname(__file__), "resources")
 
 
+def _duration(seconds: float) -> str:
+    """"40 s", "12 min", "2 h 5 min": how long, as a person says it."""
+    s = int(round(seconds))
+    if s < 90:
+        return translate("MainWindow", "{0} s").format(s)
+    if s < 3600:
+        return translate("MainWindow", "{0} min").format(round(s / 60))
+    return translate("MainWindow", "{0} h {1} min").format(s // 3600, (s % 3600) // 60)
+
+
 class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
     view_loaded = Signal()  # the grid shows the current view's photos
     sidebar_loaded = Signal()
@@ -264,10 +274,10 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         """One of the service's events (events.py), on the GUI thread."""
         kind = ev.get("event")
         if kind == "progress":
-            eta = self.tr(" · about {0}s left").format(f"{ev['eta']:.0f}") if ev.get("eta") else ""
-            text = (self.tr("Re-encoding for the new model {0}/{1} · {2} photos/s") if ev.get("reencode")
-                    else self.tr("Indexing {0}/{1} · {2} photos/s"))
-            self.progress_label.setText(text.format(ev["done"], ev["total"], f"{ev['rate']:.1f}") + eta)
+            eta = self.tr(" · about {0} left").format(_duration(ev["eta"])) if ev.get("eta") else ""
+            text = (self.tr("Re-encoding {0} of {1} photos for the new model · {2} a second") if ev.get("reencode")
+                    else self.tr("Indexing {0} of {1} photos · {2} a second"))
+            self.progress_label.setText(text.format(f"{ev['done']:,}", f"{ev['total']:,}", f"{ev['rate']:.1f}") + eta)
         elif kind == "notice":
             self.statusBar().showMessage(ev["message"], 8000)
         elif kind == "error":
@@ -279,7 +289,9 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
             self._load_model()
         elif kind == "idle":
             # The worker also goes idle while paused: say so rather than claim the library is current.
-            self.progress_label.setText(self.tr("Indexing paused") if self.paused else self.tr("Library is current"))
+            self.progress_label.setText(self.tr("Indexing paused") if self.paused else
+                                        self.tr("Library is current") if self.ready else
+                                        self.tr("Waiting for the model"))
         elif kind in ("paused", "resumed"):  # also when `photoclip pause` asked from a terminal
             self.paused = kind == "paused"
             self.pause_button.blockSignals(True)
@@ -326,6 +338,7 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self._request += 1
         req, mode = self._request, self.mode
         self._last_refresh = time.monotonic()
+        self.sort_box.setVisible(mode[0] == "search")  # the library's own views are always in date order
         names = {"all": self.tr("All photos"), "folder": self.tr("Folder: {0}"), "album": self.tr("Album: {0}"),
                  "search": self.tr("Search: {0}"), "similar": self.tr("Similar to {0}")}
         self.heading.setText(names[mode[0]].format(os.path.basename(mode[1] or "") if mode[0] == "similar"

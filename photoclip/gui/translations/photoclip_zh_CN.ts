@@ -321,155 +321,175 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="94"/>
+        <location filename="../window.py" line="42"/>
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="44"/>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="45"/>
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="104"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="100"/>
+        <location filename="../window.py" line="110"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="100"/>
+        <location filename="../window.py" line="110"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="101"/>
+        <location filename="../window.py" line="111"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="101"/>
+        <location filename="../window.py" line="111"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="124"/>
+        <location filename="../window.py" line="134"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="128"/>
+        <location filename="../window.py" line="138"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="131"/>
+        <location filename="../window.py" line="141"/>
         <source>Resume the download</source>
         <translation>继续下载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="147"/>
+        <location filename="../window.py" line="157"/>
         <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="151"/>
+        <location filename="../window.py" line="161"/>
         <source>Add a photo folder…</source>
         <translation>添加照片文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="157"/>
+        <location filename="../window.py" line="167"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="180"/>
+        <location filename="../window.py" line="190"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="181"/>
+        <location filename="../window.py" line="191"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="197"/>
-        <location filename="../window.py" line="287"/>
+        <location filename="../window.py" line="207"/>
+        <location filename="../window.py" line="299"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="201"/>
-        <location filename="../window.py" line="278"/>
+        <location filename="../window.py" line="211"/>
+        <location filename="../window.py" line="288"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="223"/>
+        <location filename="../window.py" line="233"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="267"/>
-        <source> · about {0}s left</source>
-        <translation> · 约剩 {0} 秒</translation>
+        <location filename="../window.py" line="277"/>
+        <source> · about {0} left</source>
+        <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="268"/>
-        <source>Re-encoding for the new model {0}/{1} · {2} photos/s</source>
-        <translation>正在用新模型重新编码 {0}/{1} · 每秒 {2} 张</translation>
+        <location filename="../window.py" line="278"/>
+        <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
+        <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="269"/>
-        <source>Indexing {0}/{1} · {2} photos/s</source>
-        <translation>正在索引 {0}/{1} · 每秒 {2} 张</translation>
+        <location filename="../window.py" line="279"/>
+        <source>Indexing {0} of {1} photos · {2} a second</source>
+        <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="282"/>
-        <location filename="../window.py" line="290"/>
+        <location filename="../window.py" line="292"/>
+        <location filename="../window.py" line="302"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="294"/>
+        <source>Waiting for the model</source>
+        <translation>正在等待模型</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="293"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="287"/>
+        <location filename="../window.py" line="299"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="293"/>
+        <location filename="../window.py" line="305"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="329"/>
+        <location filename="../window.py" line="342"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="329"/>
+        <location filename="../window.py" line="342"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="329"/>
+        <location filename="../window.py" line="342"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="330"/>
+        <location filename="../window.py" line="343"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="330"/>
+        <location filename="../window.py" line="343"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="377"/>
+        <location filename="../window.py" line="390"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="379"/>
+        <location filename="../window.py" line="392"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -477,63 +497,108 @@
 <context>
     <name>ModelState</name>
     <message>
-        <location filename="../modelstate.py" line="65"/>
+        <location filename="../modelstate.py" line="69"/>
         <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
         <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="66"/>
+        <location filename="../modelstate.py" line="70"/>
         <source>Loading the model… (the first run downloads it once)</source>
         <translation>正在加载模型…（首次运行需下载一次）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="69"/>
+        <location filename="../modelstate.py" line="73"/>
         <source>model: {0} (in the running photoclip watch)</source>
         <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="82"/>
+        <location filename="../modelstate.py" line="88"/>
         <source>model: {0} on {1}</source>
         <translation>模型：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="104"/>
-        <source>The model could not be loaded: {0}</source>
-        <translation>无法加载模型：{0}</translation>
+        <location filename="../modelstate.py" line="92"/>
+        <source>Waiting for the model</source>
+        <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="97"/>
+        <location filename="../modelstate.py" line="93"/>
+        <source>Library is current</source>
+        <translation>图库已是最新</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="122"/>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="132"/>
+        <source>photoclip needs to download its model ({0}, about {1} MB) once, and cannot reach the internet now. Connect and try again, or use a folder that holds the model.</source>
+        <translation>photoclip 需要下载一次模型（{0}，约 {1} MB），但现在无法连接互联网。请联网后重试，或使用存有该模型的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="135"/>
+        <source>photoclip needs to download its model ({0}) once, and cannot reach the internet now. Connect and try again, or use a folder that holds the model.</source>
+        <translation>photoclip 需要下载一次模型（{0}），但现在无法连接互联网。请联网后重试，或使用存有该模型的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="138"/>
+        <source>The model folder {0} does not exist or holds no model. Choose a folder that holds one.</source>
+        <translation>模型文件夹 {0} 不存在或其中没有模型。请选择存有模型的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="141"/>
+        <source>The model&apos;s files arrived damaged and were thrown away. Try again to fetch them anew.</source>
+        <translation>下载的模型文件已损坏并已丢弃。请重试以重新下载。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="145"/>
+        <source>There is no model called {0}. Choose another one in Settings.</source>
+        <translation>没有名为 {0} 的模型。请在设置中选择其他模型。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="146"/>
+        <source>The model {0} could not be loaded. Point at the message for the details, or use a folder that holds the model.</source>
+        <translation>无法加载模型 {0}。将鼠标指向此消息可查看详情，或使用存有该模型的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="153"/>
+        <source>Loading the model {0} was cancelled.</source>
+        <translation>已取消加载模型 {0}。</translation>
+    </message>
+    <message>
         <location filename="../modelstate.py" line="107"/>
+        <location filename="../modelstate.py" line="118"/>
         <source>model: not loaded</source>
         <translation>模型：未加载</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="59"/>
+        <location filename="../modelstate.py" line="63"/>
         <source>Downloading the model: {0} of {1} MB · {2} MB/s</source>
         <translation>正在下载模型：{0} / {1} MB · {2} MB/秒</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="98"/>
+        <location filename="../modelstate.py" line="108"/>
+        <source>Resume the download</source>
+        <translation>继续下载</translation>
+    </message>
+    <message>
+        <location filename="../modelstate.py" line="109"/>
         <source>The download of the model is paused at {0} of {1} MB; it goes on from there when you resume it, also after a restart.</source>
         <translation>模型下载已在 {0} / {1} MB 处暂停；继续时（包括重新启动后）会从这里接着下载。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="116"/>
-        <source>Loading {0} was cancelled. To work offline, choose a folder that holds open_clip_config.json and open_clip_model.safetensors.</source>
-        <translation>已取消加载 {0}。如需离线使用，请选择包含 open_clip_config.json 和 open_clip_model.safetensors 的文件夹。</translation>
-    </message>
-    <message>
-        <location filename="../modelstate.py" line="135"/>
+        <location filename="../modelstate.py" line="172"/>
         <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
         <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="144"/>
+        <location filename="../modelstate.py" line="181"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="148"/>
+        <location filename="../modelstate.py" line="185"/>
         <source>The model folder is saved; restart photoclip to use it.</source>
         <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
@@ -546,11 +611,9 @@
         <translation>日期未知</translation>
     </message>
     <message>
-        <location filename="../grid.py" line="223"/>
-        <source>
-score {0}</source>
-        <translation>
-得分 {0}</translation>
+        <location filename="../grid.py" line="227"/>
+        <source>match {0}</source>
+        <translation>匹配度 {0}</translation>
     </message>
 </context>
 <context>
@@ -701,57 +764,57 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>SidebarMixin</name>
     <message>
-        <location filename="../sidebar.py" line="28"/>
+        <location filename="../sidebar.py" line="47"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="31"/>
+        <location filename="../sidebar.py" line="51"/>
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="34"/>
+        <location filename="../sidebar.py" line="56"/>
         <source>  (offline)</source>
         <translation>  （离线）</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="40"/>
+        <location filename="../sidebar.py" line="64"/>
         <source>Smart albums</source>
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="48"/>
+        <location filename="../sidebar.py" line="73"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="73"/>
+        <location filename="../sidebar.py" line="98"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="74"/>
+        <location filename="../sidebar.py" line="99"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="75"/>
+        <location filename="../sidebar.py" line="100"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="77"/>
+        <location filename="../sidebar.py" line="102"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="79"/>
+        <location filename="../sidebar.py" line="104"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="80"/>
+        <location filename="../sidebar.py" line="105"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>

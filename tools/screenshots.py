@@ -1,0 +1,149 @@
+"""The README's screenshots, made from the current code: the library, a search, an album, duplicates and the
+first run's download, in English and in Chinese.
+
+    xvfb-run -a python tools/screenshots.py [--out docs/screenshots] [--lang en zh_CN]
+    QT_QPA_PLATFORM=offscreen python tools/screenshots.py --out /tmp/shots   # no display needed
+
+It draws a toy library (tools/toyworld.py: beaches, forests, snow, night skies, receipts, rooms, spread over
+two years, with a few copies), indexes it with the small model that ships in the package, and saves one PNG
+per state and language.  A test runs it, so a change that breaks it fails the suite.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tools")]
+
+STATES = ("library", "search", "album", "duplicates", "first-run")
+
+
+def draw_library(folder: str) -> None:
+    import toyworld
+
+    os.makedirs(folder, exist_ok=True)
+    pictures = toyworld.draw_set(4242, 72, sizes=((480, 360), (360, 480), (480, 320)))
+    for i, (img, pic) in enumerate(pictures):
+        path = os.path.join(folder, f"{i:03d}_{pic.scene}.jpg")
+        img.save(path, quality=88)
+        when = time.mktime((2023 + i // 36, 1 + (i // 6) % 12, 1 + i % 27, 12, 0, 0, 0, 0, -1))
+        os.utime(path, (when, when))
+    for i in (3, 17):  # a few copies for the duplicates window
+        shutil.copy2(os.path.join(folder, sorted(os.listdir(folder))[i]), os.path.join(folder, f"copy-{i}.jpg"))
+
+
+def settle(app, seconds: float = 0.6) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def wait(app, signal, timeout: float = 60.0) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+
+
+def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
+    from PySide6.QtWidgets import QApplication
+
+    from photoclip.gui import i18n
+    from photoclip.gui.dialogs import AlbumDialog
+    from photoclip.gui.window import MainWindow
+    from photoclip.library import Library
+
+    app = QApplication.instance()
+    i18n.install(app, lang)
+    saved = []
+
+    def save(widget, name):
+        settle(app)
+        path = os.path.join(out, f"{name}-{lang}.png")
+        widget.grab().save(path)
+        saved.append(path)
+
+    w = MainWindow(lib, start_service=False)
+    w.resize(1200, 780)
+    w.show()
+    wait(app, w.model_ready)
+    if w.model.rowCount() == 0:
+        wait(app, w.view_loaded)
+    while w.thumbs._queued:
+        settle(app, 0.1)
+    if "library" in states:
+        save(w, "library")
+    if "search" in states:
+        w.search.setText("夜空" if lang.startswith("zh") and lib.encoder.languages != ["en"] else "the night sky")
+        w._search_now()
+        wait(app, w.view_loaded)
+        while w.thumbs._queued:
+            settle(app, 0.1)
+        save(w, "search")
+    if "album" in states:
+        dlg = AlbumDialog(lib, lib.albums.get("Night sky"), w, submit=w.command)
+        dlg.show()
+        save(dlg, "album")
+        dlg.close()
+    if "duplicates" in states:
+        dlg = w.show_duplicates()
+        wait(app, dlg.loaded)
+        dlg.resize(980, 640)
+        save(dlg, "duplicates")
+        dlg.close()
+    w.close()
+    if "first-run" in states:  # a library whose model is not on this machine: the banner and its way out
+        first = Library(home=os.path.join(home, f"first-{lang}"), model=f"local-dir:{os.path.join(home, 'none')}",
+                        device="cpu")
+        f = MainWindow(first)
+        f.resize(1200, 780)
+        f.show()
+        wait(app, f.model_failed)
+        save(f, "first-run")
+        f.close()
+        first.close()
+    return saved
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
+    p.add_argument("--lang", nargs="+", default=["en", "zh_CN"])
+    p.add_argument("--states", nargs="+", default=list(STATES), choices=STATES)
+    args = p.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    from PySide6.QtWidgets import QApplication
+
+    from photoclip.library import Library
+    from photoclip.selftest import model_spec
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - kept alive for the windows
+    home = tempfile.mkdtemp(prefix="photoclip-shots-")
+    try:
+        pics = os.path.join(home, "Pictures")
+        draw_library(pics)
+        lib = Library(home=os.path.join(home, "home"), model=model_spec(), device="cpu")
+        lib.add_folders([pics])
+        lib.index_now()
+        lib.albums.create("Night sky", ["the night sky"])
+        saved = []
+        for lang in args.lang:
+            saved += shoot(lib, home, lang, args.out, args.states)
+        lib.close()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    for path in saved:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
