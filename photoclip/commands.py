@@ -69,11 +69,21 @@ def cmd_index(args, s: Session) -> None:
     from .holder import HolderError, current, describe
     from .service import LibraryService
 
+    known = {f["path"] for f in s.call("folders_list")["folders"]}
     if args.paths:
-        known = {f["path"] for f in s.call("folders_list")["folders"]}
         new = [_abs(p) for p in args.paths if _abs(p) not in known]
         if new:
             s.call("folders_add", paths=new)
+    elif not known:  # a first run told of no folder: the system's Pictures folder, or one plain sentence
+        from .library import LibraryError
+        from .paths import pictures_folder
+
+        pictures = pictures_folder()
+        if pictures is None:
+            raise LibraryError("The library has no folders yet, and this computer has no Pictures folder; name the "
+                               "folder that holds your photos: photoclip index PATH")
+        print(f"photoclip: adding your Pictures folder, {printable(pictures)}", file=sys.stderr)
+        s.call("folders_add", paths=[pictures])
     state = current(s.paths)
     if state is not None:
         if state.get("kind") == "index":
@@ -110,6 +120,10 @@ def cmd_index(args, s: Session) -> None:
         print(f"photoclip: warning: {folder} is offline; its photos are hidden until it returns", file=sys.stderr)
     _emit(args, result, "indexed {indexed}, reused {reused}, unchanged {unchanged}, failed {failed}, "
                         "removed {removed} in {seconds:.1f}s".format(**result))
+    if not args.json:  # what the library now holds, and where: the first run's answer to "what did it do?"
+        st = s.call("status")
+        print(f"photoclip: the library holds {st['photos']:,} photos from "
+              + ", ".join(printable(f) for f in st["folders"]), file=sys.stderr)
 
 
 def cmd_search(args, s: Session) -> None:

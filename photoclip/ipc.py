@@ -186,9 +186,10 @@ class Server:
         with conn:
             try:
                 answer = self.handle(decode(data))
-            except Exception:  # never let one bad request end the server, nor show its insides
+            except Exception as e:  # never let one bad request end the server, nor show its insides
                 log.exception("service request failed")
-                answer = {"ok": False, "error": "The service could not answer that request; its log says why."}
+                answer = {"ok": False, "error": f"The service could not answer that request ({type(e).__name__}: "
+                                                f"{str(e)[:200]}); its log has the details."}
             with contextlib.suppress(OSError):
                 conn.send_bytes(encode(answer))
 

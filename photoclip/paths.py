@@ -110,3 +110,10 @@ def make_private(path: Path, mode: int = 0o700) -> None:
             os.chmod(path, mode)
     except OSError:
         pass
+
+
+def pictures_folder() -> str | None:
+    """The system's Pictures folder (XDG's on Linux, ~/Pictures on macOS, the known folder on Windows) when it
+    exists: where a first run looks for photos when it is told of no folder."""
+    folder = platformdirs.user_pictures_dir()
+    return folder if folder and os.path.isdir(folder) else None

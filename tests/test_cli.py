@@ -156,11 +156,6 @@ def test_missing_model_is_one_clear_sentence(tmp_path):
     assert "switch-model" not in r.stderr  # a model that never loaded did not become the library's model
 
 
-def test_index_without_folders_says_how_to_add_one(tmp_path, toy_spec):
-    r = run_cli("--model", toy_spec, "index", home=tmp_path / "home", check=False)
-    assert r.returncode == 1 and "folders add" in r.stderr
-
-
 def _all_parsers(parser, prefix=()):
     yield prefix, parser
     for action in parser._actions:
@@ -434,3 +429,19 @@ def test_the_first_download_resumes_after_kill_9_and_is_checked(tmp_path):
     ranged = [rng for method, _, rng in hub.requests if method == "GET" and rng and rng != "bytes=0-"]
     assert ranged and int(ranged[-1][len("bytes="):-1]) >= arrived, hub.requests  # only the rest was asked for
     assert not list(home.rglob("*.part"))
+
+
+def test_the_one_line_start_indexes_the_pictures_folder_or_says_what_to_do(tmp_path, toy_spec):
+    """The README's first command: `photoclip index` with no folder takes the system's Pictures folder and says
+    what the library now holds; on a machine without one it says, in one line, what to type instead."""
+    user = tmp_path / "user"
+    user.mkdir()
+    env = {"HOME": str(user), "XDG_CONFIG_HOME": str(user / ".config"), "PHOTOCLIP_MODEL": toy_spec}
+    r = run_cli("index", home=tmp_path / "home-a", env=env, check=False)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "photoclip index PATH" in r.stderr, r.stderr
+    truth = draw_folder(user / "Pictures", seed=8901, count=5)
+    r = run_cli("index", home=tmp_path / "home-b", env=env)
+    assert f"adding your Pictures folder, {user / 'Pictures'}" in r.stderr
+    assert f"the library holds 5 photos from {user / 'Pictures'}" in r.stderr and r.stdout.startswith("indexed 5")
+    found = cli_json("search", "a photo", "--all", home=tmp_path / "home-b", env=env)["results"]
+    assert {x["path"] for x in found} == set(truth)
