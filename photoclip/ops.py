@@ -127,7 +127,43 @@ def albums_show(lib, name: str) -> dict:
     rows = lib.albums.member_rows(name)
     taken = lib.catalog.taken([i for i, _, _ in rows])
     return {"name": a.name, "threshold": threshold(a), "prompts": a.prompts, "negatives": a.negatives,
+            "automatic": a.threshold is None, "templates": a.templates,
             "members": [{"id": i, "path": p, "score": s, "taken": taken.get(i)} for i, p, s in rows]}
+
+
+@operation()
+def album_preview(lib, prompts: list[str], negatives: list[str] = (), templates: str | None = None,
+                  name: str | None = None) -> dict:
+    """What an album with these prompts would hold, before it is saved (the album dialog's slider): every
+    searchable photo's score, the automatic threshold, and whether scores are sigmoid probabilities.  `name`:
+    an existing album, whose feedback counts."""
+    from .albums import Album, default_templates
+    from .scoring import calibrated_threshold
+
+    if not prompts:
+        raise UsageError("An album needs at least one prompt.")
+    existing = lib.albums.get(name) if name else None
+    draft = Album(existing.id if existing else -1, name or "", list(prompts), list(negatives), None, None,
+                  templates or (existing.templates if existing else default_templates(prompts)))
+    ids, scores = lib.albums.library_scores(draft)
+    sigmoid = lib.albums.sigmoid
+    return {"ids": [int(i) for i in ids], "scores": [round(float(x), 5) for x in scores], "sigmoid": sigmoid,
+            "calibrated": round(calibrated_threshold(scores, sigmoid), 4) if len(scores) else None}
+
+
+@operation()
+def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
+    """One photo's facts for the viewer (`path`), or just the paths of several (`ids`: the album dialog's
+    borderline photos): {"photo": {...} or null} / {"paths": [{"id", "path"}]}."""
+    if ids is not None:
+        return {"paths": [{"id": i, "path": p} for i, p in lib.catalog.paths_for(ids).items()]}
+    photo = lib.catalog.photo_by_path(path)
+    if photo is None:
+        return {"photo": None}
+    taken = lib.catalog.taken([photo.id]).get(photo.id)
+    return {"photo": {"id": photo.id, "path": photo.path, "size": photo.size, "width": photo.width,
+                      "height": photo.height, "taken": taken, "camera": photo.camera,
+                      "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)]}}
 
 
 @operation()

@@ -96,7 +96,7 @@ def test_find_similar_from_the_context_menu(make_window, qtbot, indexed):
 def test_album_dialog_slider_changes_the_count_and_creates_the_album(make_window, qtbot, indexed, library):
     w = make_window()
     ready(qtbot, w)
-    dlg = AlbumDialog(library, None, w, submit=w.command)
+    dlg = AlbumDialog(w)
     qtbot.addWidget(dlg)
     dlg.name.setText("Night sky")
     with qtbot.waitSignal(dlg.scores_ready, timeout=WAIT):
@@ -107,7 +107,7 @@ def test_album_dialog_slider_changes_the_count_and_creates_the_album(make_window
     assert dlg.member_count() == 60 and "60 photos" in dlg.count.text() and not dlg.auto.isChecked()
     dlg.slider.setValue(100)
     assert dlg.member_count() < nights
-    assert dlg.borderline.count() > 0
+    qtbot.waitUntil(lambda: dlg.borderline.count() > 0, timeout=WAIT)  # names read on a worker, then listed
     dlg.slider.setValue(50)
     with qtbot.waitSignal(dlg.saved, timeout=WAIT):  # saved by the service's worker, not by this thread
         dlg.accept()
@@ -369,6 +369,7 @@ def test_space_opens_a_preview_with_metadata(make_window, qtbot, indexed, librar
     monkeypatch.setattr(PreviewDialog, "exec", lambda self: opened.append(self) or 0)
     w.grid.setCurrentIndex(w.model.index(row))
     qtbot.keyClick(w.grid, Qt.Key_Space)
+    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT)  # facts and picture are read on a worker first
     facts = opened[0].facts
     values = {facts.itemAt(i, facts.ItemRole.LabelRole).widget().text():
               facts.itemAt(i, facts.ItemRole.FieldRole).widget().text() for i in range(facts.rowCount())}
@@ -402,8 +403,7 @@ def test_every_write_goes_through_the_service(make_window, qtbot, indexed, libra
     ready(qtbot, w)
     with pytest.raises(WriteOwnershipError):  # the GUI thread (this test) may not write behind its back
         library.albums.remove("Beach")
-    beach = library.albums.get("Beach")
-    dlg = AlbumDialog(library, beach, w, submit=w.command)
+    dlg = AlbumDialog(w, w.client.query("albums_show", name="Beach"))  # what the window's Edit… opens
     qtbot.addWidget(dlg)
     dlg.auto.setChecked(False)
     dlg.slider.setValue(1)  # nearly everything
@@ -469,7 +469,7 @@ def test_first_hour_details_of_the_window(qtbot, library, tmp_path):
     shown = MainWindow._loading_text(SimpleNamespace(lib=SimpleNamespace(model_id=default.model), tr=w.tr))
     assert shown == f"Loading the model… (the first run downloads it once, about {default.download_mb} MB)"
     assert models.download_mb(default.model) == round(default.params_m * 4) == 1464  # 366.12 M parameters
-    dlg = AlbumDialog(library, None, w, submit=w.command)
+    dlg = AlbumDialog(w)
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.width() >= 560 and dlg.height() >= 600 and dlg.slider.width() >= 260

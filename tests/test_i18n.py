@@ -82,9 +82,12 @@ def test_the_chinese_interface_has_no_untranslated_english(chinese, library, tmp
     shown += [a.text() for a in w.photo_menu([next(iter(truth))]).actions()]
     w.mode = ("album", "Beach")
     shown += [a.text() for a in w.photo_menu([next(iter(truth))]).actions()]
-    for make in (lambda: AlbumDialog(library, None, w, submit=w.command), lambda: SettingsDialog(library.settings, w, library.model_id),
+    from photoclip.gui.dialogs import load_preview
+
+    for make in (lambda: AlbumDialog(w), lambda: SettingsDialog(library.settings, w, library.model_id),
                  lambda: FailuresDialog([{"path": "/x.jpg", "reason": "x"}], w),
-                 lambda: PreviewDialog(library, next(iter(truth)), w), lambda: w.show_duplicates()):
+                 lambda: PreviewDialog(next(iter(truth)), *load_preview(w.client, next(iter(truth))), w),
+                 lambda: w.show_duplicates()):
         dlg = make()
         qtbot.addWidget(dlg)
         shown += texts_of(dlg)

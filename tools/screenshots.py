@@ -89,7 +89,7 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
             settle(app, 0.1)
         save(w, "search")
     if "album" in states:
-        dlg = AlbumDialog(lib, lib.albums.get("Night sky"), w, submit=w.command)
+        dlg = AlbumDialog(w, w.client.query("albums_show", name="Night sky"))
         dlg.show()
         save(dlg, "album")
         dlg.close()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from ..imageio import is_image_name
-from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
+from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog, load_preview
 from .duplicates import DuplicatesDialog
 from .grid import file_url
 from .tasks import run_task
@@ -78,7 +78,8 @@ class LibraryActions:
                      belongs=belongs)  # one command, one retag, however many photos are selected
 
     def preview(self, path: str) -> None:
-        PreviewDialog(self.lib, path, self).exec()
+        run_task(lambda: load_preview(self.client, path),
+                 lambda loaded: PreviewDialog(path, *loaded, parent=self).exec(), owner=self)
 
     def show_duplicates(self) -> DuplicatesDialog:
         dlg = DuplicatesDialog(self)
@@ -105,13 +106,17 @@ class LibraryActions:
                      path=folder)
 
     def new_album(self) -> None:
-        if AlbumDialog(self.lib, None, self, submit=self.command).exec():
+        if AlbumDialog(self).exec():
             self.refresh_sidebar()
 
     def edit_album(self, name: str) -> None:
-        if AlbumDialog(self.lib, self.lib.albums.get(name), self, submit=self.command).exec():
-            self.refresh_sidebar()
-            self.refresh()
+        def open_dialog(album: dict) -> None:
+            if AlbumDialog(self, album).exec():
+                self.refresh_sidebar()
+                self.refresh()
+
+        run_task(lambda: self.client.query("albums_show", name=name), open_dialog,
+                 lambda e: self.statusBar().showMessage(str(e), 8000), owner=self)
 
     def export_album(self, name: str) -> None:
         dest = QFileDialog.getExistingDirectory(self, self.tr("Copy the photos of {0} into").format(name))

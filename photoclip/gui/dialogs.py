@@ -12,8 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QWidget)
 
 from .. import models
-from ..albums import Album, default_templates, starter_albums
-from ..scoring import calibrated_threshold
+from ..albums import default_templates, starter_albums
 from ..models import DEFAULT_MODEL, normalize_spec
 from . import i18n
 from .tasks import run_task
@@ -31,11 +30,14 @@ class AlbumDialog(QDialog):
 
     saved = Signal()  # the service has created or changed the album
 
-    def __init__(self, library, album: Album | None, parent, submit):
-        super().__init__(parent)
-        self.lib = library
+    def __init__(self, window, album: dict | None = None):
+        """`album`: the `albums_show` answer of the album to edit, or None for a new one.  Everything goes
+        through the window's client: the preview's scores (`album_preview`), the borderline photos' names and the
+        save (a command to the service)."""
+        super().__init__(window)
+        self.client = window.client
         self.album = album
-        self.submit = submit  # the window's command(op, on_done, on_error, **params): the service writes
+        self.submit = window.command  # command(op, on_done, on_error, **params): the service writes
         self.setWindowTitle(self.tr("Edit album") if album else self.tr("New smart album"))
         self.ids = np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(0, dtype=np.float32)
@@ -44,25 +46,26 @@ class AlbumDialog(QDialog):
         form = QFormLayout()
         self.starter = QComboBox()
         self.starter.addItem(self.tr("Start from scratch"))
-        for s in starter_albums(QLocale().name(), multilingual_model=library.encoder.languages != ["en"]):
+        for s in starter_albums(QLocale().name(), multilingual_model=models.languages(window.lib.model_id) != ["en"]):
             self.starter.addItem(s["name"], s)
         self.starter.currentIndexChanged.connect(self._use_starter)
         if album is None:
             form.addRow(self.tr("Starter album"), self.starter)
-        self.name = QLineEdit(album.name if album else "")
+        self.name = QLineEdit(album["name"] if album else "")
         self.name.setReadOnly(album is not None)
-        self.prompts = QPlainTextEdit("\n".join(album.prompts) if album else "")
+        self.prompts = QPlainTextEdit("\n".join(album["prompts"]) if album else "")
         self.prompts.setPlaceholderText(self.tr("one description per line, e.g. a receipt"))
-        self.negatives = QPlainTextEdit("\n".join(album.negatives) if album else "")
+        self.negatives = QPlainTextEdit("\n".join(album["negatives"]) if album else "")
         self.negatives.setPlaceholderText(self.tr("what does not belong, e.g. a screenshot"))
         for w in (self.prompts, self.negatives):
             w.setFixedHeight(70)
             w.textChanged.connect(self._schedule_scores)
         self.auto = QCheckBox(self.tr("calibrate automatically"))
-        self.auto.setChecked(album is None or album.threshold is None)
+        self.auto.setChecked(album is None or album["automatic"])
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 100)
-        self.slider.setValue(int(round(100 * (album.effective_threshold if album else 0.5))))
+        self.slider.setValue(int(round(100 * (album["threshold"] if album else 0.5))))
+        self._names: dict[int, str] = {}  # photo id -> file name, for the borderline list (read on a worker)
         self.slider.valueChanged.connect(self._threshold_moved)
         self.auto.toggled.connect(self._update_preview)
         self.count = QLabel("…")
@@ -100,33 +103,36 @@ class AlbumDialog(QDialog):
             self.prompts.setPlainText("\n".join(s["prompts"]))
             self.negatives.setPlainText("\n".join(s["negatives"]))
 
-    def draft(self) -> Album:
-        a = self.album
+    def draft(self) -> dict:
         prompts = _lines(self.prompts)
-        return Album(a.id if a else -1, self.name.text().strip(), prompts, _lines(self.negatives),
-                     None if self.auto.isChecked() else self.slider.value() / 100, None,
-                     a.templates if a else (self._starter_templates or default_templates(prompts)))
+        templates = (self.album["templates"] if self.album else
+                     (self._starter_templates or default_templates(prompts) if prompts else None))
+        return {"name": self.name.text().strip(), "prompts": prompts, "negatives": _lines(self.negatives),
+                "threshold": None if self.auto.isChecked() else self.slider.value() / 100, "templates": templates}
 
     def _schedule_scores(self) -> None:
         self._timer.start()
 
     def _compute_scores(self) -> None:
-        draft = self.draft()
-        if not draft.prompts:
+        d = self.draft()
+        if not d["prompts"]:
             self.count.setText(self.tr("type at least one prompt"))
             return
         self._request += 1
         req = self._request
-        run_task(lambda: self.lib.albums.library_scores(draft), lambda r: self._scores_done(req, r),
+        params = {"prompts": d["prompts"], "negatives": d["negatives"], "templates": d["templates"],
+                  "name": self.album["name"] if self.album else None}
+        run_task(lambda: self.client.query("album_preview", **params), lambda r: self._scores_done(req, r),
                  lambda e: self.error.setText(str(e)), owner=self)
 
-    def _scores_done(self, req: int, result) -> None:
+    def _scores_done(self, req: int, result: dict) -> None:
         if req != self._request:
             return  # a newer edit is on its way: drop stale results
-        self.ids, self.scores = result
-        if self.auto.isChecked() and len(self.scores):
+        self.ids = np.asarray(result["ids"], dtype=np.int64)
+        self.scores = np.asarray(result["scores"], dtype=np.float32)
+        if self.auto.isChecked() and result["calibrated"] is not None:
             self.slider.blockSignals(True)
-            self.slider.setValue(int(round(100 * calibrated_threshold(self.scores, self.lib.albums.sigmoid))))
+            self.slider.setValue(int(round(100 * result["calibrated"])))
             self.slider.blockSignals(False)
         self._update_preview()
         self.scores_ready.emit()
@@ -139,25 +145,41 @@ class AlbumDialog(QDialog):
         return int((self.scores >= self.slider.value() / 100).sum())
 
     def _update_preview(self) -> None:
+        """The count at this threshold (from the scores in memory) and the photos nearest to it, named once
+        their names arrive from a worker (no catalog read on the GUI thread)."""
         t = self.slider.value() / 100
         self.count.setText(self.tr("{0} photos at threshold {1}").format(self.member_count(), f"{t:.2f}"))
+        if not len(self.scores):
+            self.borderline.clear()
+            return
+        near = [int(i) for i in np.argsort(np.abs(self.scores - t))[:8]]
+        missing = [int(self.ids[i]) for i in near if int(self.ids[i]) not in self._names]
+        if missing:
+            def fetch():
+                return self.client.query("photo_info", ids=missing)["paths"]
+
+            run_task(fetch, lambda rows: (self._names.update({r["id"]: os.path.basename(r["path"]) for r in rows}),
+                                          self._fill_borderline()), owner=self)
+        self._fill_borderline()
+
+    def _fill_borderline(self) -> None:
+        t = self.slider.value() / 100
         self.borderline.clear()
-        if len(self.scores):
-            near = np.argsort(np.abs(self.scores - t))[:8]
-            paths = self.lib.catalog.paths_for(self.ids[near].tolist())
-            for i in near:
-                pid = int(self.ids[i])
-                if pid in paths:
-                    side = self.tr("in") if self.scores[i] >= t else self.tr("out")
-                    self.borderline.addItem(f"{side} {self.scores[i]:.3f}  {os.path.basename(paths[pid])}")
+        if not len(self.scores):
+            return
+        for i in np.argsort(np.abs(self.scores - t))[:8]:
+            name = self._names.get(int(self.ids[i]))
+            if name is not None:
+                side = self.tr("in") if self.scores[i] >= t else self.tr("out")
+                self.borderline.addItem(f"{side} {self.scores[i]:.3f}  {name}")
 
     def accept(self) -> None:
         """Send the album to the library service; the dialog closes once it is saved, or shows why not."""
         d = self.draft()
         op = "albums_add" if self.album is None else "albums_edit"
-        params = {"name": d.name, "prompts": d.prompts, "negatives": d.negatives, "threshold": d.threshold}
+        params = {"name": d["name"], "prompts": d["prompts"], "negatives": d["negatives"], "threshold": d["threshold"]}
         if self.album is None:
-            params["templates"] = d.templates
+            params["templates"] = d["templates"]
         self.ok_button.setEnabled(False)
         self.error.setText("")
         self.submit(op, self._saved, self._failed, **params)
@@ -171,32 +193,51 @@ class AlbumDialog(QDialog):
         self.error.setText(str(error))
 
 
+def load_preview(client, path: str) -> tuple[dict | None, object]:
+    """On a worker: the photo's facts (through the client) and its picture decoded at the preview's size, so
+    the GUI thread neither reads the catalog nor decodes a full-size image."""
+    from PySide6.QtGui import QImage
+
+    info = client.query("photo_info", path=path)["photo"]
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)  # EXIF orientation
+    size = reader.size()
+    if size.isValid() and (size.width() > PREVIEW_SIZE[0] or size.height() > PREVIEW_SIZE[1]):
+        size.scale(*PREVIEW_SIZE, Qt.KeepAspectRatio)
+        reader.setScaledSize(size)  # JPEGs decode straight at this size (libjpeg's scaling)
+    image = reader.read()
+    return info, (image if not image.isNull() else QImage())
+
+
+PREVIEW_SIZE = (720, 540)
+
+
 class PreviewDialog(QDialog):
-    def __init__(self, library, path: str, parent=None):
+    def __init__(self, path: str, info: dict | None, image, parent=None):
+        """`info`: the `photo_info` answer's photo (None when the catalog does not know it); `image`: a QImage
+        decoded on a worker (load_preview)."""
         super().__init__(parent)
         self.setWindowTitle(os.path.basename(path))
-        reader = QImageReader(path)
-        reader.setAutoTransform(True)  # EXIF orientation
-        image = reader.read()
         picture = QLabel()
         picture.setAlignment(Qt.AlignCenter)
         if not image.isNull():
-            picture.setPixmap(QPixmap.fromImage(image).scaled(720, 540, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+            picture.setPixmap(QPixmap.fromImage(image).scaled(*PREVIEW_SIZE, Qt.KeepAspectRatio,
+                                                              Qt.SmoothTransformation))
         else:
             picture.setText(self.tr("cannot show this file"))
-        photo = library.catalog.photo_by_path(path)
         facts = QFormLayout()
         facts.addRow(self.tr("Path"), QLabel(path))
         try:
             facts.addRow(self.tr("Size"), QLabel(f"{os.path.getsize(path) / 1024:.0f} KB"))
         except OSError:
             pass
-        if photo:
-            facts.addRow(self.tr("Dimensions"), QLabel(f"{photo.width} × {photo.height}" if photo.width else self.tr("unknown")))
-            facts.addRow(self.tr("Date taken"), QLabel(photo.taken or self.tr("unknown")))
-            facts.addRow(self.tr("Camera"), QLabel(photo.camera or self.tr("unknown")))
-            albums = library.albums.albums_of(photo.id)
-            facts.addRow(self.tr("Albums"), QLabel(", ".join(f"{n} ({s:.2f})" for n, s in albums) or self.tr("none")))
+        if info:
+            facts.addRow(self.tr("Dimensions"), QLabel(f"{info['width']} × {info['height']}" if info["width"]
+                                                       else self.tr("unknown")))
+            facts.addRow(self.tr("Date taken"), QLabel(info["taken"] or self.tr("unknown")))
+            facts.addRow(self.tr("Camera"), QLabel(info["camera"] or self.tr("unknown")))
+            facts.addRow(self.tr("Albums"), QLabel(", ".join(f"{a['name']} ({a['score']:.2f})" for a in info["albums"])
+                                                   or self.tr("none")))
         self.facts = facts
         lay = QVBoxLayout(self)
         lay.addWidget(picture, 1)
