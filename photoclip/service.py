@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 from concurrent.futures import Future
@@ -244,7 +245,14 @@ class LibraryService(NewsDesk, FolderChecks):
         known = ops.get(op)
         if known.write:
             return self.submit(op, **params).result()
-        return known(self.lib, **params)
+        try:
+            return known(self.lib, **params)
+        except sqlite3.OperationalError as e:
+            # Seen once under heavy load, on a reader while the worker committed a burst: "disk I/O error".
+            # SQLite's advice after an I/O error is a fresh connection; a read changes nothing, so ask again.
+            log.warning("a read of %s failed (%s); asking again on a fresh connection", op, e)
+            self.lib.catalog.close_thread()
+            return known(self.lib, **params)
 
     # -- the worker ---------------------------------------------------------------------------------
     def _run(self) -> None:

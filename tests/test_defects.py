@@ -227,3 +227,31 @@ def test_a_model_with_a_config_but_no_weights_is_an_error_not_a_random_model(tmp
     with pytest.raises(ModelLoadError) as e:
         Encoder(f"local-dir:{folder}", device="cpu").load()
     assert "config-only" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_read_that_hits_an_io_error_is_asked_again_on_a_fresh_connection(library, tmp_path, monkeypatch):
+    """Seen once in a loaded test run: a status request answered "disk I/O error" while the worker committed
+    a burst.  The service drops that thread's connection and asks again: the client gets its answer."""
+    import sqlite3
+
+    from photoclip import ops
+    from photoclip.service import LibraryService
+
+    draw_folder(tmp_path / "p", seed=19_101, count=3)
+    library.add_folders([str(tmp_path / "p")])
+    svc = LibraryService(library, settle_s=0.2, serve=False).start()
+    try:
+        assert svc.wait_idle(60)
+        real, calls = ops.OPERATIONS["status"].func, []
+
+        def flaky(lib):
+            calls.append(lib.catalog.conn)
+            if len(calls) == 1:
+                raise sqlite3.OperationalError("disk I/O error")
+            return real(lib)
+
+        monkeypatch.setitem(ops.OPERATIONS, "status", ops.Operation("status", flaky, False, False))
+        assert svc.query("status")["photos"] == 3
+        assert len(calls) == 2 and calls[0] is not calls[1]  # the second try ran on a new connection
+    finally:
+        svc.stop()
