@@ -28,18 +28,18 @@ from .encoder import ModelLoadError
 from .events import EventHub, LiveEvent, NewsDesk
 from .errors import PhotoclipError
 from .holder import Holder
-from .indexer import Progress, ReconcileResult
+from .indexer import Progress
+from .reconcile import ReconcileResult
 from .models import mismatch_message, normalize_spec
 from .fsutil import has_room
 from .service_folders import FolderChecks
+from .service_indexing import IndexingSteps
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
 
 log = logging.getLogger(__name__)
 
 FOLDER_CHECK_S = 3.0
-RETRY_AFTER_ERROR_S = 5.0
-FULL_DISK_MAX_S = 300.0
 
 
 @dataclass
@@ -65,7 +65,7 @@ class _Inbox(queue.Queue):
         super().put(item, block, timeout)
 
 
-class LibraryService(NewsDesk, FolderChecks):
+class LibraryService(IndexingSteps, NewsDesk, FolderChecks):
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
                  on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
@@ -329,35 +329,6 @@ class LibraryService(NewsDesk, FolderChecks):
             self._reencode()
         return not self._stopping.is_set()
 
-    def _can_index(self) -> bool:
-        return (self.pending > 0 and not self.paused and self.model_error is None
-                and self.clock() >= self._retry_at and not self._stopping.is_set())
-
-    def _can_reencode(self) -> bool:
-        """A switch under way re-encodes once new photos are indexed (they come first) and nothing is paused."""
-        return (self.pending == 0 and not self.paused and self.switch.ready and not self._stopping.is_set()
-                and self.clock() >= self._retry_at)
-
-    def _reencode(self) -> None:
-        self._idle.clear()
-        self._batches = 0
-        try:
-            if self.switch.run(self._should_yield, self._on_reencoded, self.clock):
-                self._indexer.close()
-                self._indexer = self._make_indexer()
-                self._notice(f"The library now uses {self.lib.model_id}.")
-                self._emit(LiveEvent("model", message=self.lib.model_id))
-        except ModelLoadError as e:  # offline now, say: the library keeps its model and the switch waits
-            self.switch.error = str(e)
-            self._notice(f"The switch to {self.switch.target} waits: {e}")
-        except Exception as e:
-            self._batch_failed(e, "Re-encoding error")
-        self._after_change()
-
-    def _on_reencoded(self, p: Progress) -> None:
-        self._batches += 1
-        self._emit(LiveEvent("progress", progress=p, message="reencode", pending=self.pending))
-
     def _next_item(self):
         if self._can_index() or self._can_reencode():
             timeout = 0.0  # work to do: only look at what has arrived
@@ -466,59 +437,6 @@ class LibraryService(NewsDesk, FolderChecks):
             self._next_folder_check = now + FOLDER_CHECK_S
         return changed
 
-    def _adopt_model(self) -> None:
-        self.lib.encoder.load()
-        if self.lib.adopt_model():
-            self.pending = self.lib.catalog.count_pending()
-
-    def _index(self) -> None:
-        self._idle.clear()
-        if self._spell is None:
-            self._spell = Progress(started=self.clock(), now=self.clock())
-        self._batches = 0
-        try:
-            # The model loads in the background while the first photos decode; before the first write the
-            # library records it (the first index), once it has loaded.
-            self.lib.encoder.load_in_background()
-            self._indexer.before_first_write = self._adopt_model
-            self._indexer.process(should_stop=self._should_yield, on_progress=self._on_progress,
-                                  progress=self._spell)
-        except ModelLoadError as e:
-            self.model_error = str(e)
-            self._emit(LiveEvent("error", message=str(e), fatal=True))
-        except Exception as e:  # keep the service alive; retry a little later
-            self._batch_failed(e, "Indexing error")
-        else:
-            self._full_disk = 0
-        self._after_change()
-
-    def _batch_failed(self, error: Exception, what: str) -> None:
-        """A batch failed: retry later.  A full disk is said once, without a traceback, and the wait doubles
-        (to FULL_DISK_MAX_S) until a batch gets through: never a flood of the same error."""
-        from .fsutil import disk_full, full_disk_message
-
-        if disk_full(error, self.lib.paths.data):
-            self._full_disk += 1
-            if self._full_disk == 1:
-                log.warning("%s", full_disk_message(self.lib.paths.data))
-                self._emit(LiveEvent("error", message=full_disk_message(self.lib.paths.data)))
-            self._retry_at = self.clock() + min(FULL_DISK_MAX_S, RETRY_AFTER_ERROR_S * 2 ** (self._full_disk - 1))
-            return
-        log.exception("%s", what)
-        self._retry_at = self.clock() + RETRY_AFTER_ERROR_S
-        self._emit(LiveEvent("error", message=f"{what}: {error}"))
-
-    def _should_yield(self) -> bool:
-        # Always finish one batch per call, so a steady trickle of events never starves indexing.
-        return self._stopping.is_set() or self.paused or (self._batches > 0 and not self._inbox.empty())
-
-    def _on_progress(self, p: Progress) -> None:
-        self._batches += 1
-        self.progress = p
-        self.pending = max(0, p.total - p.done)
-        self._publish_news(albums_now=False)
-        self._emit(LiveEvent("progress", progress=p, pending=self.pending))
-
     def _maybe_idle(self) -> None:
         if (self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index()
                 or self._can_reencode()):
@@ -561,19 +479,3 @@ class LibraryService(NewsDesk, FolderChecks):
             self.on_event(event)
         except Exception:  # a listener's bug must not stop indexing
             log.exception("event listener failed")
-
-    # -- a one-off run: `photoclip index` ------------------------------------------------------------
-    def run_until_current(self) -> dict:
-        """Wait until everything queued is indexed (and deleted files purged); the `index` command's counts."""
-        t0 = time.monotonic()
-        while not self._idle.wait(0.2):
-            if self._thread is None or not self._thread.is_alive():
-                break
-        if self.model_error:
-            raise ops.ModelUnavailable(self.model_error)
-        p, r = self.progress, self.reconciled
-        return {"indexed": p.indexed, "reused": p.reused, "unchanged": r.unchanged + p.unchanged,
-                "failed": r.failed + p.failed, "removed": self.purged, "seconds": round(time.monotonic() - t0, 3),
-                "reencoded": self.switch.reencoded,
-                "offline": r.offline_folders,
-                "stages": {k: round(v, 3) for k, v in (self._indexer.busy if self._indexer else {}).items()}}

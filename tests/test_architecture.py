@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "photoclip"
 CORE = sorted("photoclip." + p.stem for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
-MAX_LINES = 600  # the aim is ~500 (README, Architecture); nothing may grow past this
+MAX_LINES = 500  # README, Architecture: a module that outgrows this is split by what it holds
 
 
 def test_core_modules_do_not_import_qt():

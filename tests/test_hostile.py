@@ -294,10 +294,10 @@ def test_a_full_disk_is_said_once_in_one_sentence_and_indexing_backs_off(library
         attempts.append(time.monotonic())
         raise sqlite3.OperationalError("database or disk is full")
 
-    from photoclip import service
+    from photoclip import service_indexing
 
     monkeypatch.setattr(Indexer, "_commit", full)
-    monkeypatch.setattr(service, "RETRY_AFTER_ERROR_S", 0.25)  # the first wait (5 s in use), so the test is short
+    monkeypatch.setattr(service_indexing, "RETRY_AFTER_ERROR_S", 0.25)  # the first wait (5 s in use), so the test is short
     events = []
     caplog.set_level(logging.WARNING)
     svc = LibraryService(library, kind="watch", settle_s=0.2, serve=False, on_event=events.append).start()
