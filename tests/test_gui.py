@@ -356,8 +356,9 @@ def test_gui_screenshot_command(tmp_path, toy_spec):
     assert len(set(shot.convert("RGB").resize((64, 40)).getdata())) > 50  # thumbnails, not a blank window
 
 
-def test_space_opens_a_preview_with_metadata(make_window, qtbot, indexed, library, monkeypatch):
-    from photoclip.gui.dialogs import PreviewDialog
+def test_space_opens_the_viewer_with_facts_arrows_zoom_and_find_similar(make_window, qtbot, indexed, library,
+                                                                        monkeypatch):
+    from photoclip.gui.viewer import Viewer
 
     library.albums.create("Receipts", ["a receipt"])
     w = make_window()
@@ -366,15 +367,32 @@ def test_space_opens_a_preview_with_metadata(make_window, qtbot, indexed, librar
     receipt = next(p for p, pic in indexed.items() if pic.scene == "receipt")
     row = shown_paths(w).index(receipt)
     opened = []
-    monkeypatch.setattr(PreviewDialog, "exec", lambda self: opened.append(self) or 0)
+    monkeypatch.setattr(Viewer, "exec", lambda self: opened.append(self) or 0)
     w.grid.setCurrentIndex(w.model.index(row))
     qtbot.keyClick(w.grid, Qt.Key_Space)
-    qtbot.waitUntil(lambda: bool(opened), timeout=WAIT)  # facts and picture are read on a worker first
-    facts = opened[0].facts
-    values = {facts.itemAt(i, facts.ItemRole.LabelRole).widget().text():
-              facts.itemAt(i, facts.ItemRole.FieldRole).widget().text() for i in range(facts.rowCount())}
+    v = opened[0]
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitUntil(lambda: v.path == receipt and not v.image.isNull() and v.facts.rowCount() > 3, timeout=WAIT)
+
+    def facts():
+        return {v.facts.itemAt(i, v.facts.ItemRole.LabelRole).widget().text():
+                v.facts.itemAt(i, v.facts.ItemRole.FieldRole).widget().text() for i in range(v.facts.rowCount())}
+
+    values = facts()
     assert values["Path"] == receipt and " × " in values["Dimensions"]
     assert values["Albums"].startswith("Receipts (")
+    fitted = v.image.size()
+    qtbot.keyClick(v, Qt.Key_Right)  # the next photo of the view
+    expected = shown_paths(w)[row + 1] if row + 1 < 60 else receipt
+    qtbot.waitUntil(lambda: facts().get("Path") == expected, timeout=WAIT)
+    qtbot.keyClick(v, Qt.Key_Left)
+    qtbot.waitUntil(lambda: facts().get("Path") == receipt, timeout=WAIT)
+    with qtbot.waitSignal(v.loaded, timeout=WAIT):
+        v.zoom_button.click()  # every pixel
+    assert v.actual and v.image.size() == fitted  # a small photo: its own size either way, never enlarged
+    v.similar_button.click()
+    assert w.search.text().startswith("like:") and receipt in w.search.text()
 
 
 def test_pause_from_the_window_and_from_a_terminal(make_window, qtbot, library, tmp_path):
@@ -762,7 +780,7 @@ def test_the_screenshot_script_still_runs(tmp_path):
                        capture_output=True, text=True, timeout=600, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert r.returncode == 0, r.stderr[-2000:]
     made = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "album", "duplicates", "first-run")
+    assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "viewer", "album", "duplicates", "first-run")
                           for lang in ("en", "zh_CN"))
     from PIL import Image
 

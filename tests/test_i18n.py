@@ -66,8 +66,14 @@ def chinese(qapp):
     i18n.install(qapp, "en")
 
 
+def _loaded(qtbot, viewer):
+    qtbot.waitUntil(lambda: viewer.facts.rowCount() > 3, timeout=WAIT)  # its facts are read on a worker
+    return viewer
+
+
 def test_the_chinese_interface_has_no_untranslated_english(chinese, library, tmp_path, qtbot, monkeypatch):
-    from photoclip.gui.dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog
+    from photoclip.gui.dialogs import AlbumDialog, FailuresDialog, SettingsDialog
+    from photoclip.gui.viewer import Viewer
     from photoclip.gui.window import MainWindow
 
     truth = draw_folder(tmp_path / "pics", seed=5, count=8)
@@ -82,11 +88,9 @@ def test_the_chinese_interface_has_no_untranslated_english(chinese, library, tmp
     shown += [a.text() for a in w.photo_menu([next(iter(truth))]).actions()]
     w.mode = ("album", "Beach")
     shown += [a.text() for a in w.photo_menu([next(iter(truth))]).actions()]
-    from photoclip.gui.dialogs import load_preview
-
     for make in (lambda: AlbumDialog(w), lambda: SettingsDialog(library.settings, w, library.model_id),
                  lambda: FailuresDialog([{"path": "/x.jpg", "reason": "x"}], w),
-                 lambda: PreviewDialog(next(iter(truth)), *load_preview(w.client, next(iter(truth))), w),
+                 lambda: _loaded(qtbot, Viewer(w, sorted(truth), 0)),
                  lambda: w.show_duplicates()):
         dlg = make()
         qtbot.addWidget(dlg)

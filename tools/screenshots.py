@@ -1,5 +1,5 @@
-"""The README's screenshots, made from the current code: the library, a search, an album, duplicates and the
-first run's download, in English and in Chinese.
+"""The README's screenshots, made from the current code: the library, a search, the viewer, an album,
+duplicates and the first run, in English and in Chinese.
 
     xvfb-run -a python tools/screenshots.py [--out docs/screenshots] [--lang en zh_CN]
     QT_QPA_PLATFORM=offscreen python tools/screenshots.py --out /tmp/shots   # no display needed
@@ -20,7 +20,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tools")]
 
-STATES = ("library", "search", "album", "duplicates", "first-run")
+STATES = ("library", "search", "viewer", "album", "duplicates", "first-run")
 
 
 def draw_library(folder: str) -> None:
@@ -88,6 +88,16 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         while w.thumbs._queued:
             settle(app, 0.1)
         save(w, "search")
+    if "viewer" in states:
+        from photoclip.gui.viewer import Viewer
+
+        paths = [it.path for it in w.model.items]
+        v = Viewer(w, paths, 0)
+        v.resize(1200, 780)
+        v.show()
+        wait(app, v.loaded)
+        save(v, "viewer")
+        v.close()
     if "album" in states:
         dlg = AlbumDialog(w, w.client.query("albums_show", name="Night sky"))
         dlg.show()

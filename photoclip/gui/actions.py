@@ -11,7 +11,8 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from ..imageio import is_image_name
-from .dialogs import AlbumDialog, FailuresDialog, PreviewDialog, SettingsDialog, load_preview
+from .dialogs import AlbumDialog, FailuresDialog, SettingsDialog
+from .viewer import Viewer
 from .duplicates import DuplicatesDialog
 from .grid import file_url
 from .tasks import run_task
@@ -78,8 +79,11 @@ class LibraryActions:
                      belongs=belongs)  # one command, one retag, however many photos are selected
 
     def preview(self, path: str) -> None:
-        run_task(lambda: load_preview(self.client, path),
-                 lambda loaded: PreviewDialog(path, *loaded, parent=self).exec(), owner=self)
+        """The viewer over the photos of the view on screen, opened at `path` (full window)."""
+        paths = [it.path for it in self.model.items] or [path]
+        viewer = Viewer(self, paths, paths.index(path) if path in paths else 0)
+        viewer.setWindowState(viewer.windowState() | Qt.WindowMaximized)
+        viewer.exec()
 
     def show_duplicates(self) -> DuplicatesDialog:
         dlg = DuplicatesDialog(self)

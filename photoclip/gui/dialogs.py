@@ -1,11 +1,10 @@
-"""Dialogs: create/edit a smart album with a live threshold preview, photo preview, skipped files, settings."""
+"""Dialogs: create/edit a smart album with a live threshold preview, skipped files, settings (the viewer: viewer.py)."""
 from __future__ import annotations
 
 import os
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QPlainTextEdit,
                                QPushButton, QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
@@ -191,59 +190,6 @@ class AlbumDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.ok_button.setEnabled(True)
         self.error.setText(str(error))
-
-
-def load_preview(client, path: str) -> tuple[dict | None, object]:
-    """On a worker: the photo's facts (through the client) and its picture decoded at the preview's size, so
-    the GUI thread neither reads the catalog nor decodes a full-size image."""
-    from PySide6.QtGui import QImage
-
-    info = client.query("photo_info", path=path)["photo"]
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)  # EXIF orientation
-    size = reader.size()
-    if size.isValid() and (size.width() > PREVIEW_SIZE[0] or size.height() > PREVIEW_SIZE[1]):
-        size.scale(*PREVIEW_SIZE, Qt.KeepAspectRatio)
-        reader.setScaledSize(size)  # JPEGs decode straight at this size (libjpeg's scaling)
-    image = reader.read()
-    return info, (image if not image.isNull() else QImage())
-
-
-PREVIEW_SIZE = (720, 540)
-
-
-class PreviewDialog(QDialog):
-    def __init__(self, path: str, info: dict | None, image, parent=None):
-        """`info`: the `photo_info` answer's photo (None when the catalog does not know it); `image`: a QImage
-        decoded on a worker (load_preview)."""
-        super().__init__(parent)
-        self.setWindowTitle(os.path.basename(path))
-        picture = QLabel()
-        picture.setAlignment(Qt.AlignCenter)
-        if not image.isNull():
-            picture.setPixmap(QPixmap.fromImage(image).scaled(*PREVIEW_SIZE, Qt.KeepAspectRatio,
-                                                              Qt.SmoothTransformation))
-        else:
-            picture.setText(self.tr("cannot show this file"))
-        facts = QFormLayout()
-        facts.addRow(self.tr("Path"), QLabel(path))
-        try:
-            facts.addRow(self.tr("Size"), QLabel(f"{os.path.getsize(path) / 1024:.0f} KB"))
-        except OSError:
-            pass
-        if info:
-            facts.addRow(self.tr("Dimensions"), QLabel(f"{info['width']} × {info['height']}" if info["width"]
-                                                       else self.tr("unknown")))
-            facts.addRow(self.tr("Date taken"), QLabel(info["taken"] or self.tr("unknown")))
-            facts.addRow(self.tr("Camera"), QLabel(info["camera"] or self.tr("unknown")))
-            facts.addRow(self.tr("Albums"), QLabel(", ".join(f"{a['name']} ({a['score']:.2f})" for a in info["albums"])
-                                                   or self.tr("none")))
-        self.facts = facts
-        lay = QVBoxLayout(self)
-        lay.addWidget(picture, 1)
-        lay.addLayout(facts)
-        for label in self.findChildren(QLabel):
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
 
 class FailuresDialog(QDialog):
