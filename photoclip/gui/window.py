@@ -130,7 +130,8 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
 
         self.banner = QLabel()
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet("background:#fff3cd; padding:8px; border:1px solid #e0c36c")
+        # Its own text colour too: under a dark system theme the palette's light text on this yellow is unreadable.
+        self.banner.setStyleSheet("background:#fff3cd; color:#3d2f00; padding:8px; border:1px solid #e0c36c")
         self.banner_button = QPushButton(self.tr("Use a model folder…"))
         self.banner_button.clicked.connect(self._choose_model_folder)
         # A query in a language the model cannot read: name a multilingual preset and switch with one click.
