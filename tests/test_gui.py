@@ -785,3 +785,26 @@ def test_the_screenshot_script_still_runs(tmp_path):
     from PIL import Image
 
     assert all(min(Image.open(tmp_path / name).size) >= 400 for name in made)  # real windows, not blanks
+
+
+def test_thumbnails_are_crisp_on_a_hidpi_screen(qtbot, tmp_path):
+    """At a device pixel ratio of 2 a thumbnail has twice the pixels and the same size on screen, cached apart
+    from the ordinary ones."""
+    from PIL import Image
+
+    from photoclip.gui.thumbnails import THUMB, ThumbnailLoader
+
+    photo = tmp_path / "big.jpg"
+    Image.new("RGB", (1200, 900), (20, 120, 200)).save(photo)
+    sharp, plain = ThumbnailLoader(str(tmp_path / "cache"), scale=2.0), ThumbnailLoader(str(tmp_path / "cache"))
+    try:
+        for loader in (sharp, plain):
+            loader.get(str(photo))
+            qtbot.waitUntil(lambda loader=loader: loader.get(str(photo)) is not None, timeout=WAIT)
+        hi, lo = sharp.get(str(photo)), plain.get(str(photo))
+        assert (hi.width(), hi.devicePixelRatio()) == (2 * THUMB, 2.0) and (lo.width(), lo.devicePixelRatio()) == (THUMB, 1.0)
+        assert hi.deviceIndependentSize().width() == lo.width()  # the same size on screen
+        assert len(list((tmp_path / "cache").rglob("*.jpg"))) == 2
+    finally:
+        sharp.shutdown()
+        plain.shutdown()

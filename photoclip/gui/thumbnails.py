@@ -26,18 +26,20 @@ log = logging.getLogger(__name__)
 THUMB = 160
 
 
-def cache_key(path: str) -> str:
+def cache_key(path: str, size: int = THUMB) -> str:
     try:
         st = os.stat(path)
         sig = f"{path}|{st.st_size}|{st.st_mtime_ns}"
     except OSError:
         sig = path
+    if size != THUMB:  # a HiDPI screen's larger thumbnails live beside the others
+        sig += f"|{size}"
     return hashlib.sha1(sig.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def render(path: str, cache_dir: str) -> QImage | None:
-    """Disk cache hit, or decode + shrink + store. Runs on a worker thread."""
-    key = cache_key(path)
+def render(path: str, cache_dir: str, size: int = THUMB) -> QImage | None:
+    """Disk cache hit, or decode + shrink + store, `size` pixels on the long side. Runs on a worker thread."""
+    key = cache_key(path, size)
     cached = os.path.join(cache_dir, key[:2], key + ".jpg")
     img = QImage(cached) if os.path.exists(cached) else QImage()
     if not img.isNull():
@@ -45,11 +47,11 @@ def render(path: str, cache_dir: str) -> QImage | None:
     try:
         f, _st = imageio.open_readonly(path)
         with f:
-            decoded = imageio.decode(f, THUMB)
+            decoded = imageio.decode(f, size)
     except imageio.PhotoError:
         return None
     pil = decoded.image
-    pil.thumbnail((THUMB, THUMB))
+    pil.thumbnail((size, size))
     buf = io.BytesIO()
     pil.save(buf, "JPEG", quality=85)
     try:
@@ -63,9 +65,13 @@ class ThumbnailLoader(QObject):
     ready = Signal(object)  # a path whose thumbnail is now in memory (object: Qt strings drop undecodable bytes)
     _delivered = Signal(object)  # not str: a Qt string drops the undecodable bytes of a name, and the lookup fails
 
-    def __init__(self, cache_dir: str, capacity: int = 600, threads: int = 2):
+    def __init__(self, cache_dir: str, capacity: int = 600, threads: int = 2, scale: float = 1.0):
+        """`scale`: the screen's device pixel ratio; thumbnails are rendered with that many more pixels and drawn
+        at their logical size, so they are crisp on a HiDPI screen."""
         super().__init__()
         self.cache_dir = cache_dir
+        self.scale = max(1.0, float(scale))
+        self.size = round(THUMB * self.scale)
         self.capacity = capacity
         self._lru: OrderedDict[str, QPixmap] = OrderedDict()
         self._stack: list[str] = []  # LIFO: the most recently painted cells first
@@ -96,7 +102,7 @@ class ThumbnailLoader(QObject):
             path = self._stack.pop() if self._stack else None
         if path is None:
             return
-        image = render(path, self.cache_dir)
+        image = render(path, self.cache_dir, self.size)
         with self._lock:
             self._results[path] = image
         self._delivered.emit(path)
@@ -108,7 +114,9 @@ class ThumbnailLoader(QObject):
         if image is None or image.isNull():
             self.failed.add(path)
             return
-        self._lru[path] = QPixmap.fromImage(image)
+        pix = QPixmap.fromImage(image)
+        pix.setDevicePixelRatio(self.scale)
+        self._lru[path] = pix
         while len(self._lru) > self.capacity:
             self._lru.popitem(last=False)
         self.ready.emit(path)

@@ -121,7 +121,7 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self.sidebar.setContextMenuPolicy(Qt.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
 
-        self.thumbs = ThumbnailLoader(str(self.lib.paths.thumbnails_dir))
+        self.thumbs = ThumbnailLoader(str(self.lib.paths.thumbnails_dir), scale=self.devicePixelRatioF())
         self.model = PhotoModel(self.thumbs)
         self.grid = PhotoGrid(self.model)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
