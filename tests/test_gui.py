@@ -808,3 +808,27 @@ def test_thumbnails_are_crisp_on_a_hidpi_screen(qtbot, tmp_path):
     finally:
         sharp.shutdown()
         plain.shutdown()
+
+
+def test_borderline_photos_are_pictures_you_click_in_or_out(make_window, qtbot, indexed, library):
+    """The album dialog shows the photos nearest its threshold as thumbnails; a click puts one in (or keeps it
+    out) as feedback the service records, and the preview is scored again with it."""
+    library.albums.create("Night sky", ["the night sky"])
+    w = make_window()
+    ready(qtbot, w)
+    dlg = AlbumDialog(w, w.client.query("albums_show", name="Night sky"))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.borderline.count() == 8, timeout=WAIT)
+    qtbot.waitUntil(lambda: all(not dlg.borderline.item(i).icon().isNull() for i in range(8)), timeout=WAIT)
+    item = next(dlg.borderline.item(i) for i in range(8) if dlg.borderline.item(i).text().startswith("out"))
+    path = item.data(Qt.UserRole)
+    with qtbot.waitSignal(dlg.scores_ready, timeout=WAIT):  # recorded by the service, then scored again
+        dlg.borderline.itemClicked.emit(item)
+    album = library.albums.get("Night sky")
+    photo = library.catalog.photo_by_path(path)
+    assert library.catalog.feedback(album.id) == {photo.id: True}
+    assert path in {p for p, _ in library.albums.members("Night sky")}  # a marked photo is always in
+    assert any(dlg.borderline.item(i).data(Qt.UserRole) == path and dlg.borderline.item(i).text() == "in ✓"
+               for i in range(dlg.borderline.count())) or path not in [dlg.borderline.item(i).data(Qt.UserRole)
+                                                                       for i in range(dlg.borderline.count())]

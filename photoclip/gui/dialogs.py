@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QPlainTextEdit,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QPlainTextEdit,
                                QPushButton, QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
@@ -17,6 +19,7 @@ from . import i18n
 from .tasks import run_task
 
 translate = QCoreApplication.translate
+BORDER_THUMB = 88  # the album dialog's borderline pictures
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -64,12 +67,23 @@ class AlbumDialog(QDialog):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setValue(int(round(100 * (album["threshold"] if album else 0.5))))
-        self._names: dict[int, str] = {}  # photo id -> file name, for the borderline list (read on a worker)
+        self._paths: dict[int, str] = {}  # photo id -> path, for the borderline photos (read on a worker)
+        self.marks: dict[str, bool] = {}  # photos the user clicked in (True) or out (False) of the album
+        self.thumbs = window.thumbs
         self.slider.valueChanged.connect(self._threshold_moved)
         self.auto.toggled.connect(self._update_preview)
         self.count = QLabel("…")
+        # The photos nearest the threshold, as pictures: click one to put it in or keep it out (album feedback).
         self.borderline = QListWidget()
-        self.borderline.setMinimumHeight(8 * self.borderline.fontMetrics().height() + 12)
+        self.borderline.setViewMode(QListWidget.IconMode)
+        self.borderline.setIconSize(QSize(BORDER_THUMB, BORDER_THUMB))
+        self.borderline.setGridSize(QSize(BORDER_THUMB + 16, BORDER_THUMB + 2 * self.fontMetrics().height() + 8))
+        self.borderline.setResizeMode(QListWidget.Adjust)
+        self.borderline.setMovement(QListWidget.Static)
+        self.borderline.setWordWrap(True)
+        self.borderline.setMinimumHeight(2 * (BORDER_THUMB + 2 * self.fontMetrics().height() + 8) + 8)
+        self.borderline.itemClicked.connect(self._toggle_mark)
+        self.thumbs.ready.connect(self._thumb_ready)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Prompts"), self.prompts)
         form.addRow(self.tr("Not these"), self.negatives)
@@ -152,12 +166,12 @@ class AlbumDialog(QDialog):
             self.borderline.clear()
             return
         near = [int(i) for i in np.argsort(np.abs(self.scores - t))[:8]]
-        missing = [int(self.ids[i]) for i in near if int(self.ids[i]) not in self._names]
+        missing = [int(self.ids[i]) for i in near if int(self.ids[i]) not in self._paths]
         if missing:
             def fetch():
                 return self.client.query("photo_info", ids=missing)["paths"]
 
-            run_task(fetch, lambda rows: (self._names.update({r["id"]: os.path.basename(r["path"]) for r in rows}),
+            run_task(fetch, lambda rows: (self._paths.update({r["id"]: r["path"] for r in rows}),
                                           self._fill_borderline()), owner=self)
         self._fill_borderline()
 
@@ -167,10 +181,36 @@ class AlbumDialog(QDialog):
         if not len(self.scores):
             return
         for i in np.argsort(np.abs(self.scores - t))[:8]:
-            name = self._names.get(int(self.ids[i]))
-            if name is not None:
-                side = self.tr("in") if self.scores[i] >= t else self.tr("out")
-                self.borderline.addItem(f"{side} {self.scores[i]:.3f}  {name}")
+            path = self._paths.get(int(self.ids[i]))
+            if path is None:
+                continue
+            inside = self.marks.get(path, bool(self.scores[i] >= t))
+            mark = "" if path not in self.marks else " ✓" if inside else " ✗"
+            item = QListWidgetItem((self.tr("in") if inside else self.tr("out")) + mark)
+            item.setData(Qt.UserRole, path)
+            item.setToolTip(self.tr("{0}\nscore {1} — click to put it {2}").format(
+                os.path.basename(path), f"{self.scores[i]:.3f}", self.tr("out") if inside else self.tr("in")))
+            pix = self.thumbs.get(path)  # a miss asks for it; _thumb_ready fills it in
+            if pix is not None:
+                item.setIcon(QIcon(pix))
+            self.borderline.addItem(item)
+
+    def _thumb_ready(self, path) -> None:
+        for row in range(self.borderline.count()):
+            item = self.borderline.item(row)
+            if item.data(Qt.UserRole) == path and (pix := self.thumbs.get(path)) is not None:
+                item.setIcon(QIcon(pix))
+
+    def _toggle_mark(self, item) -> None:
+        """A click puts the photo in, or keeps it out: for an album that exists, feedback sent to the service at
+        once (its look-alikes follow, and the preview is scored again); for a new one, sent once it is saved."""
+        path = item.data(Qt.UserRole)
+        inside = item.text().startswith(self.tr("in"))
+        self.marks[path] = not inside
+        if self.album is not None:
+            self.submit("albums_mark", lambda _r: self._schedule_scores(), lambda e: self.error.setText(str(e)),
+                        name=self.album["name"], paths=[path], belongs=not inside)
+        self._fill_borderline()
 
     def accept(self) -> None:
         """Send the album to the library service; the dialog closes once it is saved, or shows why not."""
@@ -184,6 +224,12 @@ class AlbumDialog(QDialog):
         self.submit(op, self._saved, self._failed, **params)
 
     def _saved(self, _result) -> None:
+        if self.album is None and self.marks:  # the new album exists now: the clicks become its feedback
+            name = self.draft()["name"]
+            for belongs in (True, False):
+                paths = [p for p, b in self.marks.items() if b is belongs]
+                if paths:
+                    self.submit("albums_mark", None, None, name=name, paths=paths, belongs=belongs)
         self.saved.emit()
         super().accept()
 

@@ -4,89 +4,99 @@
 <context>
     <name>AlbumDialog</name>
     <message>
-        <location filename="../dialogs.py" line="40"/>
+        <location filename="../dialogs.py" line="43"/>
         <source>Edit album</source>
         <translation>编辑相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="40"/>
+        <location filename="../dialogs.py" line="43"/>
         <source>New smart album</source>
         <translation>新建智能相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="47"/>
+        <location filename="../dialogs.py" line="50"/>
         <source>Start from scratch</source>
         <translation>从空白开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="52"/>
+        <location filename="../dialogs.py" line="55"/>
         <source>Starter album</source>
         <translation>预设相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="56"/>
+        <location filename="../dialogs.py" line="59"/>
         <source>one description per line, e.g. a receipt</source>
         <translation>每行一个描述，例如：收据</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="58"/>
+        <location filename="../dialogs.py" line="61"/>
         <source>what does not belong, e.g. a screenshot</source>
         <translation>不属于此相册的内容，例如：截图</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="62"/>
+        <location filename="../dialogs.py" line="65"/>
         <source>calibrate automatically</source>
         <translation>自动校准</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="73"/>
+        <location filename="../dialogs.py" line="87"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="74"/>
+        <location filename="../dialogs.py" line="88"/>
         <source>Prompts</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="75"/>
+        <location filename="../dialogs.py" line="89"/>
         <source>Not these</source>
         <translation>排除</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="79"/>
+        <location filename="../dialogs.py" line="93"/>
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="80"/>
+        <location filename="../dialogs.py" line="94"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="81"/>
+        <location filename="../dialogs.py" line="95"/>
         <source>Borderline</source>
         <translation>临界照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="118"/>
+        <location filename="../dialogs.py" line="132"/>
         <source>type at least one prompt</source>
         <translation>请至少输入一条描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="150"/>
+        <location filename="../dialogs.py" line="164"/>
         <source>{0} photos at threshold {1}</source>
         <translation>阈值 {1} 时共 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="172"/>
+        <location filename="../dialogs.py" line="189"/>
+        <location filename="../dialogs.py" line="192"/>
+        <location filename="../dialogs.py" line="208"/>
         <source>in</source>
         <translation>入选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="172"/>
+        <location filename="../dialogs.py" line="189"/>
+        <location filename="../dialogs.py" line="192"/>
         <source>out</source>
         <translation>落选</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="191"/>
+        <source>{0}
+score {1} — click to put it {2}</source>
+        <translation>{0}
+分数 {1} —— 点击设为{2}</translation>
     </message>
 </context>
 <context>
@@ -230,17 +240,17 @@
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../dialogs.py" line="198"/>
+        <location filename="../dialogs.py" line="244"/>
         <source>Skipped files ({0})</source>
         <translation>跳过的文件（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="200"/>
+        <location filename="../dialogs.py" line="246"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="200"/>
+        <location filename="../dialogs.py" line="246"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -361,135 +371,135 @@
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="134"/>
+        <location filename="../window.py" line="135"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="138"/>
+        <location filename="../window.py" line="139"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="141"/>
+        <location filename="../window.py" line="142"/>
         <source>Resume the download</source>
         <translation>继续下载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="157"/>
+        <location filename="../window.py" line="158"/>
         <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
         <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../window.py" line="161"/>
+        <location filename="../window.py" line="162"/>
         <source>Add a photo folder…</source>
         <translation>添加照片文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="167"/>
+        <location filename="../window.py" line="168"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="190"/>
+        <location filename="../window.py" line="191"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="191"/>
+        <location filename="../window.py" line="192"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="207"/>
-        <location filename="../window.py" line="299"/>
+        <location filename="../window.py" line="208"/>
+        <location filename="../window.py" line="300"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="211"/>
-        <location filename="../window.py" line="288"/>
+        <location filename="../window.py" line="212"/>
+        <location filename="../window.py" line="289"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="233"/>
+        <location filename="../window.py" line="234"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="277"/>
+        <location filename="../window.py" line="278"/>
         <source> · about {0} left</source>
         <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="278"/>
+        <location filename="../window.py" line="279"/>
         <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
         <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="279"/>
+        <location filename="../window.py" line="280"/>
         <source>Indexing {0} of {1} photos · {2} a second</source>
         <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="292"/>
-        <location filename="../window.py" line="302"/>
+        <location filename="../window.py" line="293"/>
+        <location filename="../window.py" line="303"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="294"/>
+        <location filename="../window.py" line="295"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="293"/>
+        <location filename="../window.py" line="294"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="299"/>
+        <location filename="../window.py" line="300"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="305"/>
+        <location filename="../window.py" line="306"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="342"/>
+        <location filename="../window.py" line="343"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="342"/>
+        <location filename="../window.py" line="343"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="342"/>
+        <location filename="../window.py" line="343"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343"/>
+        <location filename="../window.py" line="344"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343"/>
+        <location filename="../window.py" line="344"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="390"/>
+        <location filename="../window.py" line="391"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="392"/>
+        <location filename="../window.py" line="393"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -619,94 +629,94 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="214"/>
+        <location filename="../dialogs.py" line="260"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="218"/>
+        <location filename="../dialogs.py" line="264"/>
         <source>default ({0})</source>
         <translation>默认（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="222"/>
+        <location filename="../dialogs.py" line="268"/>
         <source>Other model (type it below)</source>
         <translation>其他模型（在下方输入）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="224"/>
+        <location filename="../dialogs.py" line="270"/>
         <source>many languages</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="224"/>
+        <location filename="../dialogs.py" line="270"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="225"/>
+        <location filename="../dialogs.py" line="271"/>
         <source>{0} photos/s on a 2-core CPU</source>
         <translation>双核 CPU 每秒 {0} 张</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="226"/>
+        <location filename="../dialogs.py" line="272"/>
         <source>needs a GPU</source>
         <translation>需要 GPU</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="235"/>
+        <location filename="../dialogs.py" line="281"/>
         <source>As the system (now: {0})</source>
         <translation>跟随系统（当前：{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="238"/>
+        <location filename="../dialogs.py" line="284"/>
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="245"/>
+        <location filename="../dialogs.py" line="291"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="248"/>
+        <location filename="../dialogs.py" line="294"/>
         <source>one folder per line</source>
         <translation>每行一个文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="255"/>
+        <location filename="../dialogs.py" line="301"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="257"/>
+        <location filename="../dialogs.py" line="303"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="258"/>
+        <location filename="../dialogs.py" line="304"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="259"/>
+        <location filename="../dialogs.py" line="305"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="260"/>
+        <location filename="../dialogs.py" line="306"/>
         <source>Excluded folders</source>
         <translation>排除的文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="266"/>
+        <location filename="../dialogs.py" line="312"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="271"/>
+        <location filename="../dialogs.py" line="317"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
