@@ -70,8 +70,14 @@ def threshold(album) -> float:
 
 
 def megabytes(n: int | None) -> str:
-    """The one way a size in bytes is shown (the CLI's and the app's duplicate lists)."""
-    return f"{(n or 0) / 1e6:.1f} MB"
+    """The one way a size in bytes is shown (the CLI's and the app's duplicate lists): KB below a megabyte (a
+    small photo is not "0.0 MB"), MB with one decimal, GB above a thousand MB."""
+    n = n or 0
+    if n < 1e6:
+        return f"{n / 1e3:.0f} KB"
+    if n < 1e9:
+        return f"{n / 1e6:.1f} MB"
+    return f"{n / 1e9:.2f} GB"
 
 
 def _album_summary(lib, album) -> dict:

@@ -240,3 +240,10 @@ def test_trash_leaves_an_extra_that_changed_or_whose_kept_copy_is_gone(library, 
     assert "changed since it was listed" in reasons[exact]
     assert "copy to keep" in reasons[near] and "gone" in reasons[near]
     assert os.path.exists(exact) and os.path.exists(near)  # both still there: the last copy is never trashed
+
+
+def test_sizes_are_said_in_a_unit_that_fits():
+    from photoclip.ops import megabytes
+
+    assert [megabytes(n) for n in (0, 9_200, 999_499, 2_500_000, 3_210_000_000)] == \
+        ["0 KB", "9 KB", "999 KB", "2.5 MB", "3.21 GB"]
