@@ -6,9 +6,9 @@ Three verbs, the same whoever answers:
     submit(op, **params)  a Future of that answer, for callers that must not wait (the window)
     events()              a subscription to the service's events (events.py), an iterable of dicts
 
-`connect()` picks the implementation: over the socket when another process (a `photoclip watch`, the app)
-hosts the library, else in this process.  `ServiceClient` is the in-process one for a host itself (the
-window or `watch` runs the `LibraryService`).  This module and the socket client import nothing heavy (no
+`session.Session.client()` (the CLI) and the window pick the implementation: over the socket when another
+process (a `photoclip watch`, the app) hosts the library, else in this process.  `ServiceClient` is the
+in-process one for a host itself (the window or `watch` runs the `LibraryService`).  This module and the socket client import nothing heavy (no
 numpy, PyTorch or Qt): a CLI command answered by a running watch stays fast.
 """
 from __future__ import annotations
@@ -148,13 +148,3 @@ class LocalClient(LibraryClient):
             self._lib.close()
         self._lib = None
 
-
-def connect(paths, open_library, *, model: str | None = None, switch_model: bool = False) -> LibraryClient:
-    """A client for the library at `paths`: over the socket when a process holds it, else in this process
-    (`open_library()` opens it when first needed)."""
-    from . import holder
-
-    state = holder.current(paths)
-    if state is not None and state.get("address"):
-        return SocketClient(paths, model, switch_model)
-    return LocalClient(open_library, paths)

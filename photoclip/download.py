@@ -49,9 +49,6 @@ class DownloadProgress:
         elapsed = time.monotonic() - self.started
         return (self.done - self.resumed) / elapsed if elapsed > 0.5 else 0.0
 
-    def as_json(self) -> dict:
-        return {"done": self.done, "total": self.total, "file": self.file, "speed": round(self.speed)}
-
 
 def files_for(spec: str) -> list[tuple[str, tuple[str, ...]]]:
     """(repository, file names in order of preference) that loading `spec` needs from the hub; [] for a model
