@@ -10,6 +10,10 @@ import numpy as np
 
 from .records import TAKEN, UNDER, VISIBLE, _PHOTO_COLS, Photo, _photo, from_db, to_db, under_args
 
+# The photos that `status` counts (indexed with the model, online), written once so that every count the user
+# sees (status, a folder's count in `folders list` and the sidebar) is the same number.
+COUNTED = "FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? WHERE p.status='indexed' AND p.offline=0"
+
 
 class PhotoQueries:
     # -- folders ----------------------------------------------------------------------------------
@@ -35,8 +39,7 @@ class PhotoQueries:
     def folder_counts(self, model: str) -> dict[int, int]:
         """Photos per folder id, counted as `counts` counts "photos" (indexed with the model, online)."""
         return {r[0]: r[1] for r in self._rows(
-            "SELECT p.folder_id, count(*) FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? "
-            "WHERE p.status='indexed' AND p.offline=0 GROUP BY p.folder_id", (model,))}
+            f"SELECT p.folder_id, count(*) {COUNTED} GROUP BY p.folder_id", (model,))}
 
     def set_folder_online(self, folder_id: int, online: bool) -> list[int]:
         """Returns the ids of the folder's photos (they leave or rejoin results)."""
@@ -134,9 +137,7 @@ class PhotoQueries:
         return self._one("SELECT count(*) FROM photos WHERE status='pending' AND offline=0")
 
     def counts(self, model: str) -> dict[str, int]:
-        indexed = self._one(
-            "SELECT count(*) FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? "
-            "WHERE p.status='indexed' AND p.offline=0", (model,))
+        indexed = self._one(f"SELECT count(*) {COUNTED}", (model,))
         failed = self._one("SELECT count(*) FROM photos WHERE status='failed'")
         offline = self._one("SELECT count(*) FROM photos WHERE offline=1 AND status<>'missing'")
         return {"photos": indexed, "pending": self.count_pending(), "failed": failed, "offline": offline}
