@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.request import Request, urlopen
 
+from filelock import FileLock
+
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024  # bytes between progress updates (and chances to stop)
@@ -118,13 +120,31 @@ def _fetch(repo: str, name: str, meta, cache: Path, progress: DownloadProgress,
            on_progress: Callable[[DownloadProgress], None], should_stop: Callable[[], bool]) -> None:
     """One file into the cache: resumed from our `.part` file with a byte-range request, checked against the
     size and (for large files, whose ETag is their SHA-256) the checksum the hub gave, then put in place."""
-    from huggingface_hub import hf_hub_url
-
     etag = (meta.etag or "").strip('"').removeprefix("W/").strip('"')
     repo_dir = cache / f"models--{repo.replace('/', '--')}"
     blob = repo_dir / "blobs" / etag
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    # One writer per file, across threads and processes (the window's download and the service's model load, or
+    # two commands): a second one waits, then finds the file in place instead of appending to the same .part.
+    with FileLock(str(blob.with_name(etag + ".lock"))):
+        _fetch_locked(repo, name, meta, blob, etag, progress, on_progress, should_stop)
+    on_progress(progress)
+    snapshot = repo_dir / "snapshots" / meta.commit_hash / name
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    if not snapshot.exists():
+        try:
+            snapshot.symlink_to(os.path.relpath(blob, snapshot.parent))
+        except OSError:  # no symlinks here (Windows without the right): a copy, as the hub client does
+            shutil.copyfile(blob, snapshot)
+    (repo_dir / "refs").mkdir(exist_ok=True)
+    (repo_dir / "refs" / "main").write_text(meta.commit_hash)
+
+
+def _fetch_locked(repo: str, name: str, meta, blob: Path, etag: str, progress: DownloadProgress,
+                  on_progress: Callable[[DownloadProgress], None], should_stop: Callable[[], bool]) -> None:
+    from huggingface_hub import hf_hub_url
+
     if not blob.exists():
-        blob.parent.mkdir(parents=True, exist_ok=True)
         part = blob.with_name(etag + ".part")
         have = part.stat().st_size if part.exists() else 0
         if meta.size is not None and have > meta.size:
@@ -152,16 +172,6 @@ def _fetch(repo: str, name: str, meta, cache: Path, progress: DownloadProgress,
     else:
         progress.done += blob.stat().st_size
         progress.resumed += blob.stat().st_size
-    on_progress(progress)
-    snapshot = repo_dir / "snapshots" / meta.commit_hash / name
-    snapshot.parent.mkdir(parents=True, exist_ok=True)
-    if not snapshot.exists():
-        try:
-            snapshot.symlink_to(os.path.relpath(blob, snapshot.parent))
-        except OSError:  # no symlinks here (Windows without the right): a copy, as the hub client does
-            shutil.copyfile(blob, snapshot)
-    (repo_dir / "refs").mkdir(exist_ok=True)
-    (repo_dir / "refs" / "main").write_text(meta.commit_hash)
 
 
 def _check(part: Path, size: int | None, etag: str) -> None:

@@ -255,3 +255,43 @@ def test_a_read_that_hits_an_io_error_is_asked_again_on_a_fresh_connection(libra
         assert len(calls) == 2 and calls[0] is not calls[1]  # the second try ran on a new connection
     finally:
         svc.stop()
+
+
+def test_two_downloads_of_one_model_never_write_the_same_file_at_once(tmp_path, monkeypatch):
+    """The window's download and the service's model load (or two commands) may fetch the same weights at the
+    same moment: one writes, the other waits and finds the file in place; the result is whole and fetched once."""
+    import hashlib
+    import os
+    import threading
+
+    import huggingface_hub.constants as hub
+    from hubstandin import HubStandIn
+
+    from photoclip import download
+
+    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
+    files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
+    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.002, chunk=64 * 1024) as server:
+        monkeypatch.setattr(hub, "HUGGINGFACE_CO_URL_TEMPLATE",
+                            hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, server.url))
+        monkeypatch.setattr(hub, "ENDPOINT", server.url)
+        monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
+        errors = []
+
+        def fetch():
+            try:
+                download.download("hf-hub:photoclip/toyclip", str(tmp_path))
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=fetch) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert errors == []
+    weights = files["open_clip_model.safetensors"]
+    blob = tmp_path / "models--photoclip--toyclip" / "blobs" / hashlib.sha256(weights).hexdigest()
+    assert blob.read_bytes() == weights
+    gets = [r for r in server.requests if r[0] == "GET" and r[1].endswith("open_clip_model.safetensors")]
+    assert len(gets) == 1  # the second waited, then found it
