@@ -200,22 +200,19 @@ def needed(spec: str, cache_dir: str | None) -> bool:
 
 
 class Download:
-    """One model's download for the window: `run()` on a worker thread (it raises Stopped or the hub's error),
-    `progress` to show from the GUI thread, `stop()` from any thread (cancel or pause: what arrived is kept)."""
+    """A download as the window follows it: `progress` to show from the GUI thread, `stop()` from any thread
+    (cancel or pause: what arrived is kept); Encoder.fetch reports to `on_progress` and asks `should_stop`."""
 
-    def __init__(self, spec: str, cache_dir: str | None):
-        self.spec, self.cache_dir = spec, cache_dir
+    def __init__(self):
         self.progress = DownloadProgress()
         self.running = False
         self._stop = threading.Event()
 
-    def run(self) -> None:
-        self._stop.clear()
-        self.running = True
-        try:
-            download(self.spec, self.cache_dir, lambda p: setattr(self, "progress", p), self._stop.is_set)
-        finally:
-            self.running = False
+    def on_progress(self, progress: DownloadProgress) -> None:
+        self.progress = progress
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
 
     def stop(self) -> None:
         self._stop.set()

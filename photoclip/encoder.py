@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
@@ -208,7 +208,20 @@ class Encoder:
         self._download()
         return create()
 
-    def _download(self) -> None:
+    def fetch(self, on_progress: Callable, should_stop: Callable[[], bool]) -> None:
+        """Download what load() needs, with progress and a stop (the window's first run), when it is not on disk
+        yet and the hub can be reached; otherwise nothing, and load() says what it finds.  Raises
+        download.Stopped when stopped, ModelLoadError when what arrived is damaged."""
+        import huggingface_hub.constants as hub
+
+        from . import download
+
+        if (self.spec.startswith("local-dir:") or hub.HF_HUB_OFFLINE or not download.needed(self.spec, self.cache_dir)
+                or _unreachable(hub.ENDPOINT)):
+            return
+        self._download(on_progress, should_stop)
+
+    def _download(self, on_progress: Callable | None = None, should_stop: Callable[[], bool] = lambda: False) -> None:
         """Fetch the weights through photoclip's own download (download.py: resumable, checked), with a
         progress bar on a terminal; open_clip then finds them on disk."""
         from . import download
@@ -220,12 +233,14 @@ class Encoder:
             bar = tqdm(total=0, unit="B", unit_scale=True, file=sys.stderr, desc="downloading the model")
 
         def show(p) -> None:
+            if on_progress is not None:
+                on_progress(p)
             if bar is not None:
                 bar.total, bar.n = p.total, p.done
                 bar.refresh()
 
         try:
-            download.download(self.spec, self.cache_dir, show)
+            download.download(self.spec, self.cache_dir, show, should_stop)
         except download.DamagedDownload as e:
             raise ModelLoadError(e.sentence(self.spec), "damaged") from None
         finally:

@@ -24,7 +24,7 @@ class ModelState:
         self.model_progress.show()
         self.cancel_load.show()
         self.resume_button.hide()
-        self.download = Download(self.lib.model_id, str(self.lib.paths.models_dir))
+        self.download = Download()
         self._download_timer.start()
         run_task(self._fetch_and_load, self._model_loaded, self._model_load_failed, pool_name="model", threads=1,
                  owner=self)
@@ -38,17 +38,11 @@ class ModelState:
     def _fetch_and_load(self) -> None:
         """On a worker: download what the model needs (with progress, stoppable, resumable), then load it from
         disk.  Offline, the load says so in one sentence (the banner shows it)."""
-        from .. import download
-        from ..encoder import _unreachable
-
-        import huggingface_hub.constants as hub
-
-        spec, cache = self.lib.model_id, str(self.lib.paths.models_dir)
-        if not hub.HF_HUB_OFFLINE and download.needed(spec, cache) and not _unreachable(hub.ENDPOINT):
-            try:
-                self.download.run()
-            except download.DamagedDownload as e:
-                raise ModelLoadError(e.sentence(spec), "damaged") from None
+        self.download.running = True
+        try:
+            self.lib.encoder.fetch(self.download.on_progress, self.download.should_stop)
+        finally:
+            self.download.running = False
         self.lib.encoder.load()
         self.lib.index.ensure_loaded()
 
