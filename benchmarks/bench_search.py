@@ -9,11 +9,19 @@ are measured on both kept sets, each against exact search over the kept set.
 
 Vectors are random but clustered (like photo embeddings: bursts of similar shots), 512-d, L2-normalised.
 The baseline in the same run is exact brute-force search (numpy matrix product) on the same data.
+
+    python benchmarks/bench_search.py --hnswlib-builds [--sizes 100000]
+
+compiles hnswlib twice from source into temporary folders, once with -march=native (what pip does) and once
+for the packages' CPU baseline (packaging/cpu_baseline.py), runs the same search with each, and prints what
+the baseline costs.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +44,7 @@ def pct(values, q):
     return float(np.percentile(np.asarray(values) * 1000, q))
 
 
-def run(n: int, queries: int, threads: int, dim: int = 512) -> None:
+def run(n: int, queries: int, threads: int, dim: int = 512) -> tuple[float, float, float]:
     rng = np.random.default_rng(n)
     both = clustered(n + queries, dim, rng)  # queries come from the same clusters, held out of the index
     data, q = both[:n], both[n:]
@@ -62,6 +70,7 @@ def run(n: int, queries: int, threads: int, dim: int = 512) -> None:
           f"speed-up x{np.median(exact_lat) / np.median(hnsw_lat):.0f}  recall@10 {recall:.4f}", flush=True)
     if recall < 0.99:
         print(f"  FAIL: recall@10 {recall:.4f} is below 0.99 at the shipped settings", flush=True)
+    result = pct(hnsw_lat, 50), pct(hnsw_lat, 95), build
     for share in (0.01, 0.10):
         keep_ids = np.sort(rng.choice(n, int(n * share), replace=False))
         keep, sub = set(keep_ids.tolist()), data[keep_ids]
@@ -79,6 +88,37 @@ def run(n: int, queries: int, threads: int, dim: int = 512) -> None:
         print(f"  filter keeps {share:4.0%} ({len(keep):,}): graph filter p50 {pct(graph_lat, 50):6.2f} ms "
               f"recall@10 {graph_hits / (10 * len(graph_lat)):.4f}; exact scan p50 {pct(scan_lat, 50):6.2f} ms "
               f"recall@10 1.0000; photoclip uses the {used}", flush=True)
+    return result
+
+
+def compare_builds(sizes: list[int], queries: int, threads: int, rounds: int = 2) -> None:
+    """The same search with hnswlib compiled natively and for the packages' baseline, in child processes that
+    take turns (native, baseline, native, ...) so a busy moment of a shared machine hits both; the best round
+    of each counts, and exact search (numpy, the same in both) shows how loaded each round was."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "packaging"))
+    import cpu_baseline
+    builds = (("native", True), (cpu_baseline.BASELINE, False))
+    results: dict[str, list[list[tuple[float, ...]]]] = {name: [] for name, _ in builds}
+    pattern = r"build +([\d.]+)s +hnsw p50 +([\d.]+) ms +p95 +([\d.]+) ms +exact p50 +([\d.]+) ms"
+    with tempfile.TemporaryDirectory(prefix="hnswlib-builds-") as tmp:
+        for name, native in builds:
+            cpu_baseline.rebuild_hnswlib(sys.executable, native=native, target=os.path.join(tmp, name))
+        for round_ in range(rounds):
+            for name, _native in builds:
+                env = dict(os.environ, PYTHONPATH=os.path.join(tmp, name) + os.pathsep
+                           + os.environ.get("PYTHONPATH", ""))
+                out = subprocess.run([sys.executable, __file__, "--sizes", *map(str, sizes), "--queries",
+                                      str(queries), "--threads", str(threads)], env=env, capture_output=True,
+                                     text=True, check=True)
+                print(f"-- round {round_ + 1}, hnswlib built for {name}\n{out.stdout}", end="", flush=True)
+                results[name].append([tuple(map(float, m)) for m in re.findall(pattern, out.stdout)])
+    for i, n in enumerate(sizes):
+        nat, base = ([min(r[i][k] for r in results[name]) for k in range(4)] for name, _ in builds)
+        print(f"n={n:,}, best of {rounds} rounds: the {cpu_baseline.BASELINE} build's search p50 is "
+              f"x{base[1] / nat[1]:.2f} of the native build's ({base[1]:.2f} vs {nat[1]:.2f} ms), p95 "
+              f"x{base[2] / nat[2]:.2f} ({base[2]:.2f} vs {nat[2]:.2f} ms), index build x{base[0] / nat[0]:.2f} "
+              f"({base[0]:.1f} vs {nat[0]:.1f} s); exact search, the same code in both: {base[3]:.2f} vs "
+              f"{nat[3]:.2f} ms")
 
 
 def main() -> None:
@@ -86,7 +126,11 @@ def main() -> None:
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--queries", type=int, default=500)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--hnswlib-builds", action="store_true",
+                   help="compare hnswlib compiled with -march=native against the packages' CPU baseline")
     args = p.parse_args()
+    if args.hnswlib_builds:
+        return compare_builds(args.sizes, args.queries, args.threads)
     print(f"shipped settings: M={index_mod.M} ef_construction={index_mod.EF_CONSTRUCTION} "
           f"ef_search={index_mod.EF_SEARCH}; build threads={args.threads}; queries one at a time, 1 thread")
     for n in args.sizes:

@@ -6,12 +6,15 @@
                                              # first swap in PyTorch from that index (on Linux: CPU-only,
                                              # without the CUDA libraries that are most of the size)
 
-1. installs the `build` extra (PyInstaller) and photoclip itself into this Python;
+1. installs the `build` extra (PyInstaller) and photoclip itself into this Python, then compiles hnswlib again
+   for the packages' CPU baseline (cpu_baseline.py: x86-64-v2, not this machine's -march=native);
 2. freezes the app with photoclip.spec into packaging/dist/ (on Linux, then strips its libraries' symbol
    tables: slim.strip_symbols);
 3. runs the frozen `photoclip --version` and `photoclip --self-test` from a temporary folder with an empty
    environment (no virtual environment, no checkout on the path), and fails if the run wrote anything inside
-   the app's own folder: an installed app writes only to the per-user folders;
+   the app's own folder: an installed app writes only to the per-user folders; on x86-64 Linux it also scans
+   the libraries built from source for instructions beyond the baseline and runs the self-test again on an
+   emulated Nehalem CPU (no AVX, AVX2 or AVX-512) under qemu-user where that is installed;
 4. prints what makes up the size (size_report.py);
 5. packages: Linux make_linux_packages.sh (.deb and .tar.gz), macOS macos/make_dmg.sh (.dmg), Windows Inno
    Setup's compiler on windows/photoclip.iss (ISCC on PATH, in the ISCC variable, or where Inno Setup 6
@@ -30,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DIST = os.path.join(HERE, "dist")
 sys.path.insert(0, HERE)
+import cpu_baseline  # noqa: E402
 import size_report  # noqa: E402
 import slim  # noqa: E402
 WINDOWS = sys.platform == "win32"
@@ -101,6 +105,29 @@ def check_frozen_app() -> str:
     return version
 
 
+def check_cpu_baseline(require_emulation: bool) -> None:
+    """No instruction beyond the baseline in what was built from source, and the self-test on an old CPU."""
+    if not cpu_baseline.X86:
+        return
+    problems = cpu_baseline.scan(app_folder())
+    if problems:
+        sys.exit("\n".join(problems))
+    print(f"the libraries built from source keep to {cpu_baseline.BASELINE}")
+    if sys.platform != "linux":
+        return
+    with tempfile.TemporaryDirectory(prefix="photoclip-selftest-") as home:
+        done = cpu_baseline.emulate(command_line_program(), ["--self-test"], env=bare_environment(home), cwd=home)
+    if done is None:
+        message = "qemu-user is not installed, so the self-test did not run on an emulated older CPU"
+        if require_emulation:
+            sys.exit(message + " (apt install qemu-user)")
+        print("note: " + message)
+    elif done.returncode != 0:
+        sys.exit(f"the self-test failed on an emulated {cpu_baseline.EMULATED_CPU} CPU (exit {done.returncode})")
+    else:
+        print(f"the self-test passed on an emulated {cpu_baseline.EMULATED_CPU} CPU (no AVX, AVX2 or AVX-512)")
+
+
 def inno_setup_compiler() -> str | None:
     for candidate in (os.environ.get("ISCC"), shutil.which("iscc"),
                       os.path.join(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)"),
@@ -130,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="use what this Python already has (no pip install of photoclip and PyInstaller)")
     parser.add_argument("--torch-index", metavar="URL",
                         help="install torch and torchvision from this package index before freezing")
+    parser.add_argument("--require-emulation", action="store_true",
+                        help="fail when qemu-user is missing rather than skip the emulated-CPU self-test")
     args = parser.parse_args(argv)
     py = sys.executable
     if args.torch_index:
@@ -139,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         run(py, "-m", "pip", "install", "--index-url", args.torch_index, "torch", "torchvision")
     if not args.no_install:
         run(py, "-m", "pip", "install", "-q", "-e", f"{ROOT}[build]")
+        cpu_baseline.rebuild_hnswlib(py)
     run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", DIST,
         "--workpath", os.path.join(HERE, "build"), os.path.join(HERE, "photoclip.spec"), cwd=HERE)
     if sys.platform.startswith("linux"):
@@ -146,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stripped the symbol tables of {count} libraries: {saved / 1e6:,.0f} MB"
               + (f" (left {len(refused)} as they were: {', '.join(refused)})" if refused else ""))
     version = check_frozen_app()
+    check_cpu_baseline(args.require_emulation)
     print(size_report.report(app_folder()))
     if not args.no_package:
         package(version)

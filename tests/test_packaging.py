@@ -31,6 +31,7 @@ def _load(name: str) -> types.ModuleType:
 
 
 build, size_report, slim = _load("build"), _load("size_report"), _load("slim")
+cpu_baseline = _load("cpu_baseline")
 
 
 class Recorder:
@@ -182,7 +183,59 @@ def test_ci_workflow_runs_the_scripts_that_exist_on_each_os():
     scripts = {name: "\n".join(step.get("run", "") for step in job["steps"])
                for name, job in workflow["jobs"].items()}
     assert "test_install.sh" in scripts["linux"]  # the .deb installed, self-tested and removed
+    # the Linux packages are proven on an emulated CPU without AVX: qemu-user is installed and required
+    assert "--require-emulation" in scripts["linux"] and "qemu-user" in scripts["linux"]
     assert "--self-test" in scripts["windows"] and "unins000.exe" in scripts["windows"]
+
+
+# A distance loop like hnswlib's: what -march decides is which instructions the compiler puts in it.
+_DOT = """
+float dot(const float *a, const float *b, int n) { float s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i];
+                                                 return s; }
+int main(void) { static float a[4096], b[4096]; for (int i = 0; i < 4096; i++) { a[i] = i % 7; b[i] = 1; }
+                 return dot(a, b, 4096) == 12285 ? 0 : 3; }
+"""
+
+
+def _compile(tmp_path, march: str, shared: bool) -> str:
+    src = tmp_path / "dot.c"
+    src.write_text(_DOT)
+    out = str(tmp_path / f"hnswlib_{march}{'.so' if shared else ''}")
+    subprocess.run(["gcc", "-O3", "-ffast-math", f"-march={march}", *(["-shared", "-fPIC"] if shared else []),
+                    str(src), "-o", out], check=True)
+    return out
+
+
+@pytest.mark.skipif(not cpu_baseline.X86 or sys.platform != "linux", reason="the scan reads x86-64 ELF code")
+def test_the_scan_finds_a_library_built_for_a_newer_cpu_and_passes_one_built_for_the_baseline(tmp_path):
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    found = cpu_baseline.beyond_baseline(_compile(newer, "skylake-avx512", shared=True))
+    assert any(m.startswith("v") for m in found), found  # AVX's VEX-encoded instructions
+    assert cpu_baseline.scan(str(newer)) and "beyond x86-64-v2" in cpu_baseline.scan(str(newer))[0]
+    base = tmp_path / "base"
+    base.mkdir()
+    _compile(base, cpu_baseline.BASELINE, shared=True)
+    assert cpu_baseline.scan(str(base)) == []
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no library" in cpu_baseline.scan(str(empty))[0]  # finding nothing to check is not a pass
+
+
+def test_the_baseline_build_drops_native_flags_and_states_its_own():
+    env = cpu_baseline.build_environment()
+    assert env["HNSWLIB_NO_NATIVE"] == "1"
+    if cpu_baseline.X86 and sys.platform == "linux":
+        assert "-march=x86-64-v2" in env["CFLAGS"] and "-march=x86-64-v2" in env["CXXFLAGS"]
+    assert "HNSWLIB_NO_NATIVE" not in cpu_baseline.build_environment(native=True)
+
+
+@pytest.mark.skipif(cpu_baseline.emulate("/bin/true", []) is None, reason="qemu-user is not installed")
+def test_a_program_built_for_a_newer_cpu_dies_on_the_emulated_baseline_cpu_and_the_baseline_build_runs(tmp_path):
+    newer = cpu_baseline.emulate(_compile(tmp_path, "skylake-avx512", shared=False), [])
+    assert newer.returncode == -4  # SIGILL: the "Illegal instruction" users would see
+    base = cpu_baseline.emulate(_compile(tmp_path, cpu_baseline.BASELINE, shared=False), [])
+    assert base.returncode == 0
 
 
 def test_size_report_adds_up_by_part_and_shows_what_a_change_saved(tmp_path):
