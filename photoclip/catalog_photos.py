@@ -203,11 +203,18 @@ class PhotoQueries:
                           [(pid, model, start + i, blobs[i].tobytes()) for i, pid in enumerate(ids)])
 
     def copy_vector(self, model: str, from_id: int, to_id: int) -> None:
+        """A byte-identical copy: it takes the vector and what was read from the bytes (pixels, date taken,
+        camera, fingerprint), so it is shown and compared like the photo it copies."""
         with self.write() as c:
             start = self._next_seq(c, 1)
             c.execute("INSERT OR REPLACE INTO vectors(photo_id, model, seq, vec) "
                       "SELECT ?, model, ?, vec FROM vectors WHERE photo_id=? AND model=?",
                       (to_id, start, from_id, model))
+            c.execute("UPDATE photos SET (width, height, taken, camera, fingerprint) = (SELECT "
+                      "coalesce(photos.width, s.width), coalesce(photos.height, s.height), "
+                      "coalesce(photos.taken, s.taken), coalesce(photos.camera, s.camera), "
+                      "coalesce(photos.fingerprint, s.fingerprint) FROM photos s WHERE s.id=?) WHERE id=?",
+                      (from_id, to_id))
 
     def vector(self, photo_id: int, model: str) -> np.ndarray | None:
         blob = self._one("SELECT vec FROM vectors WHERE photo_id=? AND model=?", (photo_id, model))

@@ -247,3 +247,26 @@ def test_sizes_are_said_in_a_unit_that_fits():
 
     assert [megabytes(n) for n in (0, 9_200, 999_499, 2_500_000, 3_210_000_000)] == \
         ["0 KB", "9 KB", "999 KB", "2.5 MB", "3.21 GB"]
+
+
+def test_a_byte_identical_copy_is_described_like_the_photo_it_copies(library, tmp_path):
+    """A copy reuses the original's vector without decoding; its pixels, date taken and camera come along, so
+    the duplicates window and the viewer show the same facts for both (not "None×None")."""
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    img = Image.new("RGB", (320, 200), (10, 120, 200))
+    tags = img.getexif()
+    tags[0x0110] = "Pixel 8"
+    tags.get_ifd(0x8769)[0x9003] = "2024:05:01 10:00:00"
+    img.save(folder / "a.jpg", exif=tags)
+    library.add_folders([str(folder)])
+    library.index_now()
+    shutil.copy(folder / "a.jpg", folder / "a copy.jpg")
+    progress = library.index_now()
+    assert progress["reused"] == 1  # not decoded again
+    original, copy = (library.catalog.photo_by_path(str(folder / n)) for n in ("a.jpg", "a copy.jpg"))
+    assert (copy.width, copy.height, copy.camera) == (original.width, original.height, original.camera) == \
+        (320, 200, "Pixel 8")
+    assert library.catalog.taken([copy.id])[copy.id] == library.catalog.taken([original.id])[original.id]
+    group = ops.duplicates(library)["groups"][0]
+    assert all((p["width"], p["height"]) == (320, 200) for p in group["photos"])
