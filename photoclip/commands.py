@@ -79,9 +79,12 @@ def cmd_index(args, s: Session) -> None:
         from .paths import pictures_folder
 
         pictures = pictures_folder()
-        if pictures is None:
-            raise LibraryError("The library has no folders yet, and this computer has no Pictures folder; name the "
-                               "folder that holds your photos: photoclip index PATH")
+        if pictures is None:  # nothing went wrong: there is nothing to index yet, and the user reads what to do
+            print("photoclip: nothing to index yet: the library has no folders and this computer has no Pictures "
+                  "folder; name the folder that holds your photos: photoclip index PATH", file=sys.stderr)
+            _emit(args, {"indexed": 0, "reused": 0, "unchanged": 0, "failed": 0, "removed": 0, "seconds": 0.0,
+                         "folders": []}, "indexed 0")
+            return
         print(f"photoclip: adding your Pictures folder, {printable(pictures)}", file=sys.stderr)
         s.call("folders_add", paths=[pictures])
     state = current(s.paths)
@@ -137,6 +140,9 @@ def cmd_search(args, s: Session) -> None:
         print(f"photoclip: no clear matches; these are the {len(d['results'])} closest photos", file=sys.stderr)
     if d["hidden"] and not args.json:  # a note for the reader; stdout stays one result per line
         print(f"photoclip: {d['hidden']} less relevant not shown (--all shows them)", file=sys.stderr)
+    if not d["results"] and not args.json and not s.call("status")["photos"]:
+        print("photoclip: the library is empty; add the folder that holds your photos: photoclip index PATH",
+              file=sys.stderr)
 
 
 def cmd_similar(args, s: Session) -> None:

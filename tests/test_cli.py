@@ -433,12 +433,16 @@ def test_the_first_download_resumes_after_kill_9_and_is_checked(tmp_path):
 
 def test_the_one_line_start_indexes_the_pictures_folder_or_says_what_to_do(tmp_path, toy_spec):
     """The README's first command: `photoclip index` with no folder takes the system's Pictures folder and says
-    what the library now holds; on a machine without one it says, in one line, what to type instead."""
+    what the library now holds; on a machine without one nothing fails: it says, in one line, what to type
+    instead, and so does the search that follows it in the one-liner."""
     user = tmp_path / "user"
     user.mkdir()
     env = {"HOME": str(user), "XDG_CONFIG_HOME": str(user / ".config"), "PHOTOCLIP_MODEL": toy_spec}
     r = run_cli("index", home=tmp_path / "home-a", env=env, check=False)
-    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "photoclip index PATH" in r.stderr, r.stderr
+    assert r.returncode == 0 and r.stderr.count("\n") == 1 and "photoclip index PATH" in r.stderr, r.stderr
+    assert r.stdout.strip() == "indexed 0"
+    r = run_cli("search", "dog on a beach at sunset", home=tmp_path / "home-a", env=env)
+    assert r.stdout.strip() == "no results" and "the library is empty" in r.stderr and "index PATH" in r.stderr
     truth = draw_folder(user / "Pictures", seed=8901, count=5)
     r = run_cli("index", home=tmp_path / "home-b", env=env)
     assert f"adding your Pictures folder, {user / 'Pictures'}" in r.stderr
