@@ -1,16 +1,18 @@
 """The viewer: one photo at a time, as large as the window allows, with its facts beside it.
 
-Left and Right (or the buttons) go through the photos of the view it was opened from; "Actual size" shows
-every pixel (scroll to look around), "Fit" the whole picture again; "Find similar" puts the photo into the
-search box as an example, as the grid's menu does.  The picture is decoded on a worker at the size it is shown
-(JPEGs straight at that size), and its facts come through the window's client: the GUI thread reads no
-catalog and decodes no full-size image.
+Left and Right (or the buttons) go through the photos of the view it was opened from.  Zoom goes in steps
+(+ and -, Ctrl and the mouse wheel, or the buttons: 10% to 400%), 1 shows every pixel (100%), 0 fits the
+whole picture again; scroll to look around.  "Find similar" puts the photo into the search box as an
+example, as the grid's menu does.  Beside the picture: where it is, its size, when it was taken, the camera's
+facts (exposure, aperture, ISO, focal length, lens, flash, GPS position) and its albums.  The picture is
+decoded on a worker at the size it is shown (JPEGs straight at that size), and its facts come through the
+window's client: the GUI thread reads no catalog and decodes no full-size image.
 """
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
                                QWidget)
@@ -19,22 +21,41 @@ from .grid import display_name
 from .tasks import run_task
 
 FIT = QSize(1600, 1200)  # the largest picture "fit" decodes; the label scales it to the window
-ACTUAL_MAX = 12_000  # pixels on the long side that "actual size" decodes at most (a bomb stays bounded)
+ACTUAL_MAX = 12_000  # pixels on the long side that zooming in decodes at most (a bomb stays bounded)
+ZOOM_STEPS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+SHOWN_MAX = 24_000  # pixels on the long side a zoomed picture may take on screen
 
 
-def load_picture(client, path: str, size: QSize | None) -> tuple[dict | None, QImage]:
-    """On a worker: the photo's facts (photo_info through the client) and its picture, at most `size` (None:
-    actual size, up to ACTUAL_MAX), upright (EXIF orientation)."""
+def load_picture(client, path: str, size: QSize | None) -> tuple[dict | None, QImage, QSize]:
+    """On a worker: the photo's facts (photo_info through the client), its picture at most `size` (None:
+    actual size, up to ACTUAL_MAX), upright (EXIF orientation), and its own full size."""
     info = client.query("photo_info", path=path)["photo"]
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     full = reader.size()
+    original = QSize(full)
+    if reader.transformation() & reader.transformation().TransformationRotate90:  # upright: sideways swaps
+        original.transpose()
     limit = size or QSize(ACTUAL_MAX, ACTUAL_MAX)
     if full.isValid() and (full.width() > limit.width() or full.height() > limit.height()):
         full.scale(limit, Qt.KeepAspectRatio)
         reader.setScaledSize(full)
     image = reader.read()
-    return info, image
+    return info, image, original if original.isValid() else image.size()
+
+
+class _CtrlWheel(QObject):
+    """Ctrl and the mouse wheel over the picture zoom, as in every photo viewer."""
+
+    def __init__(self, viewer):
+        super().__init__(viewer)
+        self.viewer = viewer
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Wheel and event.modifiers() & Qt.ControlModifier:
+            self.viewer.zoom_in() if event.angleDelta().y() > 0 else self.viewer.zoom_out()
+            return True
+        return False
 
 
 class Viewer(QDialog):
@@ -45,28 +66,50 @@ class Viewer(QDialog):
         self.window_ = window
         self.paths = paths
         self.index = index
-        self.actual = False
+        self.zoom: float | None = None  # None: fit the window; else the scale of the photo's own pixels
         self._request = 0
         self.image = QImage()
+        self.original = QSize()  # the photo's own size, upright
+        self.full = False  # self.image holds every pixel (up to ACTUAL_MAX), not the fitted decode
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignCenter)
         self.scroll = QScrollArea()
         self.scroll.setAlignment(Qt.AlignCenter)
         self.scroll.setWidget(self.picture)
         self.scroll.setWidgetResizable(True)
+        self.scroll.viewport().installEventFilter(_CtrlWheel(self))
         side = QWidget()
         self.facts = QFormLayout(side)
         side.setMinimumWidth(260)
         self.prev_button = QPushButton("◀")
         self.next_button = QPushButton("▶")
+        self.zoom_out_button = QPushButton("−")
+        self.zoom_label = QLabel()
+        self.zoom_label.setMinimumWidth(48)
+        self.zoom_label.setAlignment(Qt.AlignCenter)
+        self.zoom_in_button = QPushButton("+")
+        self.fit_button = QPushButton(self.tr("Fit"))
         self.zoom_button = QPushButton(self.tr("Actual size"))
         self.similar_button = QPushButton(self.tr("Find similar"))
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
-        self.zoom_button.clicked.connect(self.toggle_zoom)
+        self.zoom_out_button.clicked.connect(self.zoom_out)
+        self.zoom_in_button.clicked.connect(self.zoom_in)
+        self.fit_button.clicked.connect(lambda: self.set_zoom(None))
+        self.zoom_button.clicked.connect(lambda: self.set_zoom(1.0))
         self.similar_button.clicked.connect(self.find_similar)
+        self.prev_button.setToolTip(self.tr("Previous photo (Left)"))
+        self.next_button.setToolTip(self.tr("Next photo (Right)"))
+        self.zoom_out_button.setToolTip(self.tr("Zoom out (−, or Ctrl and the mouse wheel)"))
+        self.zoom_in_button.setToolTip(self.tr("Zoom in (+, or Ctrl and the mouse wheel)"))
+        self.fit_button.setToolTip(self.tr("The whole photo in the window (0)"))
+        self.zoom_button.setToolTip(self.tr("Every pixel: 100% (1)"))
         buttons = QHBoxLayout()
-        for b in (self.prev_button, self.next_button, self.zoom_button, self.similar_button):
+        for b in (self.prev_button, self.next_button, None, self.zoom_out_button, self.zoom_label,
+                  self.zoom_in_button, self.fit_button, self.zoom_button, None, self.similar_button):
+            if b is None:
+                buttons.addSpacing(16)
+                continue
             b.setFocusPolicy(Qt.NoFocus)  # the arrow keys stay the viewer's
             buttons.addWidget(b)
         buttons.addStretch()
@@ -77,7 +120,8 @@ class Viewer(QDialog):
         lay.addLayout(left, 1)
         lay.addWidget(side)
         for key, slot in ((Qt.Key_Left, lambda: self.step(-1)), (Qt.Key_Right, lambda: self.step(1)),
-                          (Qt.Key_Plus, self.toggle_zoom), (Qt.Key_Minus, self.toggle_zoom)):
+                          (Qt.Key_Plus, self.zoom_in), (Qt.Key_Equal, self.zoom_in), (Qt.Key_Minus, self.zoom_out),
+                          (Qt.Key_0, lambda: self.set_zoom(None)), (Qt.Key_1, lambda: self.set_zoom(1.0))):
             QShortcut(QKeySequence(key), self, activated=slot)
         self.resize(window.size() if window is not None else QSize(1100, 760))
         self.show_photo(index)
@@ -91,10 +135,43 @@ class Viewer(QDialog):
         if 0 <= i < len(self.paths):
             self.show_photo(i)
 
+    @property
+    def actual(self) -> bool:
+        """Zoomed (not fitted): the picture may be larger than the window."""
+        return self.zoom is not None
+
+    def scale(self) -> float:
+        """How large the photo is shown, against its own pixels (what the zoom label says)."""
+        if self.zoom is not None:
+            return self.zoom
+        shown = self.picture.pixmap()
+        if self.image.isNull() or shown.isNull() or not self.original.isValid() or not self.original.width():
+            return 1.0
+        return shown.width() / self.original.width()  # what the window shows of it now
+
+    def zoom_in(self) -> None:
+        now = self.scale()
+        bigger = [z for z in ZOOM_STEPS if z > now * 1.01
+                  and max(self.original.width(), self.original.height()) * z <= SHOWN_MAX]
+        if bigger:
+            self.set_zoom(bigger[0])
+
+    def zoom_out(self) -> None:
+        now = self.scale()
+        smaller = [z for z in ZOOM_STEPS if z < now * 0.99]
+        self.set_zoom(smaller[-1] if smaller else None)
+
+    def set_zoom(self, zoom: float | None) -> None:
+        self.zoom = zoom
+        if zoom is not None and not self.full and self.original.isValid() \
+                and self.image.width() < min(self.original.width(), ACTUAL_MAX) * min(zoom, 1.0):
+            self.show_photo(self.index)  # the fitted decode has too few pixels for this: read them all
+            return
+        self._place()
+        self.loaded.emit()
+
     def toggle_zoom(self) -> None:
-        self.actual = not self.actual
-        self.zoom_button.setText(self.tr("Fit") if self.actual else self.tr("Actual size"))
-        self.show_photo(self.index)
+        self.set_zoom(None if self.actual else 1.0)
 
     def find_similar(self) -> None:
         path = self.path
@@ -109,13 +186,13 @@ class Viewer(QDialog):
         self._request += 1
         req, path, size = self._request, self.path, None if self.actual else FIT
         client = self.window_.client
-        run_task(lambda: load_picture(client, path, size), lambda r: self._shown(req, path, *r), owner=self)
+        run_task(lambda: load_picture(client, path, size), lambda r: self._shown(req, path, size is None, *r),
+                 owner=self)
 
-    def _shown(self, req: int, path: str, info: dict | None, image: QImage) -> None:
+    def _shown(self, req: int, path: str, full: bool, info: dict | None, image: QImage, original: QSize) -> None:
         if req != self._request:
             return  # the user moved on meanwhile
-        self.image = image
-        self.scroll.setWidgetResizable(not self.actual)
+        self.image, self.full, self.original = image, full, original
         self._place()
         while self.facts.rowCount():
             self.facts.removeRow(0)
@@ -129,7 +206,24 @@ class Viewer(QDialog):
                                                                  if info["width"] else self.tr("unknown")))
             self.facts.addRow(self.tr("Date taken"), self._label((info["taken"] or "").replace("T", " ")
                                                                  or self.tr("unknown")))
-            self.facts.addRow(self.tr("Camera"), self._label(info["camera"] or self.tr("unknown")))
+            camera = info.get("exif") or {}
+            self.facts.addRow(self.tr("Camera"), self._label(camera.get("camera") or info["camera"]
+                                                             or self.tr("unknown")))
+            for key, label in (("lens", self.tr("Lens")), ("focal_length", self.tr("Focal length"))):
+                if camera.get(key):
+                    self.facts.addRow(label, self._label(camera[key]))
+            exposure = " · ".join(x for x in (camera.get("exposure"), camera.get("aperture"),
+                                              f"ISO {camera['iso']}" if camera.get("iso") else None) if x)
+            if exposure:
+                self.facts.addRow(self.tr("Exposure"), self._label(exposure))
+            if "flash" in camera:
+                self.facts.addRow(self.tr("Flash"), self._label(self.tr("fired") if camera["flash"]
+                                                                else self.tr("did not fire")))
+            if camera.get("gps"):
+                where = camera["gps"]
+                self.facts.addRow(self.tr("Location"), self._label(
+                    f"{abs(where['lat']):.5f}° {'N' if where['lat'] >= 0 else 'S'}, "
+                    f"{abs(where['lon']):.5f}° {'E' if where['lon'] >= 0 else 'W'}"))
             self.facts.addRow(self.tr("Albums"), self._label(", ".join(
                 f"{a['name']} ({a['score']:.2f})" for a in info["albums"]) or self.tr("none")))
         self.loaded.emit()
@@ -150,10 +244,19 @@ class Viewer(QDialog):
             room = self.scroll.viewport().size()
             if pix.width() > room.width() or pix.height() > room.height():
                 pix = pix.scaled(room, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        else:
+            want = self.original * self.zoom if self.original.isValid() else pix.size() * self.zoom
+            if want != pix.size():  # smooth going down, every pixel a square going up (to check focus)
+                pix = pix.scaled(want, Qt.KeepAspectRatio, Qt.SmoothTransformation if self.zoom < 1
+                                 else Qt.FastTransformation)
+        self.scroll.setWidgetResizable(not self.actual)
         self.picture.setText("")
         self.picture.setPixmap(pix)
         if self.actual:
             self.picture.adjustSize()
+        self.zoom_label.setText(f"{self.scale():.0%}")
+        self.zoom_out_button.setEnabled(self.actual or self.scale() > ZOOM_STEPS[0] * 1.01)
+        self.fit_button.setEnabled(self.actual)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
