@@ -163,12 +163,15 @@ def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
     borderline photos): {"photo": {...} or null} / {"paths": [{"id", "path"}]}."""
     if ids is not None:
         return {"paths": [{"id": i, "path": p} for i, p in lib.catalog.paths_for(ids).items()]}
+    from . import exif  # Pillow: only where a photo's facts are read
+
     photo = lib.catalog.photo_by_path(path)
     if photo is None:
         return {"photo": None}
     taken = lib.catalog.taken([photo.id]).get(photo.id)
     return {"photo": {"id": photo.id, "path": photo.path, "size": photo.size, "width": photo.width,
                       "height": photo.height, "taken": taken, "camera": photo.camera,
+                      "exif": exif.camera_facts(photo.path),
                       "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)]}}
 
 
@@ -266,6 +269,12 @@ def trash_items(groups: list[dict], paths: list[str]) -> list[dict]:
         keep = {k: g["photos"][0][k] for k in facts}
         items += [{**{k: p[k] for k in facts}, "keep": keep} for p in g["photos"][1:] if p["path"] in wanted]
     return items
+
+
+@operation(write=True)
+def choose_model(lib, model: str) -> dict:
+    """The model of a library with nothing encoded yet (the first run): {"model"}; loads nothing."""
+    return lib.choose_model(model)
 
 
 @operation(write=True)
