@@ -46,6 +46,9 @@ def run_gui(library, query: str | None = None, screenshot: str | None = None) ->
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("photoclip")
     i18n.install(app, library.settings.language)
+    from .theme import SystemTheme
+
+    app._photoclip_theme = SystemTheme(app)  # light or dark, as the system says, now and when it changes
     window = MainWindow(library)
     if query:
         window.search.setText(query)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QCoreApplication, QDate, QLocale, QMimeData,
                             QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal)
-from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from .thumbnails import THUMB, ThumbnailLoader
@@ -87,9 +87,17 @@ class PhotoModel(QAbstractListModel):
         self._stale = False
         self._ids: set[int] = set()  # the ids shown, kept current by every change (membership without the maps)
         self.thumbs = thumbs
-        self.placeholder = QPixmap(THUMB, THUMB)
-        self.placeholder.fill(QColor("#d8d8d8"))
+        self._placeholder: tuple[int, QPixmap] | None = None
         thumbs.ready.connect(self._thumb_ready)
+
+    def placeholder(self) -> QPixmap:
+        """The square a thumbnail takes until it arrives, in the theme's own muted colour (light or dark)."""
+        color = QGuiApplication.palette().color(QPalette.Mid)
+        if self._placeholder is None or self._placeholder[0] != color.rgba():
+            pix = QPixmap(THUMB, THUMB)
+            pix.fill(color)
+            self._placeholder = (color.rgba(), pix)
+        return self._placeholder[1]
 
     def set_items(self, items: list[Item]) -> None:
         """Show a different list (another view): a reset."""
@@ -218,7 +226,7 @@ class PhotoModel(QAbstractListModel):
         if role == Qt.DisplayRole:
             return display_name(os.path.basename(it.path))
         if role == Qt.DecorationRole:
-            return self.thumbs.get(it.path) or self.placeholder  # a miss queues a render
+            return self.thumbs.get(it.path) or self.placeholder()  # a miss queues a render
         if role == Qt.ToolTipRole:  # the name, the date and how well it matches: on hover
             lines = [display_name(os.path.basename(it.path))]
             if it.taken:
