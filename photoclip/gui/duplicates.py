@@ -3,16 +3,21 @@ trash only after a confirmation that lists every one of them.  Nothing is delete
 
 Only byte-identical copies come checked (the core's `preselect`); a near-duplicate differs in bytes, so the user
 compares it with the kept copy (double-click: side by side) and ticks it; links are shown as links and never
-checked.  The trash request carries what was listed, and the service checks it again before moving anything."""
+checked.  The trash request carries what was listed, and the service checks it again before moving anything.
+
+The list names each photo by its file name (its whole path on hover); the pane beside it shows the selected
+photo and the copy its group keeps side by side, as large as the window allows."""
 from __future__ import annotations
+
+import os
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton, QSplitter,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from .. import ops
-from .compare import CompareDialog
+from .compare import CompareDialog, ComparePane
 from .grid import display_name
 from .tasks import run_task
 
@@ -24,13 +29,16 @@ class DuplicatesDialog(QDialog):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle(self.tr("Duplicates"))
-        self.resize(820, 560)
+        self.resize(1280, 760)
         self.paths: list[str] = []  # row data points here: paths never pass through Qt strings
         self.groups: list[dict] = []
         self.summary = QLabel(self.tr("Looking for duplicates…"))
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels([self.tr("Photo"), self.tr("What it is"), self.tr("Size"), self.tr("Pixels"), self.tr("Similarity")])
-        self.tree.setIconSize(QSize(112, 112))  # large enough to tell pictures apart at a glance
+        self.tree.setHeaderLabels([self.tr("Photo"), self.tr("What it is"), self.tr("Size"), self.tr("Similarity")])
+        self.tree.setIconSize(QSize(72, 72))  # to find a group again; the pane beside shows them large
+        self.tree.setUniformRowHeights(False)
+        self.pane = ComparePane()
+        self.tree.currentItemChanged.connect(lambda item, _old: self._select(item))
         self._rows: dict[str, QTreeWidgetItem] = {}
         window.thumbs.ready.connect(self._thumb_ready)
         self.tree.itemChanged.connect(lambda *_: self._update_button())
@@ -41,8 +49,13 @@ class DuplicatesDialog(QDialog):
         buttons.addButton(self.trash_button, QDialogButtonBox.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        layout.addWidget(self.tree, 1)
+        split = QSplitter()
+        split.addWidget(self.tree)
+        split.addWidget(self.pane)
+        split.setSizes([440, 840])
+        layout.addWidget(split, 1)
         layout.addWidget(buttons)
         self.reload()
 
@@ -67,13 +80,14 @@ class DuplicatesDialog(QDialog):
             top.setFlags(Qt.ItemIsEnabled)
             for p in g["photos"]:
                 self.paths.append(p["path"])
-                dims = f"{p['width']}×{p['height']}" if p["width"] else ""
+                dims = f"{p['width']} × {p['height']}" if p["width"] else ""
                 role = (self.tr("kept") if p["best"] else self.tr("link, frees nothing") if p["link"]
                         else self.tr("same bytes") if p["exact"] else self.tr("looks the same"))
-                it = QTreeWidgetItem([display_name(p["path"]), role,
-                                      ops.megabytes(p["size"]), dims, "" if p["best"] else f"{p['score']:.3f}"])
+                it = QTreeWidgetItem([display_name(os.path.basename(p["path"])), role,
+                                      ops.megabytes(p["size"]), "" if p["best"] else f"{p['score']:.3f}"])
                 it.setData(0, Qt.UserRole, len(self.paths) - 1)
                 it.setToolTip(0, display_name(p["path"]))
+                it.setToolTip(2, dims)
                 self._rows[p["path"]] = it
                 pix = self.window_.thumbs.get(p["path"])  # a miss queues a render: _thumb_ready sets it
                 if pix is not None:
@@ -86,8 +100,12 @@ class DuplicatesDialog(QDialog):
                 top.addChild(it)
             self.tree.addTopLevelItem(top)
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(0)
+        for column in range(self.tree.columnCount()):
+            self.tree.resizeColumnToContents(column)
         self.tree.blockSignals(False)
+        first = self.tree.topLevelItem(0)
+        if first is not None and first.childCount() > 1:  # the first pair is on show at once
+            self.tree.setCurrentItem(first.child(1))
         self.summary.setText(self.tr(
             "{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept. Only "
             "byte-identical copies are ticked; tick a look-alike yourself once you have compared it.").format(
@@ -100,18 +118,34 @@ class DuplicatesDialog(QDialog):
         if row is not None:
             self.compare(self.paths[row])
 
-    def compare(self, path: str) -> CompareDialog | None:
-        """The photo beside the copy its group keeps (double-click a row)."""
+    def _pair(self, path: str) -> tuple[str, str, tuple[str, str]] | None:
+        """(the kept copy, `path`, their facts) for a photo of a group; the kept copy itself pairs with the
+        group's first extra."""
         for g in self.groups:
             photos = g["photos"]
-            if any(p["path"] == path for p in photos[1:]):
-                facts = [f"· {ops.megabytes(p['size'])} · {p['width']}×{p['height']}" for p in
-                         (photos[0], next(p for p in photos if p["path"] == path))]
-                dlg = CompareDialog(photos[0]["path"], path, self, tuple(facts))
-                dlg.setAttribute(Qt.WA_DeleteOnClose)
-                dlg.show()
-                return dlg
+            if any(p["path"] == path for p in photos) and len(photos) > 1:
+                other = next(p for p in photos if p["path"] == path) if path != photos[0]["path"] else photos[1]
+                facts = tuple(f"· {ops.megabytes(p['size'])}"
+                              + (f" · {p['width']} × {p['height']}" if p["width"] else "") for p in (photos[0], other))
+                return photos[0]["path"], other["path"], facts
         return None
+
+    def _select(self, item: QTreeWidgetItem | None) -> None:
+        row = item.data(0, Qt.UserRole) if item is not None else None
+        pair = self._pair(self.paths[row]) if row is not None else None
+        if pair:
+            self.pane.show_pair(*pair)
+
+    def compare(self, path: str) -> CompareDialog | None:
+        """The photo beside the copy its group keeps, in a window of its own (double-click a row)."""
+        pair = self._pair(path)
+        if pair is None or pair[0] == path:
+            return None
+        kept, other, facts = pair
+        dlg = CompareDialog(kept, other, self, facts)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.show()
+        return dlg
 
     def _thumb_ready(self, path: str) -> None:
         it = self._rows.get(path)
