@@ -113,6 +113,20 @@ class Library:
             return 0
         return self.catalog.set_library_model(self.model_id)
 
+    def choose_model(self, spec: str) -> dict:
+        """Before anything is encoded (the first run's model picker): use `spec` from now on, remembered in the
+        settings; nothing is loaded or downloaded here.  A library that has vectors switches instead."""
+        spec = normalize_spec(spec)
+        stored = self.stored_model
+        if stored is not None and stored != spec:
+            raise LibraryError(f"This library is already encoded with {stored}; switching to {spec} re-encodes "
+                               "its photos (switch_model).")
+        self.settings.model = spec
+        self.settings.save(self.paths.settings)
+        if spec != self.model_id:
+            self._use_model(spec)
+        return {"model": self.model_id}
+
     def switch_model(self, spec: str) -> dict:
         """Start switching to another model (switching.py): it must load and encode a first batch of this
         library's photos, else ModelLoadError and nothing changes.  The library keeps its model until the
@@ -273,7 +287,8 @@ class Library:
         switch = self.switching_to
         return {"photos": counts["photos"], "pending": counts["pending"], "failed": counts["failed"],
                 "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths(),
-                "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0}
+                "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0,
+                "encoded_with": self.stored_model}
 
     def failures(self) -> list[dict]:
         return [{"path": p, "reason": r} for p, r in self.catalog.failures()]

@@ -21,13 +21,46 @@ class ModelState:
         if self.attached:  # the watch has the model and answers the searches: say which model it is
             run_task(lambda: self.client.query("status"), self._service_model, owner=self)
             return
+        self.model_progress.setRange(0, 0)
+        self.model_progress.setFormat(self._loading_text())
         self.model_progress.show()
         self.cancel_load.show()
         self.resume_button.hide()
-        self.download = Download()
+        self.download = download = Download()
+        self._load_generation += 1
+        generation = self._load_generation
         self._download_timer.start()
-        run_task(self._fetch_and_load, self._model_loaded, self._model_load_failed, pool_name="model", threads=1,
-                 owner=self)
+        run_task(lambda: self._fetch_and_load(download),
+                 lambda r: self._model_loaded(r) if generation == self._load_generation else None,
+                 lambda e: self._model_load_failed(e) if generation == self._load_generation else None,
+                 pool_name="model", threads=1, owner=self)
+
+    def choose_preset(self, model: str) -> None:
+        """The first run's picker: use this preset instead.  A download under way stops (what it fetched stays
+        for later) and the chosen model's download starts."""
+        if models.normalize_spec(model) == self.lib.model_id:
+            return
+        if self.download is not None and self.download.running:
+            self._next_preset = model  # _model_load_failed goes on with it once the download has stopped
+            self.download.stop()
+            return
+        self._apply_preset(model)
+
+    def _apply_preset(self, model: str) -> None:
+        self._next_preset = None
+        self.ready = False
+        self.model_error = None
+        self.banner_box.hide()
+
+        def chosen(result: dict) -> None:
+            self.welcome.select(result["model"])
+            self._load_model()
+
+        def refused(error: BaseException) -> None:
+            self.welcome.select(self.lib.model_id)
+            self.show_error(str(error))
+
+        self.command("choose_model", chosen, refused, model=model)
 
     def _resume_download(self) -> None:
         self.model_error = None
@@ -35,16 +68,17 @@ class ModelState:
         self.banner_box.hide()
         self._load_model()
 
-    def _fetch_and_load(self) -> None:
+    def _fetch_and_load(self, download: Download) -> None:
         """On a worker: download what the model needs (with progress, stoppable, resumable), then load it from
         disk.  Offline, the load says so in one sentence (the banner shows it)."""
-        self.download.running = True
+        encoder, index = self.lib.encoder, self.lib.index
+        download.running = True
         try:
-            self.lib.encoder.fetch(self.download.on_progress, self.download.should_stop)
+            encoder.fetch(download.on_progress, download.should_stop)
         finally:
-            self.download.running = False
-        self.lib.encoder.load()
-        self.lib.index.ensure_loaded()
+            download.running = False
+        encoder.load()
+        index.ensure_loaded()
 
     def _show_download_progress(self) -> None:
         """While the weights arrive: how much of how much, and how fast, in the bar itself."""
@@ -94,6 +128,9 @@ class ModelState:
     def _model_load_failed(self, error: BaseException) -> None:
         self._download_timer.stop()
         self.model_progress.setRange(0, 0)
+        if isinstance(error, Stopped) and self._next_preset:  # stopped for another preset: fetch that one
+            self._apply_preset(self._next_preset)
+            return
         if isinstance(error, Stopped):  # Cancel during the download: it waits, and goes on from where it stopped
             p = self.download.progress
             self.model_progress.hide()
@@ -173,7 +210,9 @@ class ModelState:
 
     def _choose_model_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with open_clip_config.json"))
-        if folder:
+        if folder and not self.attached and self.lib.stored_model is None:  # nothing encoded: use it now
+            self.choose_preset(f"local-dir:{folder}")
+        elif folder:
             self.lib.settings.model = f"local-dir:{folder}"
             self.lib.settings.save(self.lib.paths.settings)
             QMessageBox.information(self, "photoclip", self.tr("The model folder is saved; restart photoclip to use it."))

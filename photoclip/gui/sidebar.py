@@ -35,12 +35,12 @@ class SidebarMixin:
             albums = self.client.query("albums_list")["albums"]
             status = self.client.query("status")
             return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
-                    status["failed"], status["photos"])
+                    status["failed"], status["photos"], status.get("encoded_with"))
 
         run_task(load, self._fill_sidebar, owner=self)
 
     def _fill_sidebar(self, data) -> None:
-        folder_rows, album_rows, failed, photos = data
+        folder_rows, album_rows, failed, photos, encoded_with = data
         self.album_names = [name for name, _count in album_rows]
         self.sidebar.clear()
         icon = self.style().standardIcon
@@ -73,6 +73,8 @@ class SidebarMixin:
         self.skipped_button.setText(self.tr("{0} skipped").format(failed) if failed else "")
         self.skipped_button.setVisible(bool(failed))
         self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)
+        # The first run's model picker, while nothing is encoded; afterwards a new model is a switch (Settings).
+        self.welcome.show_model_choice(not self.attached and encoded_with is None)
         self.sidebar_loaded.emit()
 
     def sidebar_items(self) -> dict[str, QTreeWidgetItem]:

@@ -29,6 +29,7 @@ from .modelstate import ModelState
 from .sidebar import SidebarMixin
 from .tasks import Bridge, TaskPools, run_task, when_done
 from .thumbnails import ThumbnailLoader
+from .welcome import Welcome
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -73,6 +74,8 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self.model_error: str | None = None
         self.downloaded_bytes = 0
         self.download = None  # the model's download (download.Download) while the first run fetches it
+        self._load_generation = 0  # each model load counts up: the answer of one that was replaced is ignored
+        self._next_preset: str | None = None  # a preset picked while the previous one was downloading
         self.closed = False
         self.tasks = TaskPools()  # drained in closeEvent, before anyone closes the library
         self.setWindowTitle("photoclip")
@@ -152,28 +155,21 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self.banner_box = banner_box
         banner_box.hide()
 
-        self.welcome = QWidget()
-        wl = QVBoxLayout(self.welcome)
-        wl.addStretch()
-        title = QLabel(self.tr("<h2>Welcome to photoclip</h2><p>Add the folders that hold your photos. photoclip "
-                               "indexes them on this computer — nothing leaves it — and keeps up as they change.</p>"))
-        title.setAlignment(Qt.AlignCenter)
-        title.setWordWrap(True)
-        add = QPushButton(self.tr("Add a photo folder…"))
-        add.clicked.connect(self.choose_folder)
+        self.welcome = Welcome(self.lib.model_id)
+        self.welcome.add_folder.connect(self.add_folder)
+        self.welcome.choose_folder.connect(self.choose_folder)
+        self.welcome.preset_chosen.connect(self.choose_preset)
+        self.welcome.show_model_choice(False)  # until the sidebar's first read says whether anything is encoded
+        # The model's first download, above the page: in sight whether the welcome page or photos are shown.
         self.model_progress = QProgressBar()
         self.model_progress.setRange(0, 0)
         self.model_progress.setFormat(self._loading_text())
         self.model_progress.setTextVisible(True)
         self.cancel_load = QPushButton(self.tr("Cancel"))
         self.cancel_load.clicked.connect(self._cancel_model_load)
-        wl.addWidget(title)
-        wl.addWidget(add, 0, Qt.AlignCenter)
-        row = QHBoxLayout()
-        row.addWidget(self.model_progress, 1)
-        row.addWidget(self.cancel_load)
-        wl.addLayout(row)
-        wl.addStretch()
+        download_row = QHBoxLayout()
+        download_row.addWidget(self.model_progress, 1)
+        download_row.addWidget(self.cancel_load)
 
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
@@ -182,6 +178,7 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         cl = QVBoxLayout(center)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(banner_box)
+        cl.addLayout(download_row)
         self.heading = QLabel()
         self.more_button = QPushButton()  # "Show 240 less relevant": past the search's relevance cut-off
         self.more_button.setFlat(True)
@@ -439,6 +436,8 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
             timer.stop()
         if self._events is not None:
             self._events.close()  # the pump's iteration ends
+        if self.download is not None:
+            self.download.stop()  # a model download ends within a chunk; what arrived stays for the next start
         self.tasks.shutdown(timeout=10)
         self.thumbs.shutdown()
         if self.client is not None:
