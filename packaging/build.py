@@ -116,7 +116,8 @@ def check_cpu_baseline(require_emulation: bool) -> None:
     if sys.platform != "linux":
         return
     with tempfile.TemporaryDirectory(prefix="photoclip-selftest-") as home:
-        done = cpu_baseline.emulate(command_line_program(), ["--self-test"], env=bare_environment(home), cwd=home)
+        done = cpu_baseline.emulate(command_line_program(), ["--self-test"], env=bare_environment(home), cwd=home,
+                                    frozen=True)
     if done is None:
         message = "qemu-user is not installed, so the self-test did not run on an emulated older CPU"
         if require_emulation:
@@ -124,6 +125,9 @@ def check_cpu_baseline(require_emulation: bool) -> None:
         print("note: " + message)
     elif done.returncode != 0:
         sys.exit(f"the self-test failed on an emulated {cpu_baseline.EMULATED_CPU} CPU (exit {done.returncode})")
+    elif "cpu default" not in done.stdout:  # PyTorch saw AVX2 or AVX-512: the app ran on the real CPU after all
+        sys.exit("the emulated self-test did not run on the emulated CPU (PyTorch reports: "
+                 f"{done.stdout.strip()}); see cpu_baseline.frozen_environment")
     else:
         print(f"the self-test passed on an emulated {cpu_baseline.EMULATED_CPU} CPU (no AVX, AVX2 or AVX-512)")
 

@@ -100,15 +100,29 @@ def scan(folder: str) -> list[str]:
     return problems
 
 
+def frozen_environment(program: str, env: dict[str, str]) -> dict[str, str]:
+    """What PyInstaller's Linux bootloader sets before it exec()s itself a second time, so that it starts right
+    at the second stage.  qemu-user runs an exec()ed program natively (it follows no execve), so without this the
+    frozen app would leave the emulated CPU in its first millisecond and prove nothing."""
+    return {**env, "_PYI_ARCHIVE_FILE": program, "_PYI_PARENT_PROCESS_LEVEL": "-1",
+            "_PYI_LINUX_PROCESS_NAME": os.path.basename(program),
+            "LD_LIBRARY_PATH": os.path.join(os.path.dirname(program), "_internal")}
+
+
 def emulate(program: str, args: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
-            timeout: float = 1800) -> subprocess.CompletedProcess | None:
-    """Run `program args` on an emulated baseline CPU; None where qemu-user is not installed."""
+            timeout: float = 1800, frozen: bool = False) -> subprocess.CompletedProcess | None:
+    """Run `program args` on an emulated baseline CPU (stdout captured and echoed); None where qemu-user is not
+    installed.  `frozen`: a PyInstaller app (see frozen_environment)."""
     qemu = shutil.which("qemu-x86_64") or shutil.which("qemu-x86_64-static")
     if not X86 or qemu is None:
         return None
+    if frozen:
+        env = frozen_environment(program, dict(os.environ) if env is None else env)
     cmd = [qemu, "-cpu", EMULATED_CPU, program, *args]
     print("+", " ".join(cmd), flush=True)
-    return subprocess.run(cmd, env=env, cwd=cwd, timeout=timeout)
+    done = subprocess.run(cmd, env=env, cwd=cwd, timeout=timeout, stdout=subprocess.PIPE, text=True)
+    print(done.stdout, end="", flush=True)
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if not problems:
             print(f"every library built from source under {args.folder} keeps to {BASELINE}")
         return 1 if problems else 0
-    done = emulate(os.path.abspath(args.program), ["--self-test"])
+    done = emulate(os.path.abspath(args.program), ["--self-test"], frozen=True)
     if done is None:
         print("qemu-user is not installed (Debian: apt install qemu-user)", file=sys.stderr)
         return 2

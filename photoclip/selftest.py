@@ -51,6 +51,9 @@ def run(keep: bool = False) -> int:
             if out["indexed"] != PICTURES or out["failed"]:
                 raise RuntimeError(f"indexed {out['indexed']} of {PICTURES} pictures, {out['failed']} failed")
             facts.append(f"indexed {PICTURES} in {out['seconds']:.1f}s")
+            import torch  # which of PyTorch's CPU kernels this CPU runs (DEFAULT, AVX2, AVX512): a support fact
+
+            facts.append(f"cpu {torch.backends.cpu.get_cpu_capability().lower()}")
             step = "search"
             results = client.query("search", query="the night sky", limit=6)["results"]
             night = [r for r in results if truth.get(r["path"]) == "night"]

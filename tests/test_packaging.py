@@ -238,6 +238,39 @@ def test_a_program_built_for_a_newer_cpu_dies_on_the_emulated_baseline_cpu_and_t
     assert base.returncode == 0
 
 
+# Like PyInstaller's Linux bootloader: the first stage sets the environment and exec()s itself; the second runs
+# the program (here AVX-512 code).
+_RESTARTS = """
+#include <stdlib.h>
+#include <unistd.h>
+float dot(const float *a, const float *b, int n) { float s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i];
+                                                 return s; }
+int main(int argc, char **argv) {
+    if (!getenv("_PYI_PARENT_PROCESS_LEVEL")) { setenv("_PYI_PARENT_PROCESS_LEVEL", "-1", 1);
+                                                execv("/proc/self/exe", argv); return 9; }
+    static float a[4096], b[4096]; for (int i = 0; i < 4096; i++) { a[i] = i % 7; b[i] = 1; }
+    return dot(a, b, 4096) == 12285 ? 0 : 3;
+}
+"""
+
+
+@pytest.mark.skipif(cpu_baseline.emulate("/bin/true", []) is None or "avx512f" not in open("/proc/cpuinfo").read(),
+                    reason="needs qemu-user and a host CPU with AVX-512")
+def test_a_program_that_execs_itself_is_kept_on_the_emulated_cpu(tmp_path):
+    """qemu-user runs an exec()ed program natively: a frozen app would leave the emulated CPU at once and its
+    AVX-512 code would run on the real one, a check that proves nothing.  Started at the second stage
+    (frozen=True), it stays emulated and dies there as it would on an old CPU."""
+    src = tmp_path / "restarts.c"
+    src.write_text(_RESTARTS)
+    program = str(tmp_path / "restarts")
+    subprocess.run(["gcc", "-O3", "-ffast-math", "-march=skylake-avx512", str(src), "-o", program], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_PYI_")}
+    escaped = cpu_baseline.emulate(program, [], env=env)
+    assert escaped.returncode == 0  # the trap: the second stage ran natively, on this AVX-512 machine
+    kept = cpu_baseline.emulate(program, [], env=env, frozen=True)
+    assert kept.returncode == -4  # SIGILL on the emulated Nehalem
+
+
 def test_size_report_adds_up_by_part_and_shows_what_a_change_saved(tmp_path):
     def tree(root, files):
         for rel, size in files.items():
