@@ -6,9 +6,10 @@ import time
 
 import pytest
 from helpers import draw_folder
+from PIL import Image
 
 pytest.importorskip("PySide6")
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QSize, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from photoclip.gui.dialogs import AlbumDialog, FailuresDialog  # noqa: E402
@@ -225,7 +226,7 @@ def stand_in_hub(monkeypatch):
 
     toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
     files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
-    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.03) as server:
+    with HubStandIn({"photoclip/toyclip": files, "photoclip/toyclip-small": files}, chunk_delay=0.03) as server:
         monkeypatch.setattr(hub, "HUGGINGFACE_CO_URL_TEMPLATE",
                             hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, server.url))
         monkeypatch.setattr(hub, "ENDPOINT", server.url)
@@ -266,6 +267,59 @@ def test_first_run_downloads_the_model_with_progress_pause_and_resume(qtbot, hom
     assert w.banner_box.isHidden()
     w.close()
     lib.close()
+
+
+def test_welcome_offers_the_pictures_folder_and_a_model_picked_mid_download_replaces_the_first(
+        qtbot, home, tmp_path, stand_in_hub, monkeypatch):
+    """A new user's first minutes: the welcome page offers the system's Pictures folder and the presets with
+    their sizes and languages; picking another model while the first downloads stops that download (what
+    arrived stays for later) and fetches the chosen one; the choice is remembered; adding the Pictures folder
+    indexes it with the chosen model, after which the picker is gone (a new model is then a switch)."""
+    import platformdirs
+
+    from photoclip import models
+    from photoclip.gui.welcome import Welcome
+    from photoclip.library import Library
+    from photoclip.settings import Settings
+
+    pictures = tmp_path / "Pictures"
+    draw_folder(pictures, seed=10_020, count=3)
+    monkeypatch.setattr(platformdirs, "user_pictures_dir", lambda: str(pictures))
+    lib = Library(home=home, model="hf-hub:photoclip/toyclip", device="cpu")
+    w = MainWindow(lib)
+    qtbot.addWidget(w)
+    w.show()
+    welcome = w.welcome
+    assert w.stack.currentWidget() is welcome and welcome.add_pictures.isVisible()
+    assert welcome.add_pictures.toolTip() == str(pictures) and "Pictures" in welcome.add_pictures.text()
+    qtbot.waitUntil(welcome.model_box.isVisible, timeout=WAIT)  # nothing encoded yet: the model can be chosen
+    lines = [b.text() for b in welcome.buttons.values()]
+    assert len(lines) == len(models.presets())
+    assert any("MB" in t and "English only" in t for t in lines) and any("Chinese" in t for t in lines)
+    qtbot.waitUntil(lambda: w.download is not None and w.download.progress.done > 256 * 1024, timeout=WAIT)
+    with qtbot.waitSignal(w.model_ready, timeout=WAIT):
+        w.choose_preset("hf-hub:photoclip/toyclip-small")
+    assert lib.model_id == "hf-hub:photoclip/toyclip-small" and lib.encoder.loaded
+    assert Settings.load(lib.paths.settings).model == "hf-hub:photoclip/toyclip-small"  # remembered
+    stopped = [p for p in lib.paths.models_dir.rglob("*.part") if "toyclip-small" not in str(p)]
+    assert stopped  # the first model's partial download stays, for later
+    assert w.banner_box.isHidden()  # no "paused" message: the user chose another model, nothing went wrong
+    with qtbot.waitSignal(w.view_loaded, timeout=WAIT * 2, check_params_cb=lambda: w.model.rowCount() == 3):
+        welcome.add_pictures.click()
+    qtbot.waitUntil(lambda: w.client.query("status")["encoded_with"] == "hf-hub:photoclip/toyclip-small",
+                    timeout=WAIT)
+    w.refresh_sidebar()
+    qtbot.waitUntil(lambda: welcome.model_box.isHidden(), timeout=WAIT)
+    w.close()
+    lib.close()
+
+    picker = Welcome("hf-hub:photoclip/toyclip")  # a radio button says its preset's model, once, when clicked
+    qtbot.addWidget(picker)
+    chosen = []
+    picker.preset_chosen.connect(chosen.append)
+    fast = models.preset("fast")
+    picker.buttons[fast.model].click()
+    assert chosen == [fast.model] and picker.buttons[fast.model].isChecked()
 
 
 def test_a_corrupt_download_is_called_damaged_in_one_sentence(qtbot, home, stand_in_hub):
@@ -393,6 +447,53 @@ def test_space_opens_the_viewer_with_facts_arrows_zoom_and_find_similar(make_win
     assert v.actual and v.image.size() == fitted  # a small photo: its own size either way, never enlarged
     v.similar_button.click()
     assert w.search.text().startswith("like:") and receipt in w.search.text()
+
+
+def test_the_viewer_zooms_in_steps_to_every_pixel_and_shows_the_cameras_facts(make_window, qtbot, library,
+                                                                              tmp_path, monkeypatch):
+    """A 12 MP camera photo: fitted first (decoded small), then zoomed in steps with +, -, Ctrl and the wheel,
+    1 shows every pixel (the full decode, read on demand), 0 fits again; exposure, lens and GPS beside it."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from test_exif import camera_jpeg
+
+    from photoclip.gui.viewer import FIT, Viewer
+
+    (tmp_path / "cam").mkdir()
+    photo = camera_jpeg(tmp_path / "cam" / "IMG_0001.jpg")
+    Image.open(photo).resize((4000, 3000)).save(photo, exif=Image.open(photo).getexif(), quality=80)
+    library.add_folders([str(tmp_path / "cam")])
+    library.index_now()
+    w = make_window()
+    v = Viewer(w, [str(photo)], 0)
+    qtbot.addWidget(v)
+    v.resize(1000, 700)
+    v.show()
+    qtbot.waitUntil(lambda: not v.image.isNull() and v.facts.rowCount() > 3, timeout=WAIT)
+    facts = {v.facts.itemAt(i, v.facts.ItemRole.LabelRole).widget().text():
+             v.facts.itemAt(i, v.facts.ItemRole.FieldRole).widget().text() for i in range(v.facts.rowCount())}
+    assert facts["Camera"] == "Canon EOS R6" and facts["Lens"] == "RF35mm F1.8"
+    assert facts["Exposure"] == "1/250 s · f/2.8 · ISO 400" and facts["Flash"] == "did not fire"
+    assert facts["Location"] == "38.71987° N, 9.14000° W"
+    assert v.image.width() <= FIT.width() and v.original == QSize(4000, 3000)  # fitted: decoded small
+    fitted = v.scale()
+    assert 0.1 < fitted < 0.3 and v.zoom_label.text() == f"{fitted:.0%}"
+    qtbot.keyClick(v, Qt.Key_Plus)
+    assert v.zoom == 0.25 and v.picture.pixmap().width() == 1000  # the next step up, from the fitted scale
+    with qtbot.waitSignal(v.loaded, timeout=WAIT):
+        qtbot.keyClick(v, Qt.Key_1)
+    assert v.zoom == 1.0 and v.full and v.image.size() == QSize(4000, 3000)  # every pixel, read on demand
+    assert v.picture.pixmap().size() == QSize(4000, 3000) and v.zoom_label.text() == "100%"
+    wheel = QWheelEvent(QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120), Qt.NoButton,
+                        Qt.ControlModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(v.scroll.viewport(), wheel)
+    assert v.zoom == 1.5 and v.picture.pixmap().width() == 6000
+    qtbot.keyClick(v, Qt.Key_Minus)
+    qtbot.keyClick(v, Qt.Key_Minus)
+    assert v.zoom == 0.75
+    qtbot.keyClick(v, Qt.Key_0)
+    assert v.zoom is None and v.picture.pixmap().width() <= v.scroll.viewport().width()
+    v.close()
 
 
 def test_pause_from_the_window_and_from_a_terminal(make_window, qtbot, library, tmp_path):
@@ -551,6 +652,12 @@ def test_duplicates_window_keeps_the_best_copy_and_trashes_only_after_confirmati
     # but one: that one stays.
     look_alikes = [r for r in rows if r.text(1) == "looks the same"]
     other = dlg.paths[look_alikes[0].data(0, Qt.UserRole)]
+    assert look_alikes[0].text(0) == os.path.basename(other)  # the file name; the whole path on hover
+    assert look_alikes[0].toolTip(0) == other
+    with qtbot.waitSignal(dlg.pane.loaded, timeout=WAIT):  # beside the list: the pair, large
+        dlg.tree.setCurrentItem(look_alikes[0])
+    assert dlg.pane.paths == (planted[other], other) and not any(i.isNull() for i in dlg.pane.images)
+    assert dlg.pane.labels[1].pixmap().width() >= min(dlg.pane.images[1].width(), 200)
     cmp = dlg.compare(other)
     with qtbot.waitSignal(cmp.loaded, timeout=WAIT):
         pass
@@ -780,11 +887,43 @@ def test_the_screenshot_script_still_runs(tmp_path):
                        capture_output=True, text=True, timeout=600, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert r.returncode == 0, r.stderr[-2000:]
     made = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "viewer", "album", "duplicates", "first-run")
-                          for lang in ("en", "zh_CN"))
+    assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "viewer", "album", "duplicates", "dark",
+                                                      "first-run", "offline") for lang in ("en", "zh_CN"))
     from PIL import Image
 
     assert all(min(Image.open(tmp_path / name).size) >= 400 for name in made)  # real windows, not blanks
+
+
+def test_the_window_follows_the_systems_dark_theme(make_window, qtbot, indexed):
+    """When the system turns dark, so does the window: its palette, the squares that wait for thumbnails and the
+    text of the welcome page; the banner keeps its own readable colours."""
+    from PySide6.QtGui import QPalette
+
+    from photoclip.gui.theme import SystemTheme
+
+    app = QApplication.instance()
+    before = app.palette()
+    w = make_window()
+    ready(qtbot, w)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 60, timeout=WAIT)
+    light = w.model.placeholder().toImage().pixelColor(0, 0)
+    theme = SystemTheme(app)  # what `photoclip gui` starts; the scheme arrives as colorSchemeChanged would say
+    try:
+        theme.apply(Qt.ColorScheme.Dark)
+        qtbot.waitUntil(lambda: w.palette().color(QPalette.Window).lightness() < 100, timeout=WAIT)
+        dark = w.model.placeholder().toImage().pixelColor(0, 0)
+        assert dark.lightness() < light.lightness() and dark.lightness() < 128
+        assert w.welcome.palette().color(QPalette.WindowText).lightness() > 150  # light text on dark
+        assert "color:#3d2f00" in w.banner.styleSheet()  # the yellow banner states its own text colour
+        dlg = AlbumDialog(w)
+        qtbot.addWidget(dlg)
+        assert "#ff8a80" in dlg.error.styleSheet()  # an error in a red that reads on dark
+        theme.apply(Qt.ColorScheme.Light)  # and back
+        qtbot.waitUntil(lambda: w.palette().color(QPalette.Window).lightness() > 150, timeout=WAIT)
+        assert not theme.forced
+    finally:
+        app.styleHints().colorSchemeChanged.disconnect(theme.apply)
+        app.setPalette(before)
 
 
 def test_thumbnails_are_crisp_on_a_hidpi_screen(qtbot, tmp_path):
@@ -810,7 +949,7 @@ def test_thumbnails_are_crisp_on_a_hidpi_screen(qtbot, tmp_path):
         plain.shutdown()
 
 
-def test_borderline_photos_are_pictures_you_click_in_or_out(make_window, qtbot, indexed, library):
+def test_members_and_borderline_photos_are_pictures_you_click_in_or_out(make_window, qtbot, indexed, library):
     """The album dialog shows the photos nearest its threshold as thumbnails; a click puts one in (or keeps it
     out) as feedback the service records, and the preview is scored again with it."""
     library.albums.create("Night sky", ["the night sky"])
@@ -821,6 +960,11 @@ def test_borderline_photos_are_pictures_you_click_in_or_out(make_window, qtbot, 
     dlg.show()
     qtbot.waitUntil(lambda: dlg.borderline.count() == 8, timeout=WAIT)
     qtbot.waitUntil(lambda: all(not dlg.borderline.item(i).icon().isNull() for i in range(8)), timeout=WAIT)
+    # The members themselves, best first, as pictures: night skies.
+    from photoclip.gui.dialogs import MEMBERS_SHOWN
+    qtbot.waitUntil(lambda: dlg.members.count() == min(dlg.member_count(), MEMBERS_SHOWN), timeout=WAIT)
+    members = [dlg.members.item(i).data(Qt.UserRole) for i in range(dlg.members.count())]
+    assert len(members) >= 5 and all(indexed[p].scene == "night" for p in members[:5])
     item = next(dlg.borderline.item(i) for i in range(8) if dlg.borderline.item(i).text().startswith("out"))
     path = item.data(Qt.UserRole)
     with qtbot.waitSignal(dlg.scores_ready, timeout=WAIT):  # recorded by the service, then scored again
@@ -832,3 +976,10 @@ def test_borderline_photos_are_pictures_you_click_in_or_out(make_window, qtbot, 
     assert any(dlg.borderline.item(i).data(Qt.UserRole) == path and dlg.borderline.item(i).text() == "in ✓"
                for i in range(dlg.borderline.count())) or path not in [dlg.borderline.item(i).data(Qt.UserRole)
                                                                        for i in range(dlg.borderline.count())]
+    # A click on a member takes it out.
+    qtbot.waitUntil(lambda: dlg.members.count() > 0, timeout=WAIT)
+    wrong = dlg.members.item(0).data(Qt.UserRole)
+    with qtbot.waitSignal(dlg.scores_ready, timeout=WAIT):
+        dlg.members.itemClicked.emit(dlg.members.item(0))
+    assert library.catalog.feedback(album.id)[library.catalog.photo_by_path(wrong).id] is False
+    assert wrong not in {p for p, _ in library.albums.members("Night sky")}  # taken out, and it stays out

@@ -18,9 +18,9 @@ import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tools")]
+sys.path[:0] = [ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tests")]
 
-STATES = ("library", "search", "viewer", "album", "duplicates", "first-run")
+STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "first-run", "offline")
 
 
 def draw_library(folder: str) -> None:
@@ -35,6 +35,44 @@ def draw_library(folder: str) -> None:
         os.utime(path, (when, when))
     for i in (3, 17):  # a few copies for the duplicates window
         shutil.copy2(os.path.join(folder, sorted(os.listdir(folder))[i]), os.path.join(folder, f"copy-{i}.jpg"))
+
+
+class stand_in_hub:
+    """The model hub as a first run meets it: the small model served slowly by tests/hubstandin.py under a
+    hub name (reachable), or an address where nothing answers (offline); the Pictures folder a new user has."""
+
+    def __init__(self, slow: bool, reachable: bool = True):
+        self.slow, self.reachable = slow, reachable
+
+    def __enter__(self):
+        import huggingface_hub.constants as hub
+        import platformdirs
+        from hubstandin import HubStandIn
+
+        from photoclip import download
+
+        toy = os.path.join(ROOT, "photoclip", "data", "toyclip")
+        files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
+        self.server = HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.2 if self.slow else 0).__enter__()
+        url = self.server.url if self.reachable else "http://127.0.0.1:9"  # the discard port: refused
+        self.saved = (hub.ENDPOINT, hub.HUGGINGFACE_CO_URL_TEMPLATE, hub.HF_HUB_OFFLINE, download.CHUNK,
+                      platformdirs.user_pictures_dir)
+        hub.HUGGINGFACE_CO_URL_TEMPLATE = hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, url)
+        hub.ENDPOINT, hub.HF_HUB_OFFLINE, download.CHUNK = url, False, 16 * 1024
+        pictures = os.path.join(tempfile.mkdtemp(prefix="photoclip-shots-"), "Pictures")
+        os.makedirs(pictures)
+        platformdirs.user_pictures_dir = lambda: pictures
+        return self
+
+    def __exit__(self, *exc):
+        import huggingface_hub.constants as hub
+        import platformdirs
+
+        from photoclip import download
+
+        (hub.ENDPOINT, hub.HUGGINGFACE_CO_URL_TEMPLATE, hub.HF_HUB_OFFLINE, download.CHUNK,
+         platformdirs.user_pictures_dir) = self.saved
+        self.server.__exit__(*exc)
 
 
 def settle(app, seconds: float = 0.6) -> None:
@@ -101,25 +139,57 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
     if "album" in states:
         dlg = AlbumDialog(w, w.client.query("albums_show", name="Night sky"))
         dlg.show()
+        wait(app, dlg.scores_ready)
+        settle(app, 1.0)  # the member and borderline pictures arrive from the thumbnail workers
+        while w.thumbs._queued:
+            settle(app, 0.1)
         save(dlg, "album")
         dlg.close()
     if "duplicates" in states:
         dlg = w.show_duplicates()
         wait(app, dlg.loaded)
-        dlg.resize(980, 640)
+        dlg.resize(1200, 700)
+        settle(app, 1.0)
         save(dlg, "duplicates")
         dlg.close()
+    if "dark" in states:  # the system switched to its dark theme: the window follows (photoclip.gui.theme; a
+        # virtual display has no desktop to say so, so the change arrives as colorSchemeChanged would bring it)
+        from PySide6.QtCore import Qt
+
+        from photoclip.gui.theme import SystemTheme
+
+        before, theme = app.palette(), SystemTheme(app)
+        theme.apply(Qt.ColorScheme.Dark)
+        settle(app, 1.0)
+        save(w, "dark")
+        app.styleHints().colorSchemeChanged.disconnect(theme.apply)
+        app.setPalette(before)
+        settle(app)
     w.close()
-    if "first-run" in states:  # a library whose model is not on this machine: the banner and its way out
-        first = Library(home=os.path.join(home, f"first-{lang}"), model=f"local-dir:{os.path.join(home, 'none')}",
-                        device="cpu")
-        f = MainWindow(first)
-        f.resize(1200, 780)
-        f.show()
-        wait(app, f.model_failed)
-        save(f, "first-run")
-        f.close()
-        first.close()
+    if "first-run" in states:  # a new user: the welcome page, the presets, the model arriving from the hub
+        with stand_in_hub(slow=True):
+            first = Library(home=os.path.join(home, f"first-{lang}"), model="hf-hub:photoclip/toyclip",
+                            device="cpu")
+            f = MainWindow(first)
+            f.resize(1200, 780)
+            f.show()
+            end = time.monotonic() + 30
+            while time.monotonic() < end and not (f.model_progress.maximum() == 1000 and f.model_progress.value() > 30):
+                settle(app, 0.1)
+            save(f, "first-run")
+            f.close()
+            first.close()
+    if "offline" in states:  # the same first run with no network: one sentence, and the way out
+        with stand_in_hub(slow=False, reachable=False):
+            first = Library(home=os.path.join(home, f"offline-{lang}"), model="hf-hub:photoclip/toyclip",
+                            device="cpu")
+            f = MainWindow(first)
+            f.resize(1200, 780)
+            f.show()
+            wait(app, f.model_failed)
+            save(f, "offline")
+            f.close()
+            first.close()
     return saved
 
 
