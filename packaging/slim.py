@@ -12,7 +12,8 @@ import subprocess
 # Python packages the app never imports at run time.
 EXCLUDED_MODULES = [
     "triton",  # torch.compile's GPU compiler (~1 GB on Linux); photoclip runs models eagerly, never compiles
-    "onnx", "onnxruntime",  # the opt-in ONNX engine (PHOTOCLIP_ONNX=1) is for pip installs; frozen app uses PyTorch
+    "onnx",  # the opt-in ONNX image tower's exporter (PHOTOCLIP_ONNX=1) is for pip installs; ONNX Runtime
+    #          itself stays: it runs the OCR models (rapidocr)
     "tkinter", "matplotlib", "IPython", "pytest", "torch.utils.tensorboard",
 ]
 

@@ -28,7 +28,7 @@ import shutil
 import stat
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable, Sequence
 
@@ -102,6 +102,7 @@ class Album:
     threshold: float | None  # set by the user, or None
     calibrated: float | None  # the automatic threshold from the last full pass
     templates: str
+    text_any: list[str] = field(default_factory=list)  # a photo whose text contains any of these belongs too
 
     @property
     def effective_threshold(self) -> float:
@@ -143,7 +144,7 @@ class Albums:
     @staticmethod
     def _album(r: dict) -> Album:
         return Album(r["id"], r["name"], r["prompts"], r["negatives"], r["threshold"], r["calibrated"],
-                     r["templates"])
+                     r["templates"], r.get("text_any") or [])
 
     def all(self) -> list[Album]:
         return [self._album(r) for r in self.catalog.album_rows()]
@@ -155,8 +156,9 @@ class Albums:
         return self._album(rows[0])
 
     def create(self, name: str, prompts: Sequence[str], negatives: Sequence[str] = (),
-               threshold: float | None = None, templates: str | None = None) -> Album:
+               threshold: float | None = None, templates: str | None = None, text_any: Sequence[str] = ()) -> Album:
         name = name.strip()
+        text_any = _text_terms(text_any)
         prompts = [p.strip() for p in prompts if p.strip()]
         templates = templates or default_templates(prompts)
         negatives = [n.strip() for n in negatives if n.strip()]
@@ -169,12 +171,14 @@ class Albums:
         if self.catalog.album_rows(name):
             raise AlbumError(f"An album named {name!r} already exists; use photoclip albums edit.")
         with self.catalog.write():  # the album and its members appear together
-            self.catalog.insert_album(name, prompts, negatives, threshold, templates, self.clock())
+            self.catalog.insert_album(name, prompts, negatives, threshold, templates, self.clock(), text_any)
             return self.retag(self.get(name))
 
     def edit(self, name: str, prompts: Sequence[str] | None = None, negatives: Sequence[str] | None = None,
-             threshold: float | None | str = "keep") -> Album:
+             threshold: float | None | str = "keep", text_any: Sequence[str] | None = None) -> Album:
         album = self.get(name)
+        if text_any is not None:
+            album.text_any = _text_terms(text_any)
         if prompts is not None:
             album.prompts = [p.strip() for p in prompts if p.strip()] or album.prompts
         if negatives is not None:
@@ -183,7 +187,7 @@ class Albums:
             _check_threshold(threshold)
             album.threshold = threshold
         with self.catalog.write():
-            self.catalog.update_album(album.id, album.prompts, album.negatives, album.threshold)
+            self.catalog.update_album(album.id, album.prompts, album.negatives, album.threshold, album.text_any)
             return self.retag(album)
 
     def remove(self, name: str) -> None:
@@ -244,13 +248,28 @@ class Albums:
             self.catalog.set_album_members(album.id, self._decide(album, ids, scores, marks), album.calibrated)
         return album
 
+    def text_hits(self, album: Album) -> set[int]:
+        """Photos whose recognised text contains any of the album's text words (its text rule)."""
+        from .textnorm import normalize
+
+        hits: set[int] = set()
+        for term in album.text_any:
+            hits |= self.catalog.text_contains(normalize(term))
+        return hits
+
     def _decide(self, album: Album, ids: np.ndarray, scores: np.ndarray, marks: dict[int, bool]):
         keep = scores >= album.effective_threshold
+        said = self.text_hits(album) if album.text_any else set()
         out = []
         for i, s, k in zip(ids.tolist(), scores.tolist(), keep.tolist()):
-            if marks.get(i, k):  # feedback wins over the classifier
+            if marks.get(i, k or i in said):  # feedback wins over the classifier and the text rule
                 out.append((i, round(s, 6)))
         return out
+
+    def tag_text(self, photo_id: int) -> None:
+        """A photo's text has just been read: the albums with text rules decide about it again."""
+        if any(a.text_any for a in self.all()):
+            self.tag_photos([photo_id])
 
     def tag_photos(self, photo_ids: Sequence[int]) -> None:
         """Tag newly indexed (or re-encoded) photos in every album, as they arrive."""
@@ -400,6 +419,10 @@ def _same_content(target: str, path: str, st: os.stat_result, photo, mode: str) 
         return digest == photo.hash
     with open(path, "rb") as f:
         return digest == imageio.file_hash(f)
+
+
+def _text_terms(terms: Sequence[str]) -> list[str]:
+    return [t.strip() for t in dict.fromkeys(terms) if t and t.strip()]
 
 
 def _check_threshold(threshold) -> None:

@@ -20,6 +20,8 @@ from typing import Iterable, Iterator
 
 from .catalog_albums import AlbumQueries
 from .catalog_photos import PhotoQueries
+from .catalog_text import MIGRATION as TEXT_MIGRATION
+from .catalog_text import TextQueries
 from .fsutil import disk_full, full_disk_message
 from .paths import make_private
 from .errors import PhotoclipError
@@ -28,7 +30,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 _MIGRATIONS = {
@@ -105,7 +107,22 @@ _MIGRATIONS = {
     3: """
     ALTER TABLE photos ADD COLUMN fingerprint BLOB;
     """,
+    # Text in photos (catalog_text.py): what the OCR stage read, its full-text index, albums' text rules.
+    4: TEXT_MIGRATION,
 }
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration, one at a time (a trigger's body holds semicolons of its own)."""
+    buf = ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                yield buf
+            buf = ""
+    if buf.strip(" \n;"):
+        yield buf
+
 
 class CatalogError(PhotoclipError):
     """str(e) is one sentence for the user."""
@@ -136,7 +153,7 @@ class _ThreadConnection:
             self.conn.close()
 
 
-class Catalog(PhotoQueries, AlbumQueries):
+class Catalog(PhotoQueries, AlbumQueries, TextQueries):
     """Thread-safe access to the catalog file: each thread gets its own connection, and closes it itself."""
 
     def __init__(self, path: str | Path):
@@ -242,9 +259,8 @@ class Catalog(PhotoQueries, AlbumQueries):
             version = c.execute("PRAGMA user_version").fetchone()[0]
             for v in range(version + 1, SCHEMA_VERSION + 1):
                 log.info("migrating catalog to schema %d", v)
-                for stmt in _MIGRATIONS[v].split(";"):
-                    if stmt.strip():
-                        c.execute(stmt)
+                for stmt in _statements(_MIGRATIONS[v]):
+                    c.execute(stmt)
                 c.execute(f"PRAGMA user_version={v}")
 
     def _rows(self, sql: str, args: Iterable = ()) -> list[sqlite3.Row]:

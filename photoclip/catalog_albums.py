@@ -13,23 +13,27 @@ from .records import TAKEN, UNDER, VISIBLE, from_db, to_db, under_args
 class AlbumQueries:
     # -- albums -----------------------------------------------------------------------------------
     def album_rows(self, name: str | None = None) -> list[dict]:
-        rows = self._rows("SELECT id, name, prompts, negatives, threshold, calibrated, templates FROM albums "
+        rows = self._rows("SELECT id, name, prompts, negatives, threshold, calibrated, templates, text_any FROM albums "
                           + ("WHERE name=? " if name is not None else "") + "ORDER BY name",
                           (name,) if name is not None else ())
         return [{"id": r[0], "name": r[1], "prompts": json.loads(r[2]), "negatives": json.loads(r[3]),
-                 "threshold": r[4], "calibrated": r[5], "templates": r[6]} for r in rows]
+                 "threshold": r[4], "calibrated": r[5], "templates": r[6], "text_any": json.loads(r[7])}
+                for r in rows]
 
     def insert_album(self, name: str, prompts: list[str], negatives: list[str], threshold: float | None,
-                     templates: str, created: float) -> int:
+                     templates: str, created: float, text_any: list[str] = ()) -> int:
         with self.write() as c:
-            return c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created) "
-                             "VALUES(?, ?, ?, ?, ?, ?)", (name, json.dumps(prompts), json.dumps(negatives),
-                                                          threshold, templates, created)).lastrowid
+            return c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created, text_any) "
+                             "VALUES(?, ?, ?, ?, ?, ?, ?)", (name, json.dumps(prompts), json.dumps(negatives),
+                                                             threshold, templates, created,
+                                                             json.dumps(list(text_any), ensure_ascii=False))).lastrowid
 
-    def update_album(self, album_id: int, prompts: list[str], negatives: list[str], threshold: float | None) -> None:
+    def update_album(self, album_id: int, prompts: list[str], negatives: list[str], threshold: float | None,
+                     text_any: list[str] = ()) -> None:
         with self.write() as c:
-            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=? WHERE id=?",
-                      (json.dumps(prompts), json.dumps(negatives), threshold, album_id))
+            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=?, text_any=? WHERE id=?",
+                      (json.dumps(prompts), json.dumps(negatives), threshold,
+                       json.dumps(list(text_any), ensure_ascii=False), album_id))
 
     def delete_album(self, album_id: int) -> None:
         with self.write() as c:
@@ -123,6 +127,10 @@ class AlbumQueries:
         if q.orientation:
             where.append({"portrait": "p.height > p.width * 1.02", "landscape": "p.width > p.height * 1.02",
                           "square": "abs(p.width - p.height) <= 0.02 * max(p.width, p.height)"}[q.orientation])
+        for term, negated in [(t, False) for t in q.texts] + [(t, True) for t in q.not_texts]:
+            clause, more = self.text_sql(term, negated)
+            where.append(clause)
+            args += more
         rows = self._rows(f"SELECT p.id, p.path, {TAKEN} FROM photos p WHERE {' AND '.join(where)} "
                           f"ORDER BY {TAKEN} DESC, p.path", args)
         return [(r[0], from_db(r[1]), r[2]) for r in rows]

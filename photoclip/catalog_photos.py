@@ -161,9 +161,13 @@ class PhotoQueries:
             c.execute(
                 "UPDATE photos SET size=?, mtime_ns=?, hash=?, status='indexed', reason=NULL, priority=0, "
                 "width=coalesce(?, width), height=coalesce(?, height), taken=coalesce(?, taken), "
-                "camera=coalesce(?, camera), fingerprint=coalesce(?, fingerprint), updated=? WHERE id=?",
+                "camera=coalesce(?, camera), fingerprint=coalesce(?, fingerprint), "
+                "text_look=CASE WHEN hash IS ? THEN coalesce(?, text_look) ELSE ? END, updated=? WHERE id=?",
                 (size, mtime_ns, hash_, meta.get("width"), meta.get("height"), meta.get("taken"),
-                 meta.get("camera"), meta.get("fingerprint"), time.time(), photo_id))
+                 meta.get("camera"), meta.get("fingerprint"), hash_, meta.get("text_look"), meta.get("text_look"),
+                 time.time(), photo_id))
+            # Other bytes now: what was read in the old ones goes at once (the text stage reads the new ones).
+            c.execute("DELETE FROM photo_text WHERE photo_id=? AND hash IS NOT ?", (photo_id, hash_))
 
     def move_photo(self, from_id: int, to_path: str, folder_id: int) -> None:
         """The file of photo `from_id` now lives at `to_path`: keep its id (vector, tags), drop any other row
@@ -204,7 +208,7 @@ class PhotoQueries:
 
     def copy_vector(self, model: str, from_id: int, to_id: int) -> None:
         """A byte-identical copy: it takes the vector and what was read from the bytes (pixels, date taken,
-        camera, fingerprint), so it is shown and compared like the photo it copies."""
+        camera, fingerprint, the text in it), so it is shown, compared and found like the photo it copies."""
         with self.write() as c:
             start = self._next_seq(c, 1)
             c.execute("INSERT OR REPLACE INTO vectors(photo_id, model, seq, vec) "
@@ -215,6 +219,7 @@ class PhotoQueries:
                       "coalesce(photos.taken, s.taken), coalesce(photos.camera, s.camera), "
                       "coalesce(photos.fingerprint, s.fingerprint) FROM photos s WHERE s.id=?) WHERE id=?",
                       (from_id, to_id))
+            self.copy_text(from_id, to_id)
 
     def vector(self, photo_id: int, model: str) -> np.ndarray | None:
         blob = self._one("SELECT vec FROM vectors WHERE photo_id=? AND model=?", (photo_id, model))

@@ -17,7 +17,7 @@ import sys
 from . import __version__
 from .session import Session
 from .commands import (cmd_albums, cmd_duplicates, cmd_events, cmd_failures, cmd_folders, cmd_gui, cmd_index,
-                       cmd_models, cmd_pause, cmd_search, cmd_similar, cmd_status, cmd_watch)
+                       cmd_models, cmd_pause, cmd_search, cmd_similar, cmd_status, cmd_text, cmd_watch)
 
 log = logging.getLogger("photoclip")
 
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("search", cmd_search, "find photos by a description, examples and filters")
     # nargs="*": a query may start with "-" (`photoclip search -beach`): argparse leaves such words to main().
     s.add_argument("query", metavar="QUERY", nargs="*", help='words, -"what to leave out", like:PATH, after:, before:, year:, '
-                                                  "in:, album:, -album:, type:, camera:, orientation: (see README)")
+                                                  "in:, album:, -album:, type:, camera:, orientation:, text:, -text: (see README)")
     s.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     s.add_argument("--all", action="store_true", help="also the less relevant matches past the cut-off")
     s.add_argument("--sort", choices=("relevance", "date"), default="relevance",
@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("duplicates", cmd_duplicates, "list exact copies and near-duplicates, best copy first")
     add("models", cmd_models, "list the model presets with their languages, accuracy and speed")
     add("status", cmd_status, "show counts, the model and whether a watch is running")
+    t = add("text", cmd_text, "print the text read in a photo, with boxes; or turn reading text on or off")
+    t.add_argument("path", metavar="PATH", nargs="?", help="a photo of the library")
+    onoff = t.add_mutually_exclusive_group()
+    onoff.add_argument("--on", action="store_true", help="read the text in photos (the default)")
+    onoff.add_argument("--off", action="store_true", help="stop reading text, and delete all text read so far")
     add("failures", cmd_failures, "list skipped files with the reason")
 
     a = add("albums", cmd_albums, "smart albums that fill themselves", parents=[common])
@@ -100,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     aa.add_argument("--threshold", type=float, help="score from 0 to 1 (default: calibrated per album)")
     aa.add_argument("--templates", default=None, choices=("personal", "personal_zh", "imagenet"),
                     help="prompt-ensembling template set (default: personal)")
+    aa.add_argument("--text-any", action="append", metavar="WORD",
+                    help="photos whose text contains this belong too (repeatable), e.g. --text-any total")
     asub.add_parser("list", parents=[common, js], help="list albums", description="List albums with counts.")
     ash = asub.add_parser("show", parents=[common, js], help="list an album's photos with scores",
                           description="List an album's photos with their scores, best first.")
@@ -111,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     ae.add_argument("--negative", action="append", metavar="TEXT", help="replace the negatives (repeatable)")
     ae.add_argument("--threshold", type=float, help="a fixed threshold from 0 to 1")
     ae.add_argument("--auto-threshold", action="store_true", help="go back to the calibrated threshold")
+    ae.add_argument("--text-any", action="append", metavar="WORD", help="replace the text rule's words (repeatable)")
+    ae.add_argument("--no-text-rule", action="store_true", help="drop the text rule")
     am = asub.add_parser("mark", parents=[common, js], help="say whether a photo belongs",
                          description="Feedback: the photo is always in (--yes) or out (--no), and look-alikes follow.")
     am.add_argument("name", metavar="NAME")

@@ -195,8 +195,36 @@ def cmd_status(args, s: Session) -> None:
     text = (f"{st['photos']} photos indexed, {st['pending']} pending, {st['failed']} failed"
             f"{', ' + str(st['offline']) + ' offline' if st['offline'] else ''}\nmodel: {st['model']}\n"
             f"watching: {'yes' + (' (paused)' if st['paused'] else '') if st['watching'] else 'no'}\n"
-            "folders:\n" + "\n".join(f"  {f}" for f in st["folders"]))
+            "folders:\n" + "\n".join(f"  {f}" for f in st["folders"]) + "\n" + _text_status(st["text"]))
     _emit(args, st, text)
+
+
+def _text_status(t: dict) -> str:
+    if not t["enabled"]:
+        return "text in photos: not read (turned off; photoclip text --on reads it)"
+    return (f"text in photos: {t['done']} read ({t['with_text']} with text), {t['skipped']} without text, "
+            f"{t['pending']} pending, {t['failed']} failed")
+
+
+def cmd_text(args, s: Session) -> None:
+    if args.on or args.off:
+        d = s.call("set_read_text", on=bool(args.on))
+        _emit(args, d, "reading text in photos: on" if d["read_text"] else
+              f"reading text in photos: off ({d['deleted']} photos' text deleted)")
+        return
+    if not args.path:
+        from .errors import UsageError
+
+        raise UsageError("Name a photo (photoclip text PATH), or turn reading text --on or --off.")
+    d = s.call("text", path=_abs(args.path))
+    if d["state"] == "read":
+        body = "\n".join(f"{ln['text']}\t{ln['confidence']:.2f}\t" + " ".join(f"{x:.3f},{y:.3f}" for x, y in ln["box"])
+                         for ln in d["lines"]) or "no text"
+    else:
+        body = {"skipped": "no text", "pending": "not read yet (the text stage reads it after indexing)",
+                "off": "reading text is turned off (photoclip text --on)",
+                "failed": f"could not be read: {d['reason']}"}[d["state"]]
+    _emit(args, d, body)
 
 
 def cmd_failures(args, s: Session) -> None:
@@ -208,7 +236,7 @@ def cmd_albums(args, s: Session) -> None:
     sub = args.albums_cmd
     if sub == "add":
         d = s.call("albums_add", name=args.name, prompts=args.prompt, negatives=args.negative or [],
-                   threshold=args.threshold, templates=args.templates)
+                   threshold=args.threshold, templates=args.templates, text_any=args.text_any or [])
         _emit(args, d, _album_text(d))
     elif sub == "list":
         d = s.call("albums_list")
@@ -216,11 +244,14 @@ def cmd_albums(args, s: Session) -> None:
     elif sub == "show":
         d = s.call("albums_show", name=args.name)
         _emit(args, d, f"{d['name']} (threshold {d['threshold']:g}, prompts: {', '.join(d['prompts'])}"
-                       f"{'; not: ' + ', '.join(d['negatives']) if d['negatives'] else ''})\n"
+                       f"{'; not: ' + ', '.join(d['negatives']) if d['negatives'] else ''}"
+                       f"{'; text contains any of: ' + ', '.join(d['text_any']) if d['text_any'] else ''})\n"
                        + "\n".join(f"{m['score']:.4f}  {printable(m['path'])}" for m in d["members"]))
     elif sub == "edit":
         threshold = None if args.auto_threshold else ("keep" if args.threshold is None else args.threshold)
-        d = s.call("albums_edit", name=args.name, prompts=args.prompt, negatives=args.negative, threshold=threshold)
+        text_any = [] if args.no_text_rule else args.text_any
+        d = s.call("albums_edit", name=args.name, prompts=args.prompt, negatives=args.negative, threshold=threshold,
+                   text_any=text_any)
         _emit(args, d, _album_text(d))
     elif sub == "mark":
         d = s.call("albums_mark", name=args.name, path=_abs(args.path), belongs=args.yes)

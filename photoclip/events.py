@@ -10,6 +10,9 @@ publishes, so a subscriber can tell it missed some).  The kinds and their fields
     albums    albums: [{name, count}]     album membership or the albums themselves changed
     folders   folders: [{path, online}]   folders were added or removed, or went offline or came back
     progress  done, total, rate, eta, pending, reencode   indexing (or re-encoding for a new model)
+    text      id, path, state, lines, count, pending   the text stage read a photo (state: read, skipped,
+                                          failed; lines: how many); id and path are null for a batch of `count`
+                                          photos the indexer's first look found without text
     idle      pending                     nothing left to do for now
     paused / resumed                      indexing was paused or resumed (by anyone)
     model     model                       the library now uses this model

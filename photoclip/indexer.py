@@ -96,8 +96,11 @@ class Indexer(Reconciler):
                  workers: int | None = None, clock: Callable[[], float] = time.monotonic,
                  on_indexed: Callable[[list[int]], None] | None = None,
                  excluded: Callable[[], list[str]] | list[str] = (),
-                 reencode: bool = False):
+                 reencode: bool = False, look_for_text: Callable[[], bool] = lambda: False):
         self.catalog = catalog
+        # Take the text stage's first look (ocr.text_like_lines) at each decoded photo: a few milliseconds on
+        # the decode threads, so most photos never need decoding again for their text.
+        self.look_for_text = look_for_text
         self.encoder = encoder
         self.index = index
         self.model = encoder.model_id
@@ -211,6 +214,10 @@ class Indexer(Reconciler):
         """A photo Pillow decoded -> (what the encoder takes, the facts the catalog keeps)."""
         meta = {"width": decoded.width, "height": decoded.height, "taken": decoded.taken, "camera": decoded.camera,
                 "fingerprint": imageio.fingerprint(decoded.image)}
+        if not self.reencode and self.look_for_text():  # on a decode as large as the text stage's own look's
+            from .ocr import SMALL_SIDE, text_like_lines
+            if min(decoded.image.size) >= min(SMALL_SIDE, decoded.width, decoded.height):
+                meta["text_look"] = text_like_lines(decoded.image)
         return self.encoder.preprocess(decoded.image), meta
 
     def process(self, should_stop: Callable[[], bool] = lambda: False,

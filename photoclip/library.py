@@ -17,6 +17,8 @@ from .encoder import Encoder
 from .index import VectorIndex
 from .indexer import Indexer
 from .models import DEFAULT_MODEL, MODEL_ENV, mismatch_message, normalize_spec
+
+READ_TEXT_ENV = "PHOTOCLIP_READ_TEXT"
 from .paths import AppPaths
 from .scanner import is_within
 from .settings import Settings
@@ -64,6 +66,7 @@ class Library:
         # writes belong, through switch_model.
         self.requested_switch = normalize_spec(requested) if switch_model and requested else None
         self._next_encoder: Encoder | None = None
+        self._text_reader = None
         self._use_model(spec)
 
     def _repair(self, reason: str | None) -> str | None:
@@ -92,6 +95,32 @@ class Library:
     @property
     def model_id(self) -> str:
         return self.encoder.model_id
+
+    @property
+    def read_text(self) -> bool:
+        """Whether the service reads the text in photos: the setting, or PHOTOCLIP_READ_TEXT=0/1 for this run."""
+        env = os.environ.get(READ_TEXT_ENV)
+        if env is not None and env.strip() != "":
+            return env.strip().lower() not in ("0", "false", "no", "off")
+        return self.settings.read_text
+
+    @property
+    def text_reader(self):
+        """The OCR engine (ocr.TextReader), made on first use; its models load on the first photo it reads."""
+        if self._text_reader is None:
+            from .ocr import TextReader
+
+            device = self.encoder.device if self.encoder.loaded else self.device
+            self._text_reader = TextReader(threads=self.threads, device="cuda" if str(device).startswith("cuda")
+                                           else "cpu")
+        return self._text_reader
+
+    def set_read_text(self, on: bool) -> dict:
+        """Turn reading text in photos on or off; off deletes every photo's stored text at once."""
+        self.settings.read_text = bool(on)
+        self.settings.save(self.paths.settings)
+        deleted = 0 if on else self.catalog.delete_all_text()
+        return {"read_text": bool(on), "deleted": deleted}
 
     @property
     def stored_model(self) -> str | None:
@@ -218,7 +247,7 @@ class Library:
         return Indexer(self.catalog, encoder or self.encoder, index or self.index,
                        on_indexed=None if reencode else self.tag_new_photos,
                        excluded=lambda: self.settings.excluded,  # read at each scan: Settings may change it
-                       reencode=reencode, **kw)
+                       reencode=reencode, look_for_text=lambda: self.read_text, **kw)
 
     def index_now(self, on_event=None) -> dict:
         """Index everything queued, the way `photoclip index` does (a one-off service run); returns its counts."""
@@ -288,7 +317,15 @@ class Library:
         return {"photos": counts["photos"], "pending": counts["pending"], "failed": counts["failed"],
                 "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths(),
                 "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0,
-                "encoded_with": self.stored_model}
+                "encoded_with": self.stored_model,
+                "text": self.text_status()}
+
+    def text_status(self) -> dict:
+        """{"pending", "done", "with_text", "skipped", "failed", "enabled"}: the text stage's counts."""
+        counts = self.catalog.text_counts(self.text_reader.version)
+        if not self.read_text:
+            counts["pending"] = 0
+        return {**counts, "enabled": self.read_text}
 
     def failures(self) -> list[dict]:
         return [{"path": p, "reason": r} for p, r in self.catalog.failures()]

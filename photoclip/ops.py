@@ -133,16 +133,17 @@ def albums_show(lib, name: str) -> dict:
     rows = lib.albums.member_rows(name)
     taken = lib.catalog.taken([i for i, _, _ in rows])
     return {"name": a.name, "threshold": threshold(a), "prompts": a.prompts, "negatives": a.negatives,
-            "automatic": a.threshold is None, "templates": a.templates,
+            "automatic": a.threshold is None, "templates": a.templates, "text_any": a.text_any,
             "members": [{"id": i, "path": p, "score": s, "taken": taken.get(i)} for i, p, s in rows]}
 
 
 @operation()
 def album_preview(lib, prompts: list[str], negatives: list[str] = (), templates: str | None = None,
-                  name: str | None = None) -> dict:
+                  name: str | None = None, text_any: list[str] = ()) -> dict:
     """What an album with these prompts would hold, before it is saved (the album dialog's slider): every
-    searchable photo's score, the automatic threshold, and whether scores are sigmoid probabilities.  `name`:
-    an existing album, whose feedback counts."""
+    searchable photo's score, the automatic threshold, and whether scores are sigmoid probabilities; `text_ids`:
+    the photos its text rule (`text_any`) puts in whatever their score.  `name`: an existing album, whose
+    feedback counts."""
     from .albums import Album, default_templates
     from .scoring import calibrated_threshold
 
@@ -150,11 +151,12 @@ def album_preview(lib, prompts: list[str], negatives: list[str] = (), templates:
         raise UsageError("An album needs at least one prompt.")
     existing = lib.albums.get(name) if name else None
     draft = Album(existing.id if existing else -1, name or "", list(prompts), list(negatives), None, None,
-                  templates or (existing.templates if existing else default_templates(prompts)))
+                  templates or (existing.templates if existing else default_templates(prompts)), list(text_any))
     ids, scores = lib.albums.library_scores(draft)
     sigmoid = lib.albums.sigmoid
     return {"ids": [int(i) for i in ids], "scores": [round(float(x), 5) for x in scores], "sigmoid": sigmoid,
-            "calibrated": round(calibrated_threshold(scores, sigmoid), 4) if len(scores) else None}
+            "calibrated": round(calibrated_threshold(scores, sigmoid), 4) if len(scores) else None,
+            "text_ids": sorted(lib.albums.text_hits(draft)) if text_any else []}
 
 
 @operation()
@@ -225,14 +227,15 @@ def folders_remove(lib, path: str) -> dict:
 
 @operation(write=True)
 def albums_add(lib, name: str, prompts: list[str], negatives: list[str] = (), threshold: float | None = None,
-               templates: str | None = None) -> dict:
-    return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates))
+               templates: str | None = None, text_any: list[str] = ()) -> dict:
+    return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates,
+                                                 list(text_any)))
 
 
 @operation(write=True)
 def albums_edit(lib, name: str, prompts: list[str] | None = None, negatives: list[str] | None = None,
-                threshold: float | None | str = "keep") -> dict:
-    return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold))
+                threshold: float | None | str = "keep", text_any: list[str] | None = None) -> dict:
+    return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold, text_any))
 
 
 @operation(write=True)
@@ -281,6 +284,34 @@ def choose_model(lib, model: str) -> dict:
 def switch_model(lib, model: str) -> dict:
     """Start a switch (or cancel one, naming the library's model): {"model", "switching_to", "queued"}."""
     return lib.switch_model(model)
+
+
+# -- text in photos --------------------------------------------------------------------------------
+@operation()
+def text(lib, path: str) -> dict:
+    """The text recognised in one photo: {"path", "state", "lines": [{"text", "box", "confidence"}], "reason",
+    "engine"}.  state: "read", "skipped" (no text found), "failed", "pending" (not read yet) or "off"."""
+    full = os.path.abspath(os.path.expanduser(path))
+    photo = lib.catalog.photo_by_path(full)
+    if photo is None:
+        raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
+    found = lib.catalog.text_of(photo.id)
+    current = found is not None and found["engine"] == lib.text_reader.version and found["hash"] == photo.hash
+    if not lib.read_text:
+        state = "off"
+    elif not current:
+        state = "pending"
+    else:
+        state = found["state"]
+    return {"path": photo.path, "id": photo.id, "state": state, "lines": found["lines"] if current else [],
+            "reason": found["reason"] if current else None, "engine": found["engine"] if found else None}
+
+
+@operation(write=True)
+def set_read_text(lib, on: bool) -> dict:
+    """Turn reading the text in photos on or off (off deletes every photo's stored text): {"read_text",
+    "deleted"}."""
+    return lib.set_read_text(on)
 
 
 @operation(write=True, needs_service=True)
@@ -343,3 +374,4 @@ def _describe(hint) -> str:
         return f"a list of {_describe(args[0])}s" if args else "a list"
     return {str: "text", int: "a whole number", float: "a number", bool: "true or false", dict: "an object",
             type(None): "null"}.get(hint, getattr(hint, "__name__", str(hint)))
+

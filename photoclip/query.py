@@ -1,11 +1,12 @@
 """The search box's language, parsed once here for the CLI and the app alike.
 
     dog on a beach -people -"a person" like:~/a.jpg after:2023-05 before:2024 year:2023 in:~/Pictures/Trips
-    album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait
+    album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait text:IKEA -text:draft
 
 Free words are the text query; `-word` / `-"a phrase"` push matching photos out; `like:PATH` uses a photo
 as an example (repeatable); the rest are filters.  Quotes group words and paths with spaces.  Every mistake
-is one sentence (QueryError).  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
+is one sentence (QueryError).  `text:X` keeps photos whose recognised text contains X (any case, accents
+ignored, any script), `-text:X` those whose text does not.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
 those taken before the first day of X, `year:YYYY` that year; X is YYYY, YYYY-MM or YYYY-MM-DD.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", 
          "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",)}
 _TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
 ORIENTATIONS = ("portrait", "landscape", "square")
-KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation")
+KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text")
+NEGATABLE = ("album", "text")
 _KEY = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.S)
 
 
@@ -43,11 +45,13 @@ class Query:
     extensions: list[str] = field(default_factory=list)
     cameras: list[str] = field(default_factory=list)
     orientation: str | None = None
+    texts: list[str] = field(default_factory=list)  # normalised (ocr.normalize)
+    not_texts: list[str] = field(default_factory=list)
 
     @property
     def has_filters(self) -> bool:
         return bool(self.after or self.before or self.folders or self.albums or self.not_albums
-                    or self.extensions or self.cameras or self.orientation)
+                    or self.extensions or self.cameras or self.orientation or self.texts or self.not_texts)
 
     @property
     def ranks(self) -> bool:
@@ -107,8 +111,8 @@ def _path(value: str, base: str | None) -> str:
 def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = None) -> None:
     if not value.strip():
         raise QueryError(f"{key}: needs a value, e.g. {key}:{_EXAMPLE[key]}.")
-    if negated and key != "album":
-        raise QueryError(f"-{key}: cannot be negated; only -album: can.")
+    if negated and key not in NEGATABLE:
+        raise QueryError(f"-{key}: cannot be negated; only -album: and -text: can.")
     if key == "like":
         q.likes.append(_path(value, base))
     elif key == "after":
@@ -139,7 +143,12 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
         if value.lower() not in ORIENTATIONS:
             raise QueryError(f"orientation:{value} is not one of {', '.join(ORIENTATIONS)}.")
         q.orientation = value.lower()
+    elif key == "text":
+        from .textnorm import normalize
+
+        (q.not_texts if negated else q.texts).append(normalize(value))
 
 
 _EXAMPLE = {"like": "~/Pictures/a.jpg", "after": "2023-05", "before": "2024", "year": "2023", "in": "~/Pictures",
-            "album": "Beach", "type": "jpeg", "camera": "pixel", "orientation": "portrait"}
+            "album": "Beach", "type": "jpeg", "camera": "pixel", "orientation": "portrait",
+            "text": "IKEA"}

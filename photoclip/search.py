@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -10,7 +10,7 @@ from . import imageio
 from .catalog import Catalog
 from .encoder import Encoder
 from .index import VectorIndex
-from . import scoring
+from . import scoring, textsearch
 from .errors import PhotoclipError
 
 
@@ -81,9 +81,11 @@ class Answer:
     warning: str | None = None  # words the model cannot read (models.language_warning)
     # False: nothing matched clearly, and `results` are only the closest photos (said as such everywhere)
     clear: bool = True
+    matched: dict[int, str] = field(default_factory=dict)  # photo id -> the line of its text that matched
 
     def as_json(self) -> dict:
-        out = {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": self.taken.get(r.id)}
+        out = {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": self.taken.get(r.id),
+                            **({"matched_text": self.matched[r.id]} if r.id in self.matched else {})}
                            for r in self.results],
                "hidden": self.hidden, "clear": self.clear}
         if self.warning:
@@ -109,13 +111,25 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     allowed = catalog.filtered(q) if q.has_filters else None
     if not q.ranks:  # filters only: the matching photos, newest first
         rows = allowed[:limit]
-        return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows}, warning)
+        matched = textsearch.line_with(catalog, [i for i, _, _ in rows], q.texts) if q.texts else {}
+        return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows}, warning,
+                      matched=matched)
     vector, own = _query_vector(catalog, encoder, q)
     hits = _candidates(catalog, index, vector, allowed, max(limit, CANDIDATES), own)
     relevant, hidden, kept = _relevant(catalog, encoder, q, hits, show_all)
-    clear = bool(relevant) or not kept
+    # The query's words written in photos (textsearch.py): they join, merged by rank with CLIP's answer.
+    pushed_out = {i for i, _ in hits} - {i for i, _ in kept}  # what a negative explained better
+    text_hits = [(i, line) for i, line in (textsearch.matches(
+        catalog, q.text, None if allowed is None else {i for i, _, _ in allowed}) if q.text else [])
+        if i not in own and i not in pushed_out]
+    clear = bool(relevant) or bool(text_hits) or not kept
     if not clear:  # nothing clears the cut-off: show the closest, and say that they are only that
         relevant, hidden = kept, 0
+    matched = dict(text_hits)
+    if text_hits:
+        relevant, hidden = _fused(catalog, index.model_id, vector, relevant, hidden, [i for i, _ in text_hits])
+    if q.texts:
+        matched = {**textsearch.line_with(catalog, [i for i, _ in relevant[:limit]], q.texts), **matched}
     results = _to_results(catalog, relevant[:limit])
     taken = catalog.taken([r.id for r in results])
     if sort == "date":
@@ -124,7 +138,20 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     # `hidden`: what the relevance cut-off left out that --all (the app's "Show N less relevant") would add
     # within the same limit; relevant matches past the limit are not "less relevant" and are not counted.
     hidden = min(hidden, max(0, limit - len(results)))
-    return Answer(results, hidden, taken, warning, clear)
+    return Answer(results, hidden, taken, warning, clear, matched)
+
+
+def _fused(catalog, model, vector, relevant, hidden, text_ids) -> tuple[list[tuple[int, float]], int]:
+    """CLIP's relevant photos and the text matches in one ranking (textsearch.fuse), each with its CLIP
+    score; the text matches the cut-off had hidden are no longer counted as hidden."""
+    order = textsearch.fuse(relevant, text_ids)
+    scores = dict(relevant)
+    missing = [i for i in order if i not in scores]
+    if missing:
+        ids, mat = catalog.vectors_for(model, missing)
+        scores.update({int(i): float(s) for i, s in zip(ids, mat @ vector)})
+    joined = len([i for i in text_ids if i not in dict(relevant)])
+    return [(i, round(scores[i], 6)) for i in order if i in scores], max(0, hidden - joined)
 
 
 def _query_vector(catalog: Catalog, encoder: Encoder, q) -> tuple[np.ndarray, set[int]]:

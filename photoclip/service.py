@@ -34,6 +34,7 @@ from .models import mismatch_message, normalize_spec
 from .fsutil import has_room
 from .service_folders import FolderChecks
 from .service_indexing import IndexingSteps
+from .service_text import TextSteps
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
 
@@ -65,7 +66,7 @@ class _Inbox(queue.Queue):
         super().put(item, block, timeout)
 
 
-class LibraryService(IndexingSteps, NewsDesk, FolderChecks):
+class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
                  on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
@@ -102,6 +103,9 @@ class LibraryService(IndexingSteps, NewsDesk, FolderChecks):
         self.paused = False
         self.pending = 0
         self.progress = Progress()
+        self._text_todo: list = []  # (id, path, hash) of photos whose text is read next (service_text.py)
+        self._text_exhausted = False  # the last look found no photo to read: look again after the next change
+        self._text_off_reason: str | None = None
         self._spell: Progress | None = None  # progress over the current busy spell
         self._batches = 0  # committed batches in the current indexing call
         self.model_error: str | None = None  # the model could not load: indexing waits for another model
@@ -327,10 +331,12 @@ class LibraryService(IndexingSteps, NewsDesk, FolderChecks):
             self._index()
         elif self._can_reencode():
             self._reencode()
+        elif self._can_read_text():
+            self._read_text()
         return not self._stopping.is_set()
 
     def _next_item(self):
-        if self._can_index() or self._can_reencode():
+        if self._can_index() or self._can_reencode() or self._can_read_text():
             timeout = 0.0  # work to do: only look at what has arrived
         else:
             now = self.clock()
@@ -408,6 +414,7 @@ class LibraryService(IndexingSteps, NewsDesk, FolderChecks):
         self._tracker.refresh_folders()
 
     def _after_change(self) -> None:
+        self._text_exhausted = False
         self.pending = self.lib.catalog.count_pending()
         since = self.lib.catalog.missing_since()
         self._purge_at = None if since is None else self.clock() + max(0.0, since + self.purge_grace_s - time.time())
@@ -439,7 +446,7 @@ class LibraryService(IndexingSteps, NewsDesk, FolderChecks):
 
     def _maybe_idle(self) -> None:
         if (self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index()
-                or self._can_reencode()):
+                or self._can_reencode() or self._can_read_text()):
             return
         if self._purge_at is not None and self.purge_grace_s == 0:
             return  # a one-off index run purges before it calls itself done

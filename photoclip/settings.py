@@ -1,4 +1,5 @@
-"""User settings remembered between runs (model, device, CPU threads, excluded folders, language), as JSON."""
+"""User settings remembered between runs (model, device, CPU threads, excluded folders, language, reading text in
+photos), as JSON."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ class Settings:
     threads: int | None = None  # CPU threads for encoding; None: PyTorch's default
     excluded: list[str] = field(default_factory=list)  # folders inside library folders to leave out
     language: str = "system"  # the app's language: "system" (follow the locale), "en" or "zh_CN"
+    read_text: bool = True  # read the text in photos (OCR); off deletes what was read
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

@@ -4,6 +4,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["HF_HUB_OFFLINE"] = "1"  # tests never touch the network, even by accident
+# Reading the text in photos costs a tenth of a second or more per photo: the tests of text in photos
+# (test_text.py and the others that name it) turn it on for their own libraries; the rest leave it off.
+os.environ["PHOTOCLIP_READ_TEXT"] = "0"
 
 import pytest  # noqa: E402
 

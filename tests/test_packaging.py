@@ -93,7 +93,9 @@ def test_spec_makes_a_macos_bundle_whose_program_is_the_windowed_one():
 
 def test_spec_leaves_out_what_slim_names():
     analysis = run_spec("linux")["Analysis"][0]
-    assert {"triton", "onnxruntime", "onnx"} <= set(analysis.kwargs["excludes"])
+    assert {"triton", "onnx"} <= set(analysis.kwargs["excludes"])
+    assert "onnxruntime" not in analysis.kwargs["excludes"]  # it runs the OCR models
+    assert "rapidocr" in analysis.kwargs["hiddenimports"]
 
 
 @pytest.mark.parametrize("dest", [

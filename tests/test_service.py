@@ -54,7 +54,8 @@ def test_every_read_answers_the_same_with_and_without_a_running_watch(watch_proc
     reads = {"search": {"query": "the night sky", "limit": 7}, "similar": {"path": photo}, "status": {},
              "failures": {}, "folders_list": {}, "albums_list": {}, "albums_show": {"name": "Night"},
              "duplicates": {}, "photos": {}, "albums_export": {"name": "Night", "dest": None},
-             "album_preview": {"prompts": ["the night sky"], "name": "Night"}, "photo_info": {"path": photo}}
+             "album_preview": {"prompts": ["the night sky"], "name": "Night"}, "photo_info": {"path": photo},
+             "text": {"path": photo}}
     assert set(reads) == {name for name, op in OPERATIONS.items() if not op.write}  # none left out
     paths = AppPaths.resolve(home)
 

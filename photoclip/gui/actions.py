@@ -50,6 +50,8 @@ class LibraryActions:
         menu.addAction(self.tr("Show in folder"), lambda: self.show_in_folder(paths[0]))
         menu.addAction(self.tr("Copy path") if len(paths) == 1 else self.tr("Copy {0} paths").format(len(paths)),
                        lambda: QGuiApplication.clipboard().setText("\n".join(paths)))
+        copy_text = menu.addAction(self.tr("Copy text"), lambda: self.copy_text(paths[0]))
+        copy_text.setEnabled(len(paths) == 1)
         belongs = menu.addMenu(self.tr("Belongs in album…"))
         for name in self.album_names:
             belongs.addAction(name, lambda name=name: self.give_feedback(name, paths, True))
@@ -66,6 +68,20 @@ class LibraryActions:
             return
         self.search.setText(like_chip(path))
         self._search_now()
+
+    def copy_text(self, path: str) -> None:
+        """The text read in the photo onto the clipboard (read through the client, on a worker)."""
+        def done(d: dict) -> None:
+            text = "\n".join(line["text"] for line in d["lines"])
+            if text:
+                QGuiApplication.clipboard().setText(text)
+                self.statusBar().showMessage(self.tr("Copied {0} lines of text").format(len(d["lines"])), 5000)
+            else:
+                self.statusBar().showMessage(self.tr("No text has been read in this photo") if d["state"] != "pending"
+                                             else self.tr("The text of this photo has not been read yet"), 5000)
+
+        run_task(lambda: self.client.query("text", path=path), done,
+                 lambda e: self.statusBar().showMessage(str(e), 5000), owner=self)
 
     def show_in_folder(self, path: str) -> None:
         folder = os.path.dirname(path)
@@ -139,6 +155,11 @@ class LibraryActions:
     def open_settings(self) -> None:
         dlg = SettingsDialog(self.lib.settings, self, model_in_use=self.lib.model_id)
         if dlg.exec():
+            if dlg.read_text_changed():  # a command to the service: off deletes the text read so far
+                on = dlg.read_text.isChecked()
+                if on or QMessageBox.question(self, "photoclip", self.tr(
+                        "Stop reading the text in photos and delete all text read so far?")) == QMessageBox.Yes:
+                    self.command("set_read_text", lambda _r: self.refresh(), on=on)
             dlg.apply()
             self.lib.settings.save(self.lib.paths.settings)
             wanted = dlg.chosen_model()

@@ -17,9 +17,12 @@ from ..albums import default_templates, starter_albums
 from ..models import DEFAULT_MODEL, normalize_spec
 from . import i18n
 from .tasks import run_task
+from .theme import error_color
 
 translate = QCoreApplication.translate
-BORDER_THUMB = 88  # the album dialog's borderline pictures
+BORDER_THUMB = 88  # the album dialog's pictures: its members and the borderline photos
+MEMBERS_SHOWN = 40  # the album's best members shown as pictures (the count says how many there are in all)
+BORDERLINE_SHOWN = 8
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -73,16 +76,10 @@ class AlbumDialog(QDialog):
         self.slider.valueChanged.connect(self._threshold_moved)
         self.auto.toggled.connect(self._update_preview)
         self.count = QLabel("…")
-        # The photos nearest the threshold, as pictures: click one to put it in or keep it out (album feedback).
-        self.borderline = QListWidget()
-        self.borderline.setViewMode(QListWidget.IconMode)
-        self.borderline.setIconSize(QSize(BORDER_THUMB, BORDER_THUMB))
-        self.borderline.setGridSize(QSize(BORDER_THUMB + 16, BORDER_THUMB + 2 * self.fontMetrics().height() + 8))
-        self.borderline.setResizeMode(QListWidget.Adjust)
-        self.borderline.setMovement(QListWidget.Static)
-        self.borderline.setWordWrap(True)
-        self.borderline.setMinimumHeight(2 * (BORDER_THUMB + 2 * self.fontMetrics().height() + 8) + 8)
-        self.borderline.itemClicked.connect(self._toggle_mark)
+        # The album's best members, and the photos nearest the threshold, as pictures: click one to take it out or
+        # put it in (album feedback).
+        self.members = self._picture_list(rows=1)
+        self.borderline = self._picture_list(rows=2)
         self.thumbs.ready.connect(self._thumb_ready)
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Prompts"), self.prompts)
@@ -92,21 +89,39 @@ class AlbumDialog(QDialog):
         row.addWidget(self.auto)
         form.addRow(self.tr("Threshold"), row)
         form.addRow(self.tr("Members"), self.count)
+        form.addRow("", self.members)
         form.addRow(self.tr("Borderline"), self.borderline)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QDialogButtonBox.Ok)
         self.slider.setMinimumWidth(260)
-        self.setMinimumSize(560, 600)  # room for the prompts, a usable slider and whole borderline rows
+        self.setMinimumSize(640, 720)  # room for the prompts, a usable slider, members and borderline rows
         self.error = QLabel("")
-        self.error.setStyleSheet("color: #b00020")
+        self.error.setStyleSheet(f"color: {error_color(self.palette())}")
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self._timer = QTimer(self, singleShot=True, interval=350, timeout=self._compute_scores)
         self._schedule_scores()
+
+    def _picture_list(self, rows: int) -> QListWidget:
+        pictures = QListWidget()
+        pictures.setViewMode(QListWidget.IconMode)
+        pictures.setIconSize(QSize(BORDER_THUMB, BORDER_THUMB))
+        cell = QSize(BORDER_THUMB + 16, BORDER_THUMB + 2 * self.fontMetrics().height() + 8)
+        pictures.setGridSize(cell)
+        pictures.setResizeMode(QListWidget.Adjust)
+        pictures.setMovement(QListWidget.Static)
+        pictures.setWordWrap(True)
+        if rows == 1:  # one row that scrolls sideways
+            pictures.setFlow(QListWidget.LeftToRight)
+            pictures.setWrapping(False)
+        pictures.setMinimumHeight(rows * cell.height() + 8 + (self.style().pixelMetric(
+            self.style().PixelMetric.PM_ScrollBarExtent) if rows == 1 else 0))
+        pictures.itemClicked.connect(self._toggle_mark)
+        return pictures
 
     def _use_starter(self, i: int) -> None:
         s = self.starter.itemData(i)
@@ -163,43 +178,62 @@ class AlbumDialog(QDialog):
         t = self.slider.value() / 100
         self.count.setText(self.tr("{0} photos at threshold {1}").format(self.member_count(), f"{t:.2f}"))
         if not len(self.scores):
+            self.members.clear()
             self.borderline.clear()
             return
-        near = [int(i) for i in np.argsort(np.abs(self.scores - t))[:8]]
-        missing = [int(self.ids[i]) for i in near if int(self.ids[i]) not in self._paths]
+        shown = self._members_shown() + self._borderline_shown()
+        missing = [int(self.ids[i]) for i in shown if int(self.ids[i]) not in self._paths]
         if missing:
             def fetch():
                 return self.client.query("photo_info", ids=missing)["paths"]
 
             run_task(fetch, lambda rows: (self._paths.update({r["id"]: r["path"] for r in rows}),
-                                          self._fill_borderline()), owner=self)
-        self._fill_borderline()
+                                          self._fill_pictures()), owner=self)
+        self._fill_pictures()
 
-    def _fill_borderline(self) -> None:
+    def _members_shown(self) -> list[int]:
+        """The album's best members at this threshold (positions in self.scores), best first."""
         t = self.slider.value() / 100
+        best = np.argsort(-self.scores)[:MEMBERS_SHOWN]
+        return [int(i) for i in best if self.scores[i] >= t]
+
+    def _borderline_shown(self) -> list[int]:
+        t = self.slider.value() / 100
+        return [int(i) for i in np.argsort(np.abs(self.scores - t))[:BORDERLINE_SHOWN]]
+
+    def _fill_pictures(self) -> None:
+        self.members.clear()
         self.borderline.clear()
         if not len(self.scores):
             return
-        for i in np.argsort(np.abs(self.scores - t))[:8]:
-            path = self._paths.get(int(self.ids[i]))
-            if path is None:
-                continue
-            inside = self.marks.get(path, bool(self.scores[i] >= t))
-            mark = "" if path not in self.marks else " ✓" if inside else " ✗"
-            item = QListWidgetItem((self.tr("in") if inside else self.tr("out")) + mark)
-            item.setData(Qt.UserRole, path)
-            item.setToolTip(self.tr("{0}\nscore {1} — click to put it {2}").format(
-                os.path.basename(path), f"{self.scores[i]:.3f}", self.tr("out") if inside else self.tr("in")))
-            pix = self.thumbs.get(path)  # a miss asks for it; _thumb_ready fills it in
-            if pix is not None:
-                item.setIcon(QIcon(pix))
-            self.borderline.addItem(item)
+        for pictures, shown in ((self.members, self._members_shown()), (self.borderline, self._borderline_shown())):
+            for i in shown:
+                item = self._picture_item(i)
+                if item is not None:
+                    pictures.addItem(item)
+
+    def _picture_item(self, i: int) -> QListWidgetItem | None:
+        t = self.slider.value() / 100
+        path = self._paths.get(int(self.ids[i]))
+        if path is None:
+            return None
+        inside = self.marks.get(path, bool(self.scores[i] >= t))
+        mark = "" if path not in self.marks else " ✓" if inside else " ✗"
+        item = QListWidgetItem((self.tr("in") if inside else self.tr("out")) + mark)
+        item.setData(Qt.UserRole, path)
+        item.setToolTip(self.tr("{0}\nscore {1} — click to put it {2}").format(
+            os.path.basename(path), f"{self.scores[i]:.3f}", self.tr("out") if inside else self.tr("in")))
+        pix = self.thumbs.get(path)  # a miss asks for it; _thumb_ready fills it in
+        if pix is not None:
+            item.setIcon(QIcon(pix))
+        return item
 
     def _thumb_ready(self, path) -> None:
-        for row in range(self.borderline.count()):
-            item = self.borderline.item(row)
-            if item.data(Qt.UserRole) == path and (pix := self.thumbs.get(path)) is not None:
-                item.setIcon(QIcon(pix))
+        for pictures in (self.members, self.borderline):
+            for row in range(pictures.count()):
+                item = pictures.item(row)
+                if item.data(Qt.UserRole) == path and (pix := self.thumbs.get(path)) is not None:
+                    item.setIcon(QIcon(pix))
 
     def _toggle_mark(self, item) -> None:
         """A click puts the photo in, or keeps it out: for an album that exists, feedback sent to the service at
@@ -210,7 +244,7 @@ class AlbumDialog(QDialog):
         if self.album is not None:
             self.submit("albums_mark", lambda _r: self._schedule_scores(), lambda e: self.error.setText(str(e)),
                         name=self.album["name"], paths=[path], belongs=not inside)
-        self._fill_borderline()
+        self._fill_pictures()
 
     def accept(self) -> None:
         """Send the album to the library service; the dialog closes once it is saved, or shows why not."""
@@ -304,6 +338,13 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Device"), self.device)
         form.addRow(self.tr("CPU threads"), self.threads)
         form.addRow(self.tr("Excluded folders"), self.excluded)
+        # Text in photos: the models that ship read Chinese and English (Latin script); no other is offered,
+        # since another would have to be downloaded.
+        self.read_text = QCheckBox(self.tr("Read the text in photos (Chinese and English), so searches find it"))
+        self.read_text.setChecked(settings.read_text)
+        self.read_text.setToolTip(self.tr("Turning it off deletes all text read so far; turning it on reads it "
+                                          "again in the background."))
+        form.addRow(self.tr("Text in photos"), self.read_text)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -323,14 +364,21 @@ class SettingsDialog(QDialog):
         if model:
             self.model.setText(model)
 
+    def read_text_changed(self) -> bool:
+        return self.read_text.isChecked() != self.settings.read_text
+
     def chosen_model(self) -> str | None:
         text = self.model.text().strip()
         return normalize_spec(text) if text else None
 
     def apply(self) -> None:
+        """Copy the choices into the settings.  Reading text is also a command to the service (off deletes
+        what was read; read_text_changed says whether to send it); the value is copied too, so that whichever
+        process saves the settings last saves the same choice."""
         s = self.settings
         s.model = self.chosen_model()  # also the model a new library starts with
         s.device = self.device.currentText()
         s.threads = self.threads.value() or None
         s.excluded = _lines(self.excluded)
         s.language = self.language.currentData()
+        s.read_text = self.read_text.isChecked()

@@ -13,13 +13,23 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QLibraryInfo, QLocale, QTranslator
 TRANSLATIONS = os.path.join(os.path.dirname(__file__), "translations")
 # Settings value -> how the choice is shown (in its own language, so anyone can find theirs).
 LANGUAGES = {"system": None, "en": "English", "zh_CN": "简体中文"}
-# Data shown in the window that lupdate cannot see in its JSON files: the model presets' names.
+# Data shown in the window that lupdate cannot see in its JSON files: the model presets' names and notes.
 PRESET_NAMES = (
     QT_TRANSLATE_NOOP("models", "Balanced (multilingual)"),
     QT_TRANSLATE_NOOP("models", "Sharper English, multilingual (SigLIP 2)"),
     QT_TRANSLATE_NOOP("models", "Fast (English only)"),
     QT_TRANSLATE_NOOP("models", "English only (photoclip 0.x default)"),
     QT_TRANSLATE_NOOP("models", "Best quality (GPU)"),
+)
+PRESET_NOTES = (
+    QT_TRANSLATE_NOOP("models", "XLM-RoBERTa text tower (about 100 languages) with a ViT-B/32 image tower; best "
+                                "Chinese retrieval of the fast models"),
+    QT_TRANSLATE_NOOP("models", "Gemma tokenizer (many languages); the best English retrieval of the fast models, "
+                                "weaker in Chinese"),
+    QT_TRANSLATE_NOOP("models", "the smallest download and the quickest text queries; English only"),
+    QT_TRANSLATE_NOOP("models", "the previous default: strong English zero-shot, no other language"),
+    QT_TRANSLATE_NOOP("models", "ViT-H/14 with XLM-RoBERTa large: for a machine with a GPU; far too slow to index "
+                                "on a laptop CPU"),
 )
 
 _installed: list[QTranslator] = []

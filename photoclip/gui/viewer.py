@@ -4,7 +4,8 @@ Left and Right (or the buttons) go through the photos of the view it was opened 
 (+ and -, Ctrl and the mouse wheel, or the buttons: 10% to 400%), 1 shows every pixel (100%), 0 fits the
 whole picture again; scroll to look around.  "Find similar" puts the photo into the search box as an
 example, as the grid's menu does.  Beside the picture: where it is, its size, when it was taken, the camera's
-facts (exposure, aperture, ISO, focal length, lens, flash, GPS position) and its albums.  The picture is
+facts (exposure, aperture, ISO, focal length, lens, flash, GPS position), its albums, and the text read in it
+(select and copy it, or "Copy text"); the lines that hold the search's words are outlined on the picture.  The picture is
 decoded on a worker at the size it is shown (JPEGs straight at that size), and its facts come through the
 window's client: the GUI thread reads no catalog and decodes no full-size image.
 """
@@ -12,10 +13,13 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QKeySequence, QPixmap, QShortcut
-from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QImageReader, QKeySequence, QPainter, QPen, QPixmap, \
+    QPolygonF, QShortcut
+from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
+
+from ..textnorm import contains_word, normalize, words
 
 from .grid import display_name
 from .tasks import run_task
@@ -27,9 +31,14 @@ SHOWN_MAX = 24_000  # pixels on the long side a zoomed picture may take on scree
 
 
 def load_picture(client, path: str, size: QSize | None) -> tuple[dict | None, QImage, QSize]:
-    """On a worker: the photo's facts (photo_info through the client), its picture at most `size` (None:
-    actual size, up to ACTUAL_MAX), upright (EXIF orientation), and its own full size."""
+    """On a worker: the photo's facts (photo_info through the client, with its text), its picture at most
+    `size` (None: actual size, up to ACTUAL_MAX), upright (EXIF orientation), and its own full size."""
     info = client.query("photo_info", path=path)["photo"]
+    if info is not None:
+        try:
+            info["text"] = client.query("text", path=path)
+        except Exception:  # the text is a bonus: the photo shows without it
+            info["text"] = None
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     full = reader.size()
@@ -79,8 +88,23 @@ class Viewer(QDialog):
         self.scroll.setWidgetResizable(True)
         self.scroll.viewport().installEventFilter(_CtrlWheel(self))
         side = QWidget()
-        self.facts = QFormLayout(side)
-        side.setMinimumWidth(260)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        self.facts = QFormLayout()
+        side_layout.addLayout(self.facts)
+        self.text_heading = QLabel("<b>" + self.tr("Text in the photo") + "</b>")
+        self.text_box = QPlainTextEdit()  # selectable and copyable, never editable
+        self.text_box.setReadOnly(True)
+        self.copy_text_button = QPushButton(self.tr("Copy text"))
+        self.copy_text_button.setFocusPolicy(Qt.NoFocus)
+        self.copy_text_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text_box.toPlainText()))
+        side_layout.addWidget(self.text_heading)
+        side_layout.addWidget(self.text_box, 1)
+        side_layout.addWidget(self.copy_text_button, 0, Qt.AlignRight)
+        side_layout.addStretch(0)
+        side.setMinimumWidth(280)
+        self.lines: list[dict] = []  # the text read in the photo on show: {"text", "box", "confidence"}
+        self.terms = self._search_terms(window)
         self.prev_button = QPushButton("◀")
         self.next_button = QPushButton("▶")
         self.zoom_out_button = QPushButton("−")
@@ -193,7 +217,6 @@ class Viewer(QDialog):
         if req != self._request:
             return  # the user moved on meanwhile
         self.image, self.full, self.original = image, full, original
-        self._place()
         while self.facts.rowCount():
             self.facts.removeRow(0)
         self.facts.addRow(self.tr("Path"), self._label(display_name(path)))
@@ -226,7 +249,33 @@ class Viewer(QDialog):
                     f"{abs(where['lon']):.5f}° {'E' if where['lon'] >= 0 else 'W'}"))
             self.facts.addRow(self.tr("Albums"), self._label(", ".join(
                 f"{a['name']} ({a['score']:.2f})" for a in info["albums"]) or self.tr("none")))
+        self._show_text((info or {}).get("text"))
+        self._place()
         self.loaded.emit()
+
+    @staticmethod
+    def _search_terms(window) -> list[str]:
+        """The words of the search the viewer was opened from, normalised: plain words and text: values."""
+        text = window.search.text() if window is not None and hasattr(window, "search") else ""
+        from ..query import QueryError, parse
+
+        try:
+            q = parse(text)
+        except QueryError:
+            return []
+        return words(q.text) + list(q.texts)
+
+    def _show_text(self, text: dict | None) -> None:
+        self.lines = list(text["lines"]) if text and text.get("state") == "read" else []
+        has = bool(self.lines)
+        self.text_box.setPlainText("\n".join(line["text"] for line in self.lines))
+        for w in (self.text_heading, self.text_box, self.copy_text_button):
+            w.setVisible(has)
+
+    def matched_lines(self) -> list[dict]:
+        """The lines read in the photo that hold a word of the search (outlined on the picture)."""
+        return [line for line in self.lines if self.terms and any(
+            contains_word(normalize(line["text"]), t) for t in self.terms)]
 
     def _label(self, text: str) -> QLabel:
         label = QLabel(text)
@@ -251,12 +300,29 @@ class Viewer(QDialog):
                                  else Qt.FastTransformation)
         self.scroll.setWidgetResizable(not self.actual)
         self.picture.setText("")
-        self.picture.setPixmap(pix)
+        self.picture.setPixmap(self._outlined(pix))
         if self.actual:
             self.picture.adjustSize()
         self.zoom_label.setText(f"{self.scale():.0%}")
         self.zoom_out_button.setEnabled(self.actual or self.scale() > ZOOM_STEPS[0] * 1.01)
         self.fit_button.setEnabled(self.actual)
+
+    def _outlined(self, pix: QPixmap) -> QPixmap:
+        """The picture with a box around each line of its text that holds the search's words."""
+        matched = self.matched_lines()
+        if not matched:
+            return pix
+        out = QPixmap(pix)
+        painter = QPainter(out)
+        pen = QPen(QColor(255, 196, 0), max(2, round(min(pix.width(), pix.height()) / 250)))
+        painter.setPen(pen)
+        painter.setBrush(QColor(255, 196, 0, 60))
+        ratio = pix.devicePixelRatio() or 1.0
+        w, h = pix.width() / ratio, pix.height() / ratio
+        for line in matched:
+            painter.drawPolygon(QPolygonF([QPointF(x * w, y * h) for x, y in line["box"]]))
+        painter.end()
+        return out
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

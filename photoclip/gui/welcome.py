@@ -77,7 +77,7 @@ class Welcome(QWidget):
         self.buttons: dict[str, QRadioButton] = {}
         for preset in models.presets():
             button = QRadioButton(preset_line(preset))
-            button.setToolTip(preset.note)
+            button.setToolTip(translate("models", preset.note))
             button.setProperty("model", preset.model)
             self.group.addButton(button)
             self.buttons[preset.model] = button

@@ -276,6 +276,9 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
             text = (self.tr("Re-encoding {0} of {1} photos for the new model · {2} a second") if ev.get("reencode")
                     else self.tr("Indexing {0} of {1} photos · {2} a second"))
             self.progress_label.setText(text.format(f"{ev['done']:,}", f"{ev['total']:,}", f"{ev['rate']:.1f}") + eta)
+        elif kind == "text":  # the text stage reads photos after indexing
+            self.progress_label.setText(self.tr("Reading the text in photos: {0} to go").format(
+                f"{ev.get('pending', 0):,}") if ev.get("pending") else self.tr("Library is current"))
         elif kind == "notice":
             self.statusBar().showMessage(ev["message"], 8000)
         elif kind == "error":

@@ -4,95 +4,95 @@
 <context>
     <name>AlbumDialog</name>
     <message>
-        <location filename="../dialogs.py" line="43"/>
+        <location filename="../dialogs.py" line="46"/>
         <source>Edit album</source>
         <translation>编辑相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="43"/>
+        <location filename="../dialogs.py" line="46"/>
         <source>New smart album</source>
         <translation>新建智能相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="50"/>
+        <location filename="../dialogs.py" line="53"/>
         <source>Start from scratch</source>
         <translation>从空白开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="55"/>
+        <location filename="../dialogs.py" line="58"/>
         <source>Starter album</source>
         <translation>预设相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="59"/>
+        <location filename="../dialogs.py" line="62"/>
         <source>one description per line, e.g. a receipt</source>
         <translation>每行一个描述，例如：收据</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="61"/>
+        <location filename="../dialogs.py" line="64"/>
         <source>what does not belong, e.g. a screenshot</source>
         <translation>不属于此相册的内容，例如：截图</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="65"/>
+        <location filename="../dialogs.py" line="68"/>
         <source>calibrate automatically</source>
         <translation>自动校准</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="87"/>
+        <location filename="../dialogs.py" line="84"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="88"/>
+        <location filename="../dialogs.py" line="85"/>
         <source>Prompts</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="89"/>
+        <location filename="../dialogs.py" line="86"/>
         <source>Not these</source>
         <translation>排除</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="93"/>
+        <location filename="../dialogs.py" line="90"/>
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="94"/>
+        <location filename="../dialogs.py" line="91"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="95"/>
+        <location filename="../dialogs.py" line="93"/>
         <source>Borderline</source>
         <translation>临界照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="132"/>
+        <location filename="../dialogs.py" line="147"/>
         <source>type at least one prompt</source>
         <translation>请至少输入一条描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="164"/>
+        <location filename="../dialogs.py" line="179"/>
         <source>{0} photos at threshold {1}</source>
         <translation>阈值 {1} 时共 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="189"/>
-        <location filename="../dialogs.py" line="192"/>
-        <location filename="../dialogs.py" line="208"/>
+        <location filename="../dialogs.py" line="222"/>
+        <location filename="../dialogs.py" line="225"/>
+        <location filename="../dialogs.py" line="242"/>
         <source>in</source>
         <translation>入选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="189"/>
-        <location filename="../dialogs.py" line="192"/>
+        <location filename="../dialogs.py" line="222"/>
+        <location filename="../dialogs.py" line="225"/>
         <source>out</source>
         <translation>落选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="191"/>
+        <location filename="../dialogs.py" line="224"/>
         <source>{0}
 score {1} — click to put it {2}</source>
         <translation>{0}
@@ -102,32 +102,35 @@ score {1} — click to put it {2}</source>
 <context>
     <name>CompareDialog</name>
     <message>
-        <location filename="../compare.py" line="39"/>
+        <location filename="../compare.py" line="133"/>
         <source>Compare</source>
         <translation>比较</translation>
     </message>
+</context>
+<context>
+    <name>ComparePane</name>
     <message>
-        <location filename="../compare.py" line="47"/>
-        <source>Kept</source>
-        <translation>保留</translation>
-    </message>
-    <message>
-        <location filename="../compare.py" line="47"/>
-        <source>Look-alike</source>
-        <translation>相似照片</translation>
-    </message>
-    <message>
-        <location filename="../compare.py" line="50"/>
-        <source>Loading…</source>
-        <translation>正在加载…</translation>
-    </message>
-    <message>
-        <location filename="../compare.py" line="66"/>
+        <location filename="../compare.py" line="72"/>
         <source>Actual size (100%)</source>
         <translation>实际大小（100%）</translation>
     </message>
     <message>
-        <location filename="../compare.py" line="79"/>
+        <location filename="../compare.py" line="83"/>
+        <source>Kept</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <location filename="../compare.py" line="83"/>
+        <source>Look-alike</source>
+        <translation>相似照片</translation>
+    </message>
+    <message>
+        <location filename="../compare.py" line="88"/>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <location filename="../compare.py" line="96"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
@@ -135,104 +138,99 @@ score {1} — click to put it {2}</source>
 <context>
     <name>DuplicatesDialog</name>
     <message>
-        <location filename="../duplicates.py" line="26"/>
+        <location filename="../duplicates.py" line="31"/>
         <source>Duplicates</source>
         <translation>重复照片</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="30"/>
+        <location filename="../duplicates.py" line="35"/>
         <source>Looking for duplicates…</source>
         <translation>正在查找重复照片…</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="32"/>
+        <location filename="../duplicates.py" line="37"/>
         <source>Photo</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="32"/>
+        <location filename="../duplicates.py" line="37"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="32"/>
-        <source>Pixels</source>
-        <translation>像素</translation>
-    </message>
-    <message>
-        <location filename="../duplicates.py" line="32"/>
+        <location filename="../duplicates.py" line="37"/>
         <source>Similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="32"/>
+        <location filename="../duplicates.py" line="37"/>
         <source>What it is</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="38"/>
-        <location filename="../duplicates.py" line="135"/>
+        <location filename="../duplicates.py" line="46"/>
+        <location filename="../duplicates.py" line="169"/>
         <source>Move checked to trash…</source>
         <translation>将勾选的移到废纸篓…</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="64"/>
+        <location filename="../duplicates.py" line="77"/>
         <source>Exact copies ({0})</source>
         <translation>完全相同的副本（{0}）</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="65"/>
+        <location filename="../duplicates.py" line="78"/>
         <source>Look alike ({0}): compare before you tick (double-click a photo)</source>
         <translation>看起来相同（{0}）：勾选前请先比较（双击照片）</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="71"/>
+        <location filename="../duplicates.py" line="84"/>
         <source>kept</source>
         <translation>保留</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="71"/>
+        <location filename="../duplicates.py" line="84"/>
         <source>link, frees nothing</source>
         <translation>链接，不释放空间</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="72"/>
+        <location filename="../duplicates.py" line="85"/>
         <source>same bytes</source>
         <translation>字节相同</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="72"/>
+        <location filename="../duplicates.py" line="85"/>
         <source>looks the same</source>
         <translation>看起来相同</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="92"/>
+        <location filename="../duplicates.py" line="110"/>
         <source>{0} groups; {1} extra copies ({2}). The best copy of each group (largest, then oldest) is kept. Only byte-identical copies are ticked; tick a look-alike yourself once you have compared it.</source>
         <translation>{0} 组；{1} 个多余副本（{2}）。每组保留最佳副本（最大的，其次最早的）。只有字节完全相同的副本会被预先勾选；看起来相同的照片请比较后自行勾选。</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="94"/>
+        <location filename="../duplicates.py" line="112"/>
         <source>No duplicates.</source>
         <translation>没有重复照片。</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="135"/>
+        <location filename="../duplicates.py" line="169"/>
         <source>Move {0} to trash…</source>
         <translation>将 {0} 张移到废纸篓…</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="141"/>
-        <location filename="../duplicates.py" line="154"/>
+        <location filename="../duplicates.py" line="175"/>
+        <location filename="../duplicates.py" line="188"/>
         <source>Move to trash</source>
         <translation>移到废纸篓</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="142"/>
+        <location filename="../duplicates.py" line="176"/>
         <source>Move {0} photos to the system trash? The best copy of each group stays; the trash can restore them.</source>
         <translation>要将 {0} 张照片移到系统废纸篓吗？每组的最佳副本会保留；可以从废纸篓中恢复。</translation>
     </message>
     <message>
-        <location filename="../duplicates.py" line="154"/>
+        <location filename="../duplicates.py" line="188"/>
         <source>{0} photos were left where they are:</source>
         <translation>{0} 张照片未被移动：</translation>
     </message>
@@ -240,17 +238,17 @@ score {1} — click to put it {2}</source>
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../dialogs.py" line="244"/>
+        <location filename="../dialogs.py" line="278"/>
         <source>Skipped files ({0})</source>
         <translation>跳过的文件（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="246"/>
+        <location filename="../dialogs.py" line="280"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="246"/>
+        <location filename="../dialogs.py" line="280"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -284,46 +282,71 @@ score {1} — click to put it {2}</source>
     </message>
     <message>
         <location filename="../actions.py" line="53"/>
+        <source>Copy text</source>
+        <translation>复制文字</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="55"/>
         <source>Belongs in album…</source>
         <translation>属于相册…</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="58"/>
+        <location filename="../actions.py" line="60"/>
         <source>Doesn&apos;t belong in {0}</source>
         <translation>不属于{0}</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="100"/>
+        <location filename="../actions.py" line="78"/>
+        <source>Copied {0} lines of text</source>
+        <translation>已复制 {0} 行文字</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="80"/>
+        <source>No text has been read in this photo</source>
+        <translation>这张照片里没有读到文字</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="81"/>
+        <source>The text of this photo has not been read yet</source>
+        <translation>这张照片的文字还没有读取</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="116"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="126"/>
+        <location filename="../actions.py" line="142"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="130"/>
+        <location filename="../actions.py" line="146"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="132"/>
+        <location filename="../actions.py" line="148"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="151"/>
+        <location filename="../actions.py" line="161"/>
+        <source>Stop reading the text in photos and delete all text read so far?</source>
+        <translation>停止读取照片中的文字，并删除已读取的全部文字？</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="172"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="159"/>
+        <location filename="../actions.py" line="180"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="165"/>
+        <location filename="../actions.py" line="186"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -331,69 +354,59 @@ score {1} — click to put it {2}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="42"/>
+        <location filename="../window.py" line="43"/>
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="44"/>
+        <location filename="../window.py" line="45"/>
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="45"/>
+        <location filename="../window.py" line="46"/>
         <source>{0} h {1} min</source>
         <translation>{0} 小时 {1} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="104"/>
+        <location filename="../window.py" line="107"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="110"/>
+        <location filename="../window.py" line="113"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="110"/>
+        <location filename="../window.py" line="113"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="111"/>
+        <location filename="../window.py" line="114"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="111"/>
+        <location filename="../window.py" line="114"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="135"/>
+        <location filename="../window.py" line="138"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="139"/>
+        <location filename="../window.py" line="142"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="142"/>
+        <location filename="../window.py" line="145"/>
         <source>Resume the download</source>
         <translation>继续下载</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="158"/>
-        <source>&lt;h2&gt;Welcome to photoclip&lt;/h2&gt;&lt;p&gt;Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.&lt;/p&gt;</source>
-        <translation>&lt;h2&gt;欢迎使用 photoclip&lt;/h2&gt;&lt;p&gt;添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引——任何内容都不会离开这台电脑——并随文件变化自动更新。&lt;/p&gt;</translation>
-    </message>
-    <message>
-        <location filename="../window.py" line="162"/>
-        <source>Add a photo folder…</source>
-        <translation>添加照片文件夹…</translation>
     </message>
     <message>
         <location filename="../window.py" line="168"/>
@@ -401,46 +414,51 @@ score {1} — click to put it {2}</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="191"/>
+        <location filename="../window.py" line="188"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="192"/>
+        <location filename="../window.py" line="189"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="208"/>
+        <location filename="../window.py" line="205"/>
         <location filename="../window.py" line="300"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="212"/>
+        <location filename="../window.py" line="209"/>
         <location filename="../window.py" line="289"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="234"/>
+        <location filename="../window.py" line="231"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="278"/>
+        <location filename="../window.py" line="275"/>
         <source> · about {0} left</source>
         <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="279"/>
+        <location filename="../window.py" line="276"/>
         <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
         <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="280"/>
+        <location filename="../window.py" line="277"/>
         <source>Indexing {0} of {1} photos · {2} a second</source>
         <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="280"/>
+        <source>Reading the text in photos: {0} to go</source>
+        <translation>正在读取照片中的文字：还剩 {0} 张</translation>
     </message>
     <message>
         <location filename="../window.py" line="293"/>
@@ -454,6 +472,7 @@ score {1} — click to put it {2}</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
+        <location filename="../window.py" line="281"/>
         <location filename="../window.py" line="294"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
@@ -507,108 +526,108 @@ score {1} — click to put it {2}</source>
 <context>
     <name>ModelState</name>
     <message>
-        <location filename="../modelstate.py" line="69"/>
+        <location filename="../modelstate.py" line="97"/>
         <source>Loading the model… (the first run downloads it once, about {0} MB)</source>
         <translation>正在加载模型…（首次运行需下载一次，约 {0} MB）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="70"/>
+        <location filename="../modelstate.py" line="98"/>
         <source>Loading the model… (the first run downloads it once)</source>
         <translation>正在加载模型…（首次运行需下载一次）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="73"/>
+        <location filename="../modelstate.py" line="101"/>
         <source>model: {0} (in the running photoclip watch)</source>
         <translation>模型：{0}（在正在运行的 photoclip watch 中）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="88"/>
+        <location filename="../modelstate.py" line="116"/>
         <source>model: {0} on {1}</source>
         <translation>模型：{0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="92"/>
+        <location filename="../modelstate.py" line="120"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="93"/>
+        <location filename="../modelstate.py" line="121"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="122"/>
+        <location filename="../modelstate.py" line="153"/>
         <source>Try again</source>
         <translation>重试</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="132"/>
+        <location filename="../modelstate.py" line="163"/>
         <source>photoclip needs to download its model ({0}, about {1} MB) once, and cannot reach the internet now. Connect and try again, or use a folder that holds the model.</source>
         <translation>photoclip 需要下载一次模型（{0}，约 {1} MB），但现在无法连接互联网。请联网后重试，或使用存有该模型的文件夹。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="135"/>
+        <location filename="../modelstate.py" line="166"/>
         <source>photoclip needs to download its model ({0}) once, and cannot reach the internet now. Connect and try again, or use a folder that holds the model.</source>
         <translation>photoclip 需要下载一次模型（{0}），但现在无法连接互联网。请联网后重试，或使用存有该模型的文件夹。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="138"/>
+        <location filename="../modelstate.py" line="169"/>
         <source>The model folder {0} does not exist or holds no model. Choose a folder that holds one.</source>
         <translation>模型文件夹 {0} 不存在或其中没有模型。请选择存有模型的文件夹。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="141"/>
+        <location filename="../modelstate.py" line="172"/>
         <source>The model&apos;s files arrived damaged and were thrown away. Try again to fetch them anew.</source>
         <translation>下载的模型文件已损坏并已丢弃。请重试以重新下载。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="145"/>
+        <location filename="../modelstate.py" line="176"/>
         <source>There is no model called {0}. Choose another one in Settings.</source>
         <translation>没有名为 {0} 的模型。请在设置中选择其他模型。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="146"/>
+        <location filename="../modelstate.py" line="177"/>
         <source>The model {0} could not be loaded. Point at the message for the details, or use a folder that holds the model.</source>
         <translation>无法加载模型 {0}。将鼠标指向此消息可查看详情，或使用存有该模型的文件夹。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="153"/>
+        <location filename="../modelstate.py" line="184"/>
         <source>Loading the model {0} was cancelled.</source>
         <translation>已取消加载模型 {0}。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="107"/>
-        <location filename="../modelstate.py" line="118"/>
+        <location filename="../modelstate.py" line="138"/>
+        <location filename="../modelstate.py" line="149"/>
         <source>model: not loaded</source>
         <translation>模型：未加载</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="63"/>
+        <location filename="../modelstate.py" line="91"/>
         <source>Downloading the model: {0} of {1} MB · {2} MB/s</source>
         <translation>正在下载模型：{0} / {1} MB · {2} MB/秒</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="108"/>
+        <location filename="../modelstate.py" line="139"/>
         <source>Resume the download</source>
         <translation>继续下载</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="109"/>
+        <location filename="../modelstate.py" line="140"/>
         <source>The download of the model is paused at {0} of {1} MB; it goes on from there when you resume it, also after a restart.</source>
         <translation>模型下载已在 {0} / {1} MB 处暂停；继续时（包括重新启动后）会从这里接着下载。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="172"/>
+        <location filename="../modelstate.py" line="203"/>
         <source>The model in use understands English only, so “{0}” is read as meaningless text and these results may be nonsense. A multilingual model reads it.</source>
         <translation>当前模型只懂英文，因此“{0}”会被当作无意义的文字，这些结果可能毫无意义。多语言模型可以读懂它。</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="181"/>
+        <location filename="../modelstate.py" line="212"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
     <message>
-        <location filename="../modelstate.py" line="185"/>
+        <location filename="../modelstate.py" line="218"/>
         <source>The model folder is saved; restart photoclip to use it.</source>
         <translation>模型文件夹已保存；重新启动 photoclip 后生效。</translation>
     </message>
@@ -621,7 +640,7 @@ score {1} — click to put it {2}</source>
         <translation>日期未知</translation>
     </message>
     <message>
-        <location filename="../grid.py" line="227"/>
+        <location filename="../grid.py" line="235"/>
         <source>match {0}</source>
         <translation>匹配度 {0}</translation>
     </message>
@@ -629,94 +648,109 @@ score {1} — click to put it {2}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="260"/>
+        <location filename="../dialogs.py" line="294"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="264"/>
+        <location filename="../dialogs.py" line="298"/>
         <source>default ({0})</source>
         <translation>默认（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="268"/>
+        <location filename="../dialogs.py" line="302"/>
         <source>Other model (type it below)</source>
         <translation>其他模型（在下方输入）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="270"/>
+        <location filename="../dialogs.py" line="304"/>
         <source>many languages</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="270"/>
+        <location filename="../dialogs.py" line="304"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="271"/>
+        <location filename="../dialogs.py" line="305"/>
         <source>{0} photos/s on a 2-core CPU</source>
         <translation>双核 CPU 每秒 {0} 张</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="272"/>
+        <location filename="../dialogs.py" line="306"/>
         <source>needs a GPU</source>
         <translation>需要 GPU</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="281"/>
+        <location filename="../dialogs.py" line="315"/>
         <source>As the system (now: {0})</source>
         <translation>跟随系统（当前：{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="284"/>
+        <location filename="../dialogs.py" line="318"/>
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="291"/>
+        <location filename="../dialogs.py" line="325"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="294"/>
+        <location filename="../dialogs.py" line="328"/>
         <source>one folder per line</source>
         <translation>每行一个文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="301"/>
+        <location filename="../dialogs.py" line="335"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="303"/>
+        <location filename="../dialogs.py" line="337"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="304"/>
+        <location filename="../dialogs.py" line="338"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="305"/>
+        <location filename="../dialogs.py" line="339"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="306"/>
+        <location filename="../dialogs.py" line="340"/>
         <source>Excluded folders</source>
         <translation>排除的文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="312"/>
+        <location filename="../dialogs.py" line="343"/>
+        <source>Read the text in photos (Chinese and English), so searches find it</source>
+        <translation>读取照片中的文字（中文和英文），以便搜索</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="345"/>
+        <source>Turning it off deletes all text read so far; turning it on reads it again in the background.</source>
+        <translation>关闭会删除已读取的全部文字；重新打开会在后台再次读取。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="347"/>
+        <source>Text in photos</source>
+        <translation>照片中的文字</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="353"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="317"/>
+        <location filename="../dialogs.py" line="358"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
@@ -749,32 +783,32 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="98"/>
+        <location filename="../sidebar.py" line="100"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="99"/>
+        <location filename="../sidebar.py" line="101"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="100"/>
+        <location filename="../sidebar.py" line="102"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="102"/>
+        <location filename="../sidebar.py" line="104"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="104"/>
+        <location filename="../sidebar.py" line="106"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="105"/>
+        <location filename="../sidebar.py" line="107"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
@@ -782,67 +816,199 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>Viewer</name>
     <message>
-        <location filename="../viewer.py" line="62"/>
-        <location filename="../viewer.py" line="96"/>
+        <location filename="../viewer.py" line="116"/>
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="63"/>
+        <location filename="../viewer.py" line="117"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="96"/>
+        <location filename="../viewer.py" line="115"/>
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="122"/>
+        <location filename="../viewer.py" line="95"/>
+        <source>Text in the photo</source>
+        <translation>照片中的文字</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="98"/>
+        <source>Copy text</source>
+        <translation>复制文字</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="125"/>
+        <source>Previous photo (Left)</source>
+        <translation>上一张（左方向键）</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="126"/>
+        <source>Next photo (Right)</source>
+        <translation>下一张（右方向键）</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="127"/>
+        <source>Zoom out (−, or Ctrl and the mouse wheel)</source>
+        <translation>缩小（−，或 Ctrl 加鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="128"/>
+        <source>Zoom in (+, or Ctrl and the mouse wheel)</source>
+        <translation>放大（+，或 Ctrl 加鼠标滚轮）</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="129"/>
+        <source>The whole photo in the window (0)</source>
+        <translation>整张照片适合窗口（0）</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="130"/>
+        <source>Every pixel: 100% (1)</source>
+        <translation>显示每个像素：100%（1）</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="222"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="124"/>
+        <location filename="../viewer.py" line="224"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="128"/>
+        <location filename="../viewer.py" line="228"/>
         <source>Dimensions</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="129"/>
-        <location filename="../viewer.py" line="131"/>
-        <location filename="../viewer.py" line="132"/>
+        <location filename="../viewer.py" line="229"/>
+        <location filename="../viewer.py" line="231"/>
+        <location filename="../viewer.py" line="234"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="130"/>
+        <location filename="../viewer.py" line="230"/>
         <source>Date taken</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="132"/>
+        <location filename="../viewer.py" line="233"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="133"/>
+        <location filename="../viewer.py" line="235"/>
+        <source>Lens</source>
+        <translation>镜头</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="235"/>
+        <source>Focal length</source>
+        <translation>焦距</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="241"/>
+        <source>Exposure</source>
+        <translation>曝光</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="243"/>
+        <source>Flash</source>
+        <translation>闪光灯</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="243"/>
+        <source>fired</source>
+        <translation>已闪光</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="244"/>
+        <source>did not fire</source>
+        <translation>未闪光</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="247"/>
+        <source>Location</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="250"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="134"/>
+        <location filename="../viewer.py" line="251"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="146"/>
+        <location filename="../viewer.py" line="289"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
+    </message>
+</context>
+<context>
+    <name>Welcome</name>
+    <message>
+        <location filename="../welcome.py" line="19"/>
+        <source>Chinese, English and about 100 more languages</source>
+        <translation>中文、英文及约 100 种其他语言</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="20"/>
+        <source>English only</source>
+        <translation>仅英文</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="26"/>
+        <source>{0} MB</source>
+        <translation>{0} MB</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="26"/>
+        <source>size unknown</source>
+        <translation>大小未知</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="41"/>
+        <source>Welcome to photoclip</source>
+        <translation>欢迎使用 photoclip</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="42"/>
+        <source>Add the folders that hold your photos. photoclip indexes them on this computer — nothing leaves it — and keeps up as they change.</source>
+        <translation>添加存放照片的文件夹。photoclip 在这台电脑上为它们建立索引（任何内容都不会离开这台电脑），并随文件夹的变化自动更新。</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="54"/>
+        <source>Add my Pictures folder ({0})</source>
+        <translation>添加我的图片文件夹（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="60"/>
+        <source>Choose a folder…</source>
+        <translation>选择文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="61"/>
+        <source>Choose another folder…</source>
+        <translation>选择其他文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="71"/>
+        <source>The model that understands your photos</source>
+        <translation>理解照片内容的模型</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="72"/>
+        <source>It is downloaded once and then works offline. You can change it later in Settings.</source>
+        <translation>只需下载一次，之后即可离线使用。以后可以在“设置”中更换。</translation>
     </message>
 </context>
 <context>
@@ -871,6 +1037,31 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <location filename="../i18n.py" line="22"/>
         <source>Best quality (GPU)</source>
         <translation>最佳质量（GPU）</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="25"/>
+        <source>XLM-RoBERTa text tower (about 100 languages) with a ViT-B/32 image tower; best Chinese retrieval of the fast models</source>
+        <translation>XLM-RoBERTa 文本塔（约 100 种语言）配 ViT-B/32 图像塔；快速模型中中文检索最好</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="27"/>
+        <source>Gemma tokenizer (many languages); the best English retrieval of the fast models, weaker in Chinese</source>
+        <translation>Gemma 分词器（多种语言）；快速模型中英文检索最好，中文较弱</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="29"/>
+        <source>the smallest download and the quickest text queries; English only</source>
+        <translation>下载最小，文字查询最快；仅英文</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="30"/>
+        <source>the previous default: strong English zero-shot, no other language</source>
+        <translation>之前的默认模型：英文零样本能力强，不支持其他语言</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="31"/>
+        <source>ViT-H/14 with XLM-RoBERTa large: for a machine with a GPU; far too slow to index on a laptop CPU</source>
+        <translation>ViT-H/14 配 XLM-RoBERTa large：适合有 GPU 的电脑；在笔记本电脑的 CPU 上建立索引太慢</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,45 @@
+"""How text in photos is compared (imports nothing heavy: the search language uses it).
+
+`normalize`: NFKC (full-width letters and digits become ASCII), case-folded, accents taken off Latin letters,
+whitespace collapsed; CJK characters stay as they are.  So "Café" matches "cafe" and "ＩＫＥＡ" matches "ikea".
+`words`: what plain search words look for in a photo's text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Short English function words and words every photo "is" (a query's "a photo of ...") are not looked for.
+STOPWORDS = frozenset("a an and are as at be by for from in is it of on or the to with photo photos picture "
+                      "pictures image images my".split())
+_LATIN_WORD = re.compile(r"^[0-9a-z][0-9a-z.,:/%'-]*$")
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    """The normalised query's words worth finding in text: Latin words of two characters or more (numbers
+    too), and runs of other scripts (Chinese) of two characters or more; stop words left out."""
+    out = []
+    for w in normalize(text).split(" "):
+        w = w.strip(".,:;!?\"'()")
+        if len(w) < 2 or w in STOPWORDS:
+            continue
+        out.append(w)
+    return out
+
+
+def is_latin(word: str) -> bool:
+    """A word matched as a whole word ("cat" not in "category"); other scripts match as substrings."""
+    return bool(_LATIN_WORD.match(word))
+
+
+def contains_word(text: str, word: str) -> bool:
+    """Whether normalised `text` holds `word` (a whole word for Latin, a substring otherwise)."""
+    if not is_latin(word):
+        return word in text
+    return re.search(r"(?<![0-9a-z])" + re.escape(word) + r"(?![0-9a-z])", text) is not None
