@@ -9,6 +9,8 @@ three steps, each only when the one before saw text (figures: benchmarks/bench_o
    closing, then components shaped like a line of glyphs).  None: the photo is done, "no text".
 2. the gate (about a tenth of a second): the text detector on the same small decode (at most GATE_LONG
    pixels); it keeps the boxes shaped like lines (wide, and small beside the picture).  None: "no text".
+   (Reading at once where the look found many lines was tried: the look's false lines then cost a reading
+   each, more than the gate saves; bench_ocr.py measured it.)
 3. the reading: the photo decoded at the size that makes its lines about LINE_PX pixels high (from the gate's
    boxes, between GATE_LONG and READ_MAX on the long side), cropped to where the text is, then detected and
    recognised there.
@@ -86,6 +88,11 @@ def available() -> bool:
 def text_like_lines(image) -> int:
     """The look: how many components of `image` are shaped like a line of glyphs (edges dense enough, wider
     than high, not a horizon across the whole picture).  Cheap: a few milliseconds at PRE_LONG pixels."""
+    return len(line_shapes(image))
+
+
+def line_shapes(image) -> list[tuple[float, float, float, float]]:
+    """The look's lines: (x0, y0, x1, y1) of each, as fractions of the image."""
     import cv2
 
     gray = np.asarray(image.convert("L"))
@@ -101,8 +108,8 @@ def text_like_lines(image) -> int:
     _, binary = cv2.threshold(edges, min(otsu, EDGE_MAX), 255, cv2.THRESH_BINARY)
     binary = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
     _n, _labels, stats, _c = cv2.connectedComponentsWithStats(binary, connectivity=4)
-    return sum(1 for _x, _y, bw, bh, area in stats[1:]
-               if 4 <= bh <= 0.2 * h and LOOK_ASPECT * bh <= bw <= 0.9 * w and area >= 0.4 * bw * bh)
+    return [(x / w, y / h, (x + bw) / w, (y + bh) / h) for x, y, bw, bh, area in stats[1:]
+            if 4 <= bh <= 0.2 * h and LOOK_ASPECT * bh <= bw <= 0.9 * w and area >= 0.4 * bw * bh]
 
 
 class TextReader:
@@ -201,25 +208,26 @@ class TextReader:
             t0 = time.perf_counter()
             small, _digest, _st = imageio.load(path, SMALL_SIDE)
             image = small.image
-            looked = text_like_lines(image) if looked is None else looked
+            shapes = line_shapes(image)
             t1 = time.perf_counter()
             self.spent["look"] += t1 - t0
             self.seen["look"] += 1
-            if not looked:
+            if not shapes:
                 return None, "no text"
             boxes = self.line_boxes(image)
             self.spent["gate"] += time.perf_counter() - t1
             self.seen["gate"] += 1
             if not boxes:
                 return None, "no text"
-            self.seen["read"] += 1
             pts = np.concatenate(boxes)
-            region = (max(0.0, float(pts[:, 0].min()) - READ_MARGIN), max(0.0, float(pts[:, 1].min()) - READ_MARGIN),
-                      min(1.0, float(pts[:, 0].max()) + READ_MARGIN), min(1.0, float(pts[:, 1].max()) + READ_MARGIN))
-            long_px = max(small.width, small.height)
+            region = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
             line = float(np.median([max(np.linalg.norm((b[0] - b[3]) * [small.width, small.height]),
                                         np.linalg.norm((b[1] - b[2]) * [small.width, small.height]))
-                                    for b in boxes])) / long_px  # a line's height, as a share of the long side
+                                    for b in boxes])) / max(small.width, small.height)
+            self.seen["read"] += 1
+            region = (max(0.0, region[0] - READ_MARGIN), max(0.0, region[1] - READ_MARGIN),
+                      min(1.0, region[2] + READ_MARGIN), min(1.0, region[3] + READ_MARGIN))
+            long_px = max(small.width, small.height)
             read_long = min(READ_MAX, max(GATE_LONG, round(LINE_PX / max(line, 1e-3))))
             short = math.ceil(read_long * min(small.width, small.height) / long_px)
             t2 = time.perf_counter()

@@ -571,6 +571,22 @@ def test_selection_and_scroll_survive_indexing(make_window, qtbot, library, tmp_
     assert resets == []  # row inserts, never a reset under the user's hand
 
 
+def test_the_status_line_says_which_folders_are_offline(make_window, qtbot, library, tmp_path):
+    """A folder on a disk that is not there (unplugged, unmounted): "Folders offline: 1" in the status line, the
+    folder's path on hover; gone once it is back."""
+    for name in ("here", "usb"):
+        draw_folder(tmp_path / name, seed=10_030, count=2)
+    library.add_folders([str(tmp_path / "here"), str(tmp_path / "usb")])
+    library.index_now()
+    (tmp_path / "usb").rename(tmp_path / "unplugged")
+    w = make_window()
+    ready(qtbot, w)
+    qtbot.waitUntil(lambda: w.offline_label.isVisible(), timeout=WAIT)
+    assert w.offline_label.text() == "Folders offline: 1" and w.offline_label.toolTip() == str(tmp_path / "usb")
+    (tmp_path / "unplugged").rename(tmp_path / "usb")
+    qtbot.waitUntil(lambda: w.offline_label.isHidden(), timeout=WAIT)
+
+
 def test_first_hour_details_of_the_window(qtbot, library, tmp_path):
     """Nothing to pause before the service runs; the first-run bar says what it does; dialogs have room."""
     from photoclip.gui.dialogs import SettingsDialog
@@ -888,7 +904,7 @@ def test_the_screenshot_script_still_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     made = sorted(p.name for p in tmp_path.glob("*.png"))
     assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "viewer", "album", "duplicates", "dark",
-                                                      "first-run", "offline") for lang in ("en", "zh_CN"))
+                                                      "text", "first-run", "offline") for lang in ("en", "zh_CN"))
     from PIL import Image
 
     assert all(min(Image.open(tmp_path / name).size) >= 400 for name in made)  # real windows, not blanks

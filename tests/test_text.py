@@ -317,3 +317,52 @@ def test_the_window_shows_copies_and_outlines_the_text(text_library, qtbot, monk
     qtbot.waitUntil(lambda: lib.catalog.conn.execute("SELECT count(*) FROM photo_text").fetchone()[0] == 0,
                     timeout=60_000)
     w.close()
+
+
+def test_the_album_dialog_takes_a_text_rule_and_counts_what_it_puts_in(text_library, qtbot):
+    pytest.importorskip("PySide6")
+    from photoclip.gui.dialogs import AlbumDialog
+    from photoclip.gui.window import MainWindow
+
+    lib, pics = text_library
+    w = MainWindow(lib, settle_s=0.3)
+    qtbot.addWidget(w)
+    dlg = AlbumDialog(w)
+    qtbot.addWidget(dlg)
+    dlg.name.setText("Receipts")
+    dlg.prompts.setPlainText("a forest")
+    dlg.auto.setChecked(False)
+    dlg.slider.setValue(100)  # nothing clears the score: only the text rule can put photos in
+    with qtbot.waitSignal(dlg.scores_ready, timeout=60_000):
+        dlg.text_any.setText("total，合计")  # a Chinese comma separates too
+    assert dlg.member_count() == 3  # ikea, market (total), beijing (合计)
+    with qtbot.waitSignal(dlg.saved, timeout=60_000):
+        dlg.accept()
+    assert lib.albums.get("Receipts").text_any == ["total", "合计"]
+    assert {path_of(pics, n) for n in ("ikea.jpg", "beijing.jpg", "market.jpg")} <= \
+        {p for p, _ in lib.albums.members("Receipts")}
+    w.close()
+
+
+def test_a_photo_that_breaks_before_its_text_is_read_is_a_recorded_failure(library, tmp_path, monkeypatch):
+    """A file truncated between indexing and the text stage: one recorded failure with its reason, the other
+    photos read, the stage not stalled."""
+    from photoclip import ocr
+
+    monkeypatch.setenv("PHOTOCLIP_READ_TEXT", "1")
+    pics = draw_texts(tmp_path / "p", STANDARD[:3])
+    real = ocr.TextReader.read_photo
+
+    def breaking(self, path, looked=None):
+        if path.endswith("ikea.jpg"):
+            data = open(path, "rb").read()
+            open(path, "wb").write(data[: len(data) // 3])
+        return real(self, path, looked)
+
+    monkeypatch.setattr(ocr.TextReader, "read_photo", breaking)
+    library.add_folders([str(tmp_path / "p")])
+    library.index_now()
+    broken = library.catalog.text_of(library.catalog.photo_by_path(path_of(pics, "ikea.jpg")).id)
+    assert broken["state"] == "failed" and "truncated" in broken["reason"]
+    st = library.status()["text"]
+    assert st["failed"] == 1 and st["done"] == 2 and st["pending"] == 0

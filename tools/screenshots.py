@@ -20,7 +20,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tests")]
 
-STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "first-run", "offline")
+STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "text", "first-run", "offline")
 
 
 def draw_library(folder: str) -> None:
@@ -35,6 +35,14 @@ def draw_library(folder: str) -> None:
         os.utime(path, (when, when))
     for i in (3, 17):  # a few copies for the duplicates window
         shutil.copy2(os.path.join(folder, sorted(os.listdir(folder))[i]), os.path.join(folder, f"copy-{i}.jpg"))
+    import random
+
+    from photoclip import textworld
+
+    rng = random.Random(8)  # photos with text in them, for the text panel and text search
+    for name, kind, index in (("receipt-ikea.jpg", "receipt", 0), ("receipt-beijing.jpg", "receipt", 1),
+                              ("sign.jpg", "sign", 2)):
+        textworld.draw(kind, index, 1200, 900, rng).image.save(os.path.join(folder, name), quality=90)
 
 
 class stand_in_hub:
@@ -152,6 +160,19 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         settle(app, 1.0)
         save(dlg, "duplicates")
         dlg.close()
+    if "text" in states:  # a search for words written in a photo: the viewer lists its text and outlines them
+        from photoclip.gui.viewer import Viewer
+
+        w.search.setText("IKEA")
+        w._search_now()
+        wait(app, w.view_loaded)
+        receipt = next(it.path for it in w.model.items if it.path.endswith("receipt-ikea.jpg"))
+        v = Viewer(w, [receipt], 0)
+        v.resize(1200, 780)
+        v.show()
+        wait(app, v.loaded)
+        save(v, "text")
+        v.close()
     if "dark" in states:  # the system switched to its dark theme: the window follows (photoclip.gui.theme; a
         # virtual display has no desktop to say so, so the change arrives as colorSchemeChanged would bring it)
         from PySide6.QtCore import Qt
@@ -210,6 +231,7 @@ def main(argv=None) -> int:
     try:
         pics = os.path.join(home, "Pictures")
         draw_library(pics)
+        os.environ["PHOTOCLIP_READ_TEXT"] = "1"  # the text in the photos, for the text panel
         lib = Library(home=os.path.join(home, "home"), model=model_spec(), device="cpu")
         lib.add_folders([pics])
         lib.index_now()

@@ -46,6 +46,7 @@ class AlbumDialog(QDialog):
         self.setWindowTitle(self.tr("Edit album") if album else self.tr("New smart album"))
         self.ids = np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(0, dtype=np.float32)
+        self.text_in = np.zeros(0, dtype=bool)  # photos the text rule puts in, whatever their score
         self._request = 0
         self._starter_templates = None
         form = QFormLayout()
@@ -84,6 +85,11 @@ class AlbumDialog(QDialog):
         form.addRow(self.tr("Name"), self.name)
         form.addRow(self.tr("Prompts"), self.prompts)
         form.addRow(self.tr("Not these"), self.negatives)
+        # The album's text rule: a photo whose text (read in it) holds any of these words belongs too.
+        self.text_any = QLineEdit(", ".join(album.get("text_any", [])) if album else "")
+        self.text_any.setPlaceholderText(self.tr("words, comma-separated, e.g. total, 合计, 发票"))
+        self.text_any.textChanged.connect(self._schedule_scores)
+        form.addRow(self.tr("Text contains any of"), self.text_any)
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.auto)
@@ -136,7 +142,8 @@ class AlbumDialog(QDialog):
         templates = (self.album["templates"] if self.album else
                      (self._starter_templates or default_templates(prompts) if prompts else None))
         return {"name": self.name.text().strip(), "prompts": prompts, "negatives": _lines(self.negatives),
-                "threshold": None if self.auto.isChecked() else self.slider.value() / 100, "templates": templates}
+                "threshold": None if self.auto.isChecked() else self.slider.value() / 100, "templates": templates,
+                "text_any": [w.strip() for w in self.text_any.text().replace("，", ",").split(",") if w.strip()]}
 
     def _schedule_scores(self) -> None:
         self._timer.start()
@@ -149,7 +156,7 @@ class AlbumDialog(QDialog):
         self._request += 1
         req = self._request
         params = {"prompts": d["prompts"], "negatives": d["negatives"], "templates": d["templates"],
-                  "name": self.album["name"] if self.album else None}
+                  "name": self.album["name"] if self.album else None, "text_any": d["text_any"]}
         run_task(lambda: self.client.query("album_preview", **params), lambda r: self._scores_done(req, r),
                  lambda e: self.error.setText(str(e)), owner=self)
 
@@ -158,6 +165,7 @@ class AlbumDialog(QDialog):
             return  # a newer edit is on its way: drop stale results
         self.ids = np.asarray(result["ids"], dtype=np.int64)
         self.scores = np.asarray(result["scores"], dtype=np.float32)
+        self.text_in = np.isin(self.ids, np.asarray(result.get("text_ids", []), dtype=np.int64))
         if self.auto.isChecked() and result["calibrated"] is not None:
             self.slider.blockSignals(True)
             self.slider.setValue(int(round(100 * result["calibrated"])))
@@ -170,7 +178,8 @@ class AlbumDialog(QDialog):
         self._update_preview()
 
     def member_count(self) -> int:
-        return int((self.scores >= self.slider.value() / 100).sum())
+        """Photos in at this threshold: their score clears it, or the text rule puts them in."""
+        return int(((self.scores >= self.slider.value() / 100) | self.text_in).sum())
 
     def _update_preview(self) -> None:
         """The count at this threshold (from the scores in memory) and the photos nearest to it, named once
@@ -194,8 +203,9 @@ class AlbumDialog(QDialog):
     def _members_shown(self) -> list[int]:
         """The album's best members at this threshold (positions in self.scores), best first."""
         t = self.slider.value() / 100
-        best = np.argsort(-self.scores)[:MEMBERS_SHOWN]
-        return [int(i) for i in best if self.scores[i] >= t]
+        inside = (self.scores >= t) | self.text_in
+        order = np.argsort(-(self.scores + inside))  # members first (the text rule's too), best first
+        return [int(i) for i in order[:MEMBERS_SHOWN] if inside[i]]
 
     def _borderline_shown(self) -> list[int]:
         t = self.slider.value() / 100
@@ -217,7 +227,7 @@ class AlbumDialog(QDialog):
         path = self._paths.get(int(self.ids[i]))
         if path is None:
             return None
-        inside = self.marks.get(path, bool(self.scores[i] >= t))
+        inside = self.marks.get(path, bool(self.scores[i] >= t or self.text_in[i]))
         mark = "" if path not in self.marks else " ✓" if inside else " ✗"
         item = QListWidgetItem((self.tr("in") if inside else self.tr("out")) + mark)
         item.setData(Qt.UserRole, path)
@@ -250,7 +260,8 @@ class AlbumDialog(QDialog):
         """Send the album to the library service; the dialog closes once it is saved, or shows why not."""
         d = self.draft()
         op = "albums_add" if self.album is None else "albums_edit"
-        params = {"name": d["name"], "prompts": d["prompts"], "negatives": d["negatives"], "threshold": d["threshold"]}
+        params = {"name": d["name"], "prompts": d["prompts"], "negatives": d["negatives"], "threshold": d["threshold"],
+                  "text_any": d["text_any"]}
         if self.album is None:
             params["templates"] = d["templates"]
         self.ok_button.setEnabled(False)

@@ -70,6 +70,10 @@ class SidebarMixin:
             albums.addChild(it)
         self.sidebar.addTopLevelItem(albums)
         self.sidebar.expandAll()
+        offline = [row["path"] for row in folder_rows if not row["online"]]
+        self.offline_label.setText(self.tr("Folders offline: {0}").format(len(offline)) if offline else "")
+        self.offline_label.setToolTip("\n".join(display_name(p) for p in offline))
+        self.offline_label.setVisible(bool(offline))
         self.skipped_button.setText(self.tr("{0} skipped").format(failed) if failed else "")
         self.skipped_button.setVisible(bool(failed))
         self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)

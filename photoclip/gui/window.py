@@ -207,10 +207,13 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self.pause_button.setEnabled(False)  # until the service runs: there is nothing to pause before
         self.pause_button.toggled.connect(self._toggle_pause)
         self.model_label = QLabel(self.tr("model: loading…"))
+        self.offline_label = QLabel("")  # "Offline: 2 folders" (which, on hover); hidden while all are there
+        self.offline_label.hide()
         self.skipped_button = QPushButton("")
         self.skipped_button.setFlat(True)
         self.skipped_button.clicked.connect(self.show_failures)
         sb.addWidget(self.progress_label, 1)
+        sb.addPermanentWidget(self.offline_label)
         sb.addPermanentWidget(self.pause_button)
         sb.addPermanentWidget(self.skipped_button)
         sb.addPermanentWidget(self.model_label)

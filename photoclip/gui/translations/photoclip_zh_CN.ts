@@ -14,85 +14,95 @@
         <translation>新建智能相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="53"/>
+        <location filename="../dialogs.py" line="54"/>
         <source>Start from scratch</source>
         <translation>从空白开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="58"/>
+        <location filename="../dialogs.py" line="59"/>
         <source>Starter album</source>
         <translation>预设相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="62"/>
+        <location filename="../dialogs.py" line="63"/>
         <source>one description per line, e.g. a receipt</source>
         <translation>每行一个描述，例如：收据</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="64"/>
+        <location filename="../dialogs.py" line="65"/>
         <source>what does not belong, e.g. a screenshot</source>
         <translation>不属于此相册的内容，例如：截图</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="68"/>
+        <location filename="../dialogs.py" line="69"/>
         <source>calibrate automatically</source>
         <translation>自动校准</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="84"/>
+        <location filename="../dialogs.py" line="85"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="85"/>
+        <location filename="../dialogs.py" line="86"/>
         <source>Prompts</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="86"/>
+        <location filename="../dialogs.py" line="87"/>
         <source>Not these</source>
         <translation>排除</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="90"/>
+        <source>words, comma-separated, e.g. total, 合计, 发票</source>
+        <translation>用逗号分隔的词，例如：合计, 发票, 小计</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="92"/>
+        <source>Text contains any of</source>
+        <translation>文字包含以下任一词</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="96"/>
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="91"/>
+        <location filename="../dialogs.py" line="97"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="93"/>
+        <location filename="../dialogs.py" line="99"/>
         <source>Borderline</source>
         <translation>临界照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="147"/>
+        <location filename="../dialogs.py" line="154"/>
         <source>type at least one prompt</source>
         <translation>请至少输入一条描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="179"/>
+        <location filename="../dialogs.py" line="188"/>
         <source>{0} photos at threshold {1}</source>
         <translation>阈值 {1} 时共 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="222"/>
-        <location filename="../dialogs.py" line="225"/>
-        <location filename="../dialogs.py" line="242"/>
+        <location filename="../dialogs.py" line="232"/>
+        <location filename="../dialogs.py" line="235"/>
+        <location filename="../dialogs.py" line="252"/>
         <source>in</source>
         <translation>入选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="222"/>
-        <location filename="../dialogs.py" line="225"/>
+        <location filename="../dialogs.py" line="232"/>
+        <location filename="../dialogs.py" line="235"/>
         <source>out</source>
         <translation>落选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="224"/>
+        <location filename="../dialogs.py" line="234"/>
         <source>{0}
 score {1} — click to put it {2}</source>
         <translation>{0}
@@ -238,17 +248,17 @@ score {1} — click to put it {2}</source>
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../dialogs.py" line="278"/>
+        <location filename="../dialogs.py" line="289"/>
         <source>Skipped files ({0})</source>
         <translation>跳过的文件（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="280"/>
+        <location filename="../dialogs.py" line="291"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="280"/>
+        <location filename="../dialogs.py" line="291"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -425,100 +435,100 @@ score {1} — click to put it {2}</source>
     </message>
     <message>
         <location filename="../window.py" line="205"/>
-        <location filename="../window.py" line="300"/>
+        <location filename="../window.py" line="303"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
         <location filename="../window.py" line="209"/>
-        <location filename="../window.py" line="289"/>
+        <location filename="../window.py" line="292"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="231"/>
+        <location filename="../window.py" line="234"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="275"/>
+        <location filename="../window.py" line="278"/>
         <source> · about {0} left</source>
         <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="276"/>
+        <location filename="../window.py" line="279"/>
         <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
         <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="277"/>
+        <location filename="../window.py" line="280"/>
         <source>Indexing {0} of {1} photos · {2} a second</source>
         <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="280"/>
+        <location filename="../window.py" line="283"/>
         <source>Reading the text in photos: {0} to go</source>
         <translation>正在读取照片中的文字：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="293"/>
-        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="296"/>
+        <location filename="../window.py" line="306"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="295"/>
+        <location filename="../window.py" line="298"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="281"/>
-        <location filename="../window.py" line="294"/>
+        <location filename="../window.py" line="284"/>
+        <location filename="../window.py" line="297"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="300"/>
+        <location filename="../window.py" line="303"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="306"/>
+        <location filename="../window.py" line="309"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343"/>
+        <location filename="../window.py" line="346"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343"/>
+        <location filename="../window.py" line="346"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="343"/>
+        <location filename="../window.py" line="346"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="344"/>
+        <location filename="../window.py" line="347"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="344"/>
+        <location filename="../window.py" line="347"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="391"/>
+        <location filename="../window.py" line="394"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="393"/>
+        <location filename="../window.py" line="396"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -648,109 +658,109 @@ score {1} — click to put it {2}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="294"/>
+        <location filename="../dialogs.py" line="305"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="298"/>
+        <location filename="../dialogs.py" line="309"/>
         <source>default ({0})</source>
         <translation>默认（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="302"/>
+        <location filename="../dialogs.py" line="313"/>
         <source>Other model (type it below)</source>
         <translation>其他模型（在下方输入）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="304"/>
+        <location filename="../dialogs.py" line="315"/>
         <source>many languages</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="304"/>
+        <location filename="../dialogs.py" line="315"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="305"/>
+        <location filename="../dialogs.py" line="316"/>
         <source>{0} photos/s on a 2-core CPU</source>
         <translation>双核 CPU 每秒 {0} 张</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="306"/>
+        <location filename="../dialogs.py" line="317"/>
         <source>needs a GPU</source>
         <translation>需要 GPU</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="315"/>
+        <location filename="../dialogs.py" line="326"/>
         <source>As the system (now: {0})</source>
         <translation>跟随系统（当前：{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="318"/>
+        <location filename="../dialogs.py" line="329"/>
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="325"/>
+        <location filename="../dialogs.py" line="336"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="328"/>
+        <location filename="../dialogs.py" line="339"/>
         <source>one folder per line</source>
         <translation>每行一个文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="335"/>
+        <location filename="../dialogs.py" line="346"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="337"/>
+        <location filename="../dialogs.py" line="348"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="338"/>
+        <location filename="../dialogs.py" line="349"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="339"/>
+        <location filename="../dialogs.py" line="350"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="340"/>
+        <location filename="../dialogs.py" line="351"/>
         <source>Excluded folders</source>
         <translation>排除的文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="343"/>
+        <location filename="../dialogs.py" line="354"/>
         <source>Read the text in photos (Chinese and English), so searches find it</source>
         <translation>读取照片中的文字（中文和英文），以便搜索</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="345"/>
+        <location filename="../dialogs.py" line="356"/>
         <source>Turning it off deletes all text read so far; turning it on reads it again in the background.</source>
         <translation>关闭会删除已读取的全部文字；重新打开会在后台再次读取。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="347"/>
+        <location filename="../dialogs.py" line="358"/>
         <source>Text in photos</source>
         <translation>照片中的文字</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="353"/>
+        <location filename="../dialogs.py" line="364"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="358"/>
+        <location filename="../dialogs.py" line="369"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
@@ -778,37 +788,42 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="73"/>
+        <location filename="../sidebar.py" line="74"/>
+        <source>Folders offline: {0}</source>
+        <translation>离线的文件夹：{0} 个</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="77"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="100"/>
+        <location filename="../sidebar.py" line="104"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="101"/>
+        <location filename="../sidebar.py" line="105"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="102"/>
+        <location filename="../sidebar.py" line="106"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="104"/>
+        <location filename="../sidebar.py" line="108"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="106"/>
+        <location filename="../sidebar.py" line="110"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="107"/>
+        <location filename="../sidebar.py" line="111"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
