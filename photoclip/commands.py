@@ -307,6 +307,11 @@ def event_text(ev: dict) -> str | None:
         return {"paused": "indexing paused", "resumed": "indexing resumed", "stopped": "the service stopped"}[kind]
     if kind == "idle":
         return "library is current"
+    if kind == "text":
+        if ev.get("path") is None:
+            return f"text: {ev['count']} photos without text ({ev['pending']} to read)"
+        said = {"read": f"{ev['lines']} lines", "skipped": "no text", "failed": "failed"}.get(ev["state"], ev["state"])
+        return f"text {printable(ev['path'])}: {said} ({ev['pending']} to read)"
     return None
 
 

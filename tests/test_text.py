@@ -366,3 +366,12 @@ def test_a_photo_that_breaks_before_its_text_is_read_is_a_recorded_failure(libra
     assert broken["state"] == "failed" and "truncated" in broken["reason"]
     st = library.status()["text"]
     assert st["failed"] == 1 and st["done"] == 2 and st["pending"] == 0
+
+
+def test_photoclip_events_says_what_the_text_stage_did():
+    from photoclip.commands import event_text
+
+    assert event_text({"event": "text", "id": 3, "path": "/p/ikea.jpg", "state": "read", "lines": 7, "count": 1,
+                       "pending": 2}) == "text /p/ikea.jpg: 7 lines (2 to read)"
+    assert event_text({"event": "text", "id": None, "path": None, "state": "skipped", "lines": 0, "count": 40,
+                       "pending": 9}) == "text: 40 photos without text (9 to read)"
