@@ -44,14 +44,17 @@ class TextSteps:
         reader = self.lib.text_reader
         cat = self.lib.catalog
         read = 0
+        # How many are left, counted once per turn (a count over the whole library per photo would cost more
+        # than some readings at 100,000 photos), then kept by hand.
+        left = cat.text_pending(reader.version)
         # What the indexer's first look found without text is done at once, without decoding it again.
         plain = [(i, h) for i, _p, h, looked in self._text_todo if looked == 0]
         if plain:
             cat.store_skipped(plain, reader.version, "no text")
             self._text_todo = [t for t in self._text_todo if t[3] != 0]
+            left = max(0, left - len(plain))
             self._emit(LiveEvent("text", data={"id": None, "path": None, "state": SKIPPED, "lines": 0,
-                                               "count": len(plain),
-                                               "pending": cat.text_pending(reader.version)}))
+                                               "count": len(plain), "pending": left}))
         while self._text_todo and not self._stopping.is_set() and not self.paused:
             if read and not self._inbox.empty():
                 return  # new photos and commands first; this resumes once they are done
@@ -81,8 +84,9 @@ class TextSteps:
                     if lines:
                         self.lib.albums.tag_text(photo_id)
             read += 1
+            left = max(0, left - 1)
             log.debug("text of %s: %s, %d lines, %.2fs", path, state, count, time.monotonic() - t0)
             self._emit(LiveEvent("text", data={"id": photo_id, "path": path, "state": state, "lines": count,
-                                               "count": 1, "pending": cat.text_pending(reader.version)}))
+                                               "count": 1, "pending": left}))
         if not self._text_todo:
             self._publish_news(albums_now=True)

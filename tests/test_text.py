@@ -375,3 +375,14 @@ def test_photoclip_events_says_what_the_text_stage_did():
                        "pending": 2}) == "text /p/ikea.jpg: 7 lines (2 to read)"
     assert event_text({"event": "text", "id": None, "path": None, "state": "skipped", "lines": 0, "count": 40,
                        "pending": 9}) == "text: 40 photos without text (9 to read)"
+
+
+def test_text_events_count_down_to_zero(library, tmp_path, monkeypatch):
+    monkeypatch.setenv("PHOTOCLIP_READ_TEXT", "1")
+    draw_texts(tmp_path / "p", STANDARD[:3] + STANDARD[-1:])
+    library.add_folders([str(tmp_path / "p")])
+    seen = []
+    library.index_now(on_event=lambda ev: seen.append(ev.as_json()) if ev.kind == "text" else None)
+    left = [ev["pending"] for ev in seen]
+    assert sum(ev["count"] for ev in seen) == 4 and left[-1] == 0
+    assert left == sorted(left, reverse=True)  # counted down, never up
