@@ -91,13 +91,20 @@ class PhotoModel(QAbstractListModel):
         thumbs.ready.connect(self._thumb_ready)
 
     def placeholder(self) -> QPixmap:
-        """The square a thumbnail takes until it arrives, in the theme's own muted colour (light or dark)."""
-        color = QGuiApplication.palette().color(QPalette.Mid)
-        if self._placeholder is None or self._placeholder[0] != color.rgba():
+        """The square a thumbnail takes until it arrives, in the theme's own muted colour (light or dark): made
+        once per palette (a theme change drops it), never per painted cell."""
+        if self._placeholder is None:
             pix = QPixmap(THUMB, THUMB)
-            pix.fill(color)
-            self._placeholder = (color.rgba(), pix)
+            pix.fill(QGuiApplication.palette().color(QPalette.Mid))
+            self._placeholder = (0, pix)
+            app = QGuiApplication.instance()
+            if app is not None and not getattr(self, "_follows_palette", False):
+                app.paletteChanged.connect(self._palette_changed)
+                self._follows_palette = True
         return self._placeholder[1]
+
+    def _palette_changed(self, _palette) -> None:
+        self._placeholder = None
 
     def set_items(self, items: list[Item]) -> None:
         """Show a different list (another view): a reset."""
