@@ -224,6 +224,15 @@ def test_the_scan_finds_a_library_built_for_a_newer_cpu_and_passes_one_built_for
     assert "no library" in cpu_baseline.scan(str(empty))[0]  # finding nothing to check is not a pass
 
 
+@pytest.mark.parametrize("system", ["win32", "darwin"])
+def test_the_cpu_check_leaves_windows_and_macos_builds_alone(system, monkeypatch):
+    """objdump and qemu-user are Linux tools: a Windows or macOS build must not fail for want of them."""
+    monkeypatch.setattr(build.sys, "platform", system)
+    monkeypatch.setattr(build.cpu_baseline, "scan", lambda folder: pytest.fail("scanned on " + system))
+    monkeypatch.setattr(build.cpu_baseline, "emulate", lambda *a, **k: pytest.fail("emulated on " + system))
+    build.check_cpu_baseline(require_emulation=True)
+
+
 def test_the_baseline_build_drops_native_flags_and_states_its_own():
     env = cpu_baseline.build_environment()
     assert env["HNSWLIB_NO_NATIVE"] == "1"
