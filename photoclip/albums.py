@@ -267,13 +267,13 @@ class Albums:
         return out
 
     def tag_text(self, photo_id: int) -> None:
-        """A photo's text has just been read: the albums with text rules decide about it again."""
-        if any(a.text_any for a in self.all()):
-            self.tag_photos([photo_id])
+        """A photo's text has just been read: the albums with text rules decide about it again (the others'
+        decisions do not depend on text)."""
+        self.tag_photos([photo_id], [a for a in self.all() if a.text_any])
 
-    def tag_photos(self, photo_ids: Sequence[int]) -> None:
-        """Tag newly indexed (or re-encoded) photos in every album, as they arrive."""
-        albums = self.all()
+    def tag_photos(self, photo_ids: Sequence[int], albums: Sequence[Album] | None = None) -> None:
+        """Tag newly indexed (or re-encoded) photos in every album (or in `albums`), as they arrive."""
+        albums = self.all() if albums is None else albums
         if not albums or not photo_ids:
             return
         ids, vecs = self.catalog.vectors_for(self.model, photo_ids)

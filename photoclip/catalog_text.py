@@ -80,7 +80,7 @@ class TextQueries:
 
     def text_counts(self, engine: str) -> dict[str, int]:
         """{"pending", "done", "with_text", "skipped", "failed"} for the visible photos."""
-        pending = self._one(f"SELECT count(*) {_TODO}", (engine,))
+        pending = self.text_pending(engine)
         rows = dict(self._rows(
             f"SELECT t.state, count(*) FROM photo_text t JOIN photos p ON p.id=t.photo_id WHERE {VISIBLE} "
             "AND p.status='indexed' AND t.engine=? AND t.hash IS p.hash GROUP BY t.state", (engine,)))
@@ -125,11 +125,6 @@ class TextQueries:
             return None
         return {"engine": row[0], "state": row[1], "reason": row[2], "lines": json.loads(row[3]), "hash": row[4]}
 
-    def texts_of(self, ids: Iterable[int]) -> dict[int, str]:
-        """Each photo's normalised text (photos never read are absent)."""
-        return {r[0]: r[1] for r in self._rows_for_ids("SELECT photo_id, norm FROM photo_text WHERE photo_id IN ({ids})",
-                                                        ids)}
-
     def text_lines(self, ids: Iterable[int]) -> dict[int, list[str]]:
         """Each photo's recognised lines as read (photos never read, or read without text, are absent)."""
         rows = self._rows_for_ids("SELECT photo_id, lines FROM photo_text WHERE norm<>'' AND photo_id IN ({ids})", ids)
@@ -145,22 +140,21 @@ class TextQueries:
 
     def text_contains(self, term: str) -> set[int]:
         """Ids of photos whose normalised text contains `term` (already normalised), any script."""
-        term = term.strip()
-        if not term:
+        if not term.strip():
             return set()
-        if len(term) >= 3:
-            rows = self._rows("SELECT rowid FROM photo_text_fts WHERE photo_text_fts MATCH ?", (_fts_phrase(term),))
-        else:
-            rows = self._rows("SELECT photo_id FROM photo_text WHERE instr(norm, ?) > 0", (term,))
-        return {r[0] for r in rows}
+        sub, arg = _matching(term)
+        return {r[0] for r in self._rows(sub, (arg,))}
 
     def text_sql(self, term: str, negated: bool = False) -> tuple[str, list]:
         """A WHERE clause over `p` (the photos table) for "its text contains `term`" (or not)."""
-        term = term.strip()
-        if len(term) >= 3:
-            sub = "SELECT rowid FROM photo_text_fts WHERE photo_text_fts MATCH ?"
-            arg = _fts_phrase(term)
-        else:
-            sub = "SELECT photo_id FROM photo_text WHERE instr(norm, ?) > 0"
-            arg = term
+        sub, arg = _matching(term)
         return f"p.id {'NOT IN' if negated else 'IN'} ({sub})", [arg]
+
+
+def _matching(term: str) -> tuple[str, str]:
+    """The query of the ids of photos whose text contains `term`, and its one argument: the trigram index for
+    three characters or more, a scan of the normalised text below that (the index needs three)."""
+    term = term.strip()
+    if len(term) >= 3:
+        return "SELECT rowid FROM photo_text_fts WHERE photo_text_fts MATCH ?", _fts_phrase(term)
+    return "SELECT photo_id FROM photo_text WHERE instr(norm, ?) > 0", term

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import imageio
-from .textnorm import normalize  # noqa: F401  (what text search compares; re-exported for callers)
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +64,6 @@ class Line:
         return {"text": self.text, "box": [[round(x, 4), round(y, 4)] for x, y in self.box],
                 "confidence": round(self.confidence, 3)}
 
-    @classmethod
-    def from_json(cls, d: dict) -> "Line":
-        return cls(d["text"], tuple((float(x), float(y)) for x, y in d["box"]), float(d["confidence"]))
-
 
 def engine_version() -> str:
     """The reader and its models: a different one reads every photo again (in the background)."""
@@ -79,12 +74,10 @@ def engine_version() -> str:
         return f"{ENGINE} (not installed)"
 
 
-def available() -> bool:
-    try:
-        import rapidocr  # noqa: F401
-        return True
-    except Exception:
-        return False
+def _box_size(box: np.ndarray) -> tuple[float, float]:
+    """(width, height) of a detector's four-corner box, the longer of each pair of opposite sides."""
+    return (float(max(np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[3] - box[2]))),
+            float(max(np.linalg.norm(box[0] - box[3]), np.linalg.norm(box[1] - box[2]))))
 
 
 def text_like_lines(image) -> int:
@@ -159,10 +152,8 @@ class TextReader:
         fractions of its size (4 x 2 arrays).  The detector also answers to shapes and textures with square or
         huge boxes; a line is wide, and small beside the picture.  `large_lines`: the look saw only tall lines,
         which the detector finds at GATE_SMALL_LONG pixels, for less than half the cost."""
-        gate, _ = self._engines()
-        long_side = GATE_SMALL_LONG if large_lines else GATE_LONG
-        if large_lines:
-            gate = self._gate_small
+        self._engines()
+        gate, long_side = (self._gate_small, GATE_SMALL_LONG) if large_lines else (self._gate, GATE_LONG)
         image = image.convert("RGB")
         out = gate(np.asarray(image), use_det=True, use_cls=False, use_rec=False)
         boxes = getattr(out, "boxes", None)
@@ -172,15 +163,10 @@ class TextReader:
         scale = min(1.0, long_side / max(w, h))  # the detector's pixels
         lines = []
         for b in np.asarray(boxes, dtype=np.float32):
-            bw = max(np.linalg.norm(b[0] - b[1]), np.linalg.norm(b[3] - b[2])) * scale
-            bh = max(np.linalg.norm(b[0] - b[3]), np.linalg.norm(b[1] - b[2])) * scale
+            bw, bh = (side * scale for side in _box_size(b))
             if MIN_BOX_PX <= bh <= LINE_MAX_HEIGHT * min(w, h) * scale and bw >= LINE_ASPECT * bh:
                 lines.append(b / np.array([w, h], dtype=np.float32))
         return lines
-
-    def has_text(self, image) -> bool:
-        """The look, then the gate, on a small decode."""
-        return bool(text_like_lines(image)) and bool(self.line_boxes(image))
 
     def read_image(self, image, region: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)) -> list[Line]:
         """Every line of text in `region` (x0, y0, x1, y1 as fractions) of `image` (upright RGB), with boxes as
@@ -230,9 +216,8 @@ class TextReader:
                 return None, "no text"
             pts = np.concatenate(boxes)
             region = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
-            line = float(np.median([max(np.linalg.norm((b[0] - b[3]) * [small.width, small.height]),
-                                        np.linalg.norm((b[1] - b[2]) * [small.width, small.height]))
-                                    for b in boxes])) / max(small.width, small.height)
+            scale = np.array([small.width, small.height], dtype=np.float32)  # fractions -> the photo's pixels
+            line = float(np.median([_box_size(b * scale)[1] for b in boxes])) / max(small.width, small.height)
             self.seen["read"] += 1
             region = (max(0.0, region[0] - READ_MARGIN), max(0.0, region[1] - READ_MARGIN),
                       min(1.0, region[2] + READ_MARGIN), min(1.0, region[3] + READ_MARGIN))

@@ -146,11 +146,11 @@ def _fused(catalog, model, vector, relevant, hidden, text_ids) -> tuple[list[tup
     score; the text matches the cut-off had hidden are no longer counted as hidden."""
     order = textsearch.fuse(relevant, text_ids)
     scores = dict(relevant)
+    joined = len([i for i in text_ids if i not in scores])  # counted before the scores of those join
     missing = [i for i in order if i not in scores]
     if missing:
         ids, mat = catalog.vectors_for(model, missing)
         scores.update({int(i): float(s) for i, s in zip(ids, mat @ vector)})
-    joined = len([i for i in text_ids if i not in dict(relevant)])
     return [(i, round(scores[i], 6)) for i in order if i in scores], max(0, hidden - joined)
 
 

@@ -194,9 +194,6 @@ class Viewer(QDialog):
         self._place()
         self.loaded.emit()
 
-    def toggle_zoom(self) -> None:
-        self.set_zoom(None if self.actual else 1.0)
-
     def find_similar(self) -> None:
         path = self.path
         self.accept()
