@@ -3,7 +3,9 @@
 download from it as from the real one.  Point HF_ENDPOINT (or huggingface_hub.constants.ENDPOINT) at `url`."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
 import threading
 import time
@@ -87,3 +89,28 @@ class HubStandIn:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def toy_files() -> dict[str, bytes]:
+    """The files of the small model that ships in the package: what the stand-in serves."""
+    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
+    return {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
+
+
+@contextlib.contextmanager
+def hub_client_at(url: str, chunk: int | None = None):
+    """Point huggingface_hub's client at `url` (and, given `chunk`, photoclip's downloader at that many bytes a
+    read), online, for the duration; everything is as it was afterwards."""
+    import huggingface_hub.constants as hub
+
+    from photoclip import download
+
+    saved = (hub.ENDPOINT, hub.HUGGINGFACE_CO_URL_TEMPLATE, hub.HF_HUB_OFFLINE, download.CHUNK)
+    hub.HUGGINGFACE_CO_URL_TEMPLATE = hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, url)
+    hub.ENDPOINT, hub.HF_HUB_OFFLINE = url, False
+    if chunk is not None:
+        download.CHUNK = chunk
+    try:
+        yield
+    finally:
+        hub.ENDPOINT, hub.HUGGINGFACE_CO_URL_TEMPLATE, hub.HF_HUB_OFFLINE, download.CHUNK = saved

@@ -402,10 +402,9 @@ def test_the_first_download_resumes_after_kill_9_and_is_checked(tmp_path):
     import signal as sig
 
     from helpers import wait_for
-    from hubstandin import HubStandIn
+    from hubstandin import HubStandIn, toy_files
 
-    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
-    files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
+    files = toy_files()
     draw_folder(tmp_path / "pics", seed=8801, count=3)
     home = tmp_path / "home"
     with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.004, chunk=32 * 1024) as hub:

@@ -257,25 +257,19 @@ def test_a_read_that_hits_an_io_error_is_asked_again_on_a_fresh_connection(libra
         svc.stop()
 
 
-def test_two_downloads_of_one_model_never_write_the_same_file_at_once(tmp_path, monkeypatch):
+def test_two_downloads_of_one_model_never_write_the_same_file_at_once(tmp_path):
     """The window's download and the service's model load (or two commands) may fetch the same weights at the
     same moment: one writes, the other waits and finds the file in place; the result is whole and fetched once."""
     import hashlib
-    import os
     import threading
 
-    import huggingface_hub.constants as hub
-    from hubstandin import HubStandIn
+    from hubstandin import HubStandIn, hub_client_at, toy_files
 
     from photoclip import download
 
-    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
-    files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
-    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.002, chunk=64 * 1024) as server:
-        monkeypatch.setattr(hub, "HUGGINGFACE_CO_URL_TEMPLATE",
-                            hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, server.url))
-        monkeypatch.setattr(hub, "ENDPOINT", server.url)
-        monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
+    files = toy_files()
+    with HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.002, chunk=64 * 1024) as server, \
+            hub_client_at(server.url):
         errors = []
 
         def fetch():

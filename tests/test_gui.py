@@ -215,23 +215,14 @@ def test_first_run_without_weights_ends_in_a_clear_message(qtbot, home, tmp_path
 
 
 @pytest.fixture
-def stand_in_hub(monkeypatch):
+def stand_in_hub():
     """The toy model served as `hf-hub:photoclip/toyclip` by a local stand-in for the model hub (slowly, so a
     click lands in the middle of the download), with the hub client pointed at it."""
-    import huggingface_hub.constants as hub
+    from hubstandin import HubStandIn, hub_client_at, toy_files
 
-    from hubstandin import HubStandIn
-
-    from photoclip import download
-
-    toy = os.path.join(os.path.dirname(__file__), "..", "photoclip", "data", "toyclip")
-    files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
-    with HubStandIn({"photoclip/toyclip": files, "photoclip/toyclip-small": files}, chunk_delay=0.03) as server:
-        monkeypatch.setattr(hub, "HUGGINGFACE_CO_URL_TEMPLATE",
-                            hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, server.url))
-        monkeypatch.setattr(hub, "ENDPOINT", server.url)
-        monkeypatch.setattr(hub, "HF_HUB_OFFLINE", False)
-        monkeypatch.setattr(download, "CHUNK", 128 * 1024)
+    files = toy_files()
+    with HubStandIn({"photoclip/toyclip": files, "photoclip/toyclip-small": files}, chunk_delay=0.03) as server, \
+            hub_client_at(server.url, chunk=128 * 1024):
         server.files = files
         yield server
 

@@ -53,34 +53,25 @@ class stand_in_hub:
         self.slow, self.reachable = slow, reachable
 
     def __enter__(self):
-        import huggingface_hub.constants as hub
+        import contextlib
+
         import platformdirs
-        from hubstandin import HubStandIn
+        from hubstandin import HubStandIn, hub_client_at, toy_files
 
-        from photoclip import download
-
-        toy = os.path.join(ROOT, "photoclip", "data", "toyclip")
-        files = {name: open(os.path.join(toy, name), "rb").read() for name in os.listdir(toy)}
-        self.server = HubStandIn({"photoclip/toyclip": files}, chunk_delay=0.2 if self.slow else 0).__enter__()
-        url = self.server.url if self.reachable else "http://127.0.0.1:9"  # the discard port: refused
-        self.saved = (hub.ENDPOINT, hub.HUGGINGFACE_CO_URL_TEMPLATE, hub.HF_HUB_OFFLINE, download.CHUNK,
-                      platformdirs.user_pictures_dir)
-        hub.HUGGINGFACE_CO_URL_TEMPLATE = hub.HUGGINGFACE_CO_URL_TEMPLATE.replace(hub.ENDPOINT, url)
-        hub.ENDPOINT, hub.HF_HUB_OFFLINE, download.CHUNK = url, False, 16 * 1024
+        self.stack = contextlib.ExitStack()
+        server = self.stack.enter_context(HubStandIn({"photoclip/toyclip": toy_files()},
+                                                     chunk_delay=0.2 if self.slow else 0))
+        url = server.url if self.reachable else "http://127.0.0.1:9"  # the discard port: refused
+        self.stack.enter_context(hub_client_at(url, chunk=16 * 1024))
         pictures = os.path.join(tempfile.mkdtemp(prefix="photoclip-shots-"), "Pictures")
         os.makedirs(pictures)
+        saved = platformdirs.user_pictures_dir
         platformdirs.user_pictures_dir = lambda: pictures
+        self.stack.callback(setattr, platformdirs, "user_pictures_dir", saved)
         return self
 
     def __exit__(self, *exc):
-        import huggingface_hub.constants as hub
-        import platformdirs
-
-        from photoclip import download
-
-        (hub.ENDPOINT, hub.HUGGINGFACE_CO_URL_TEMPLATE, hub.HF_HUB_OFFLINE, download.CHUNK,
-         platformdirs.user_pictures_dir) = self.saved
-        self.server.__exit__(*exc)
+        self.stack.__exit__(*exc)
 
 
 def settle(app, seconds: float = 0.6) -> None:
