@@ -103,6 +103,7 @@ class Album:
     calibrated: float | None  # the automatic threshold from the last full pass
     templates: str
     text_any: list[str] = field(default_factory=list)  # a photo whose text contains any of these belongs too
+    people_all: list[int] = field(default_factory=list)  # a photo belongs only if all these people are in it
 
     @property
     def effective_threshold(self) -> float:
@@ -144,7 +145,7 @@ class Albums:
     @staticmethod
     def _album(r: dict) -> Album:
         return Album(r["id"], r["name"], r["prompts"], r["negatives"], r["threshold"], r["calibrated"],
-                     r["templates"], r.get("text_any") or [])
+                     r["templates"], r.get("text_any") or [], r.get("people_all") or [])
 
     def all(self) -> list[Album]:
         return [self._album(r) for r in self.catalog.album_rows()]
@@ -156,9 +157,11 @@ class Albums:
         return self._album(rows[0])
 
     def create(self, name: str, prompts: Sequence[str], negatives: Sequence[str] = (),
-               threshold: float | None = None, templates: str | None = None, text_any: Sequence[str] = ()) -> Album:
+               threshold: float | None = None, templates: str | None = None, text_any: Sequence[str] = (),
+               people: Sequence[str] = ()) -> Album:
         name = name.strip()
         text_any = _text_terms(text_any)
+        people_all = self._people_ids(people)
         prompts = [p.strip() for p in prompts if p.strip()]
         templates = templates or default_templates(prompts)
         negatives = [n.strip() for n in negatives if n.strip()]
@@ -171,14 +174,18 @@ class Albums:
         if self.catalog.album_rows(name):
             raise AlbumError(f"An album named {name!r} already exists; use photoclip albums edit.")
         with self.catalog.write():  # the album and its members appear together
-            self.catalog.insert_album(name, prompts, negatives, threshold, templates, self.clock(), text_any)
+            self.catalog.insert_album(name, prompts, negatives, threshold, templates, self.clock(), text_any,
+                                      people_all)
             return self.retag(self.get(name))
 
     def edit(self, name: str, prompts: Sequence[str] | None = None, negatives: Sequence[str] | None = None,
-             threshold: float | None | str = "keep", text_any: Sequence[str] | None = None) -> Album:
+             threshold: float | None | str = "keep", text_any: Sequence[str] | None = None,
+             people: Sequence[str] | None = None) -> Album:
         album = self.get(name)
         if text_any is not None:
             album.text_any = _text_terms(text_any)
+        if people is not None:
+            album.people_all = self._people_ids(people)
         if prompts is not None:
             album.prompts = [p.strip() for p in prompts if p.strip()] or album.prompts
         if negatives is not None:
@@ -187,7 +194,8 @@ class Albums:
             _check_threshold(threshold)
             album.threshold = threshold
         with self.catalog.write():
-            self.catalog.update_album(album.id, album.prompts, album.negatives, album.threshold, album.text_any)
+            self.catalog.update_album(album.id, album.prompts, album.negatives, album.threshold, album.text_any,
+                                      album.people_all)
             return self.retag(album)
 
     def remove(self, name: str) -> None:
@@ -257,12 +265,32 @@ class Albums:
             hits |= self.catalog.text_contains(normalize(term))
         return hits
 
+    def _people_ids(self, people: Sequence[str]) -> list[int]:
+        """Person ids for names (any case) or numbers; AlbumError names the first unknown one."""
+        ids = []
+        for ref in people:
+            ref = str(ref).strip()
+            if not ref:
+                continue
+            pid = self.catalog.person_named(ref)
+            if pid is None and ref.lstrip("#").isdigit() and self.catalog.person(int(ref.lstrip("#"))):
+                pid = int(ref.lstrip("#"))
+            if pid is None:
+                raise AlbumError(f"There is no person named {ref!r}; see photoclip people.")
+            ids.append(pid)
+        return sorted(set(ids))
+
+    def people_names(self, album: Album) -> list[str]:
+        return [(p or {}).get("name") or f"#{i}" for i in album.people_all for p in [self.catalog.person(i)]]
+
     def _decide(self, album: Album, ids: np.ndarray, scores: np.ndarray, marks: dict[int, bool]):
         keep = scores >= album.effective_threshold
         said = self.text_hits(album) if album.text_any else set()
+        present = self.catalog.photos_with_people(album.people_all) if album.people_all else None
         out = []
         for i, s, k in zip(ids.tolist(), scores.tolist(), keep.tolist()):
-            if marks.get(i, k or i in said):  # feedback wins over the classifier and the text rule
+            auto = (k or i in said) and (present is None or i in present)
+            if marks.get(i, auto):  # feedback wins over the classifier and the text and people rules
                 out.append((i, round(s, 6)))
         return out
 
@@ -270,6 +298,17 @@ class Albums:
         """A photo's text has just been read: the albums with text rules decide about it again (the others'
         decisions do not depend on text)."""
         self.tag_photos([photo_id], [a for a in self.all() if a.text_any])
+
+    def tag_people(self, photo_id: int | None) -> None:
+        """A photo's faces arrived (None: people changed anywhere): the albums with people rules decide again."""
+        albums = [a for a in self.all() if a.people_all]
+        if not albums:
+            return
+        if photo_id is None:
+            for album in albums:
+                self.retag(album)
+        else:
+            self.tag_photos([photo_id], albums)
 
     def tag_photos(self, photo_ids: Sequence[int], albums: Sequence[Album] | None = None) -> None:
         """Tag newly indexed (or re-encoded) photos in every album (or in `albums`), as they arrive."""

@@ -20,6 +20,8 @@ from typing import Iterable, Iterator
 
 from .catalog_albums import AlbumQueries
 from .catalog_photos import PhotoQueries
+from .catalog_faces import MIGRATION as FACES_MIGRATION
+from .catalog_faces import FaceQueries
 from .catalog_text import MIGRATION as TEXT_MIGRATION
 from .catalog_text import TextQueries
 from .fsutil import disk_full, full_disk_message
@@ -30,7 +32,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 _MIGRATIONS = {
@@ -109,6 +111,8 @@ _MIGRATIONS = {
     """,
     # Text in photos (catalog_text.py): what the OCR stage read, its full-text index, albums' text rules.
     4: TEXT_MIGRATION,
+    # Faces and people (catalog_faces.py).
+    5: FACES_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:
@@ -153,7 +157,7 @@ class _ThreadConnection:
             self.conn.close()
 
 
-class Catalog(PhotoQueries, AlbumQueries, TextQueries):
+class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries):
     """Thread-safe access to the catalog file: each thread gets its own connection, and closes it itself."""
 
     def __init__(self, path: str | Path):

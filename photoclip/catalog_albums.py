@@ -13,27 +13,29 @@ from .records import TAKEN, UNDER, VISIBLE, from_db, to_db, under_args
 class AlbumQueries:
     # -- albums -----------------------------------------------------------------------------------
     def album_rows(self, name: str | None = None) -> list[dict]:
-        rows = self._rows("SELECT id, name, prompts, negatives, threshold, calibrated, templates, text_any FROM albums "
+        rows = self._rows("SELECT id, name, prompts, negatives, threshold, calibrated, templates, text_any, people_all "
+                          "FROM albums "
                           + ("WHERE name=? " if name is not None else "") + "ORDER BY name",
                           (name,) if name is not None else ())
         return [{"id": r[0], "name": r[1], "prompts": json.loads(r[2]), "negatives": json.loads(r[3]),
-                 "threshold": r[4], "calibrated": r[5], "templates": r[6], "text_any": json.loads(r[7])}
+                 "threshold": r[4], "calibrated": r[5], "templates": r[6], "text_any": json.loads(r[7]),
+                 "people_all": json.loads(r[8])}
                 for r in rows]
 
     def insert_album(self, name: str, prompts: list[str], negatives: list[str], threshold: float | None,
-                     templates: str, created: float, text_any: list[str] = ()) -> int:
+                     templates: str, created: float, text_any: list[str] = (), people_all: list[int] = ()) -> int:
         with self.write() as c:
-            return c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created, text_any) "
-                             "VALUES(?, ?, ?, ?, ?, ?, ?)", (name, json.dumps(prompts), json.dumps(negatives),
-                                                             threshold, templates, created,
-                                                             json.dumps(list(text_any), ensure_ascii=False))).lastrowid
+            return c.execute("INSERT INTO albums(name, prompts, negatives, threshold, templates, created, text_any, "
+                             "people_all) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                             (name, json.dumps(prompts), json.dumps(negatives), threshold, templates, created,
+                              json.dumps(list(text_any), ensure_ascii=False), json.dumps(list(people_all)))).lastrowid
 
     def update_album(self, album_id: int, prompts: list[str], negatives: list[str], threshold: float | None,
-                     text_any: list[str] = ()) -> None:
+                     text_any: list[str] = (), people_all: list[int] = ()) -> None:
         with self.write() as c:
-            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=?, text_any=? WHERE id=?",
+            c.execute("UPDATE albums SET prompts=?, negatives=?, threshold=?, text_any=?, people_all=? WHERE id=?",
                       (json.dumps(prompts), json.dumps(negatives), threshold,
-                       json.dumps(list(text_any), ensure_ascii=False), album_id))
+                       json.dumps(list(text_any), ensure_ascii=False), json.dumps(list(people_all)), album_id))
 
     def delete_album(self, album_id: int) -> None:
         with self.write() as c:
@@ -127,6 +129,14 @@ class AlbumQueries:
         if q.orientation:
             where.append({"portrait": "p.height > p.width * 1.02", "landscape": "p.width > p.height * 1.02",
                           "square": "abs(p.width - p.height) <= 0.02 * max(p.width, p.height)"}[q.orientation])
+        for pid, negated in [(i, False) for i in q.person_ids] + [(i, True) for i in q.not_person_ids]:
+            clause, more = self.person_sql(pid, negated)
+            where.append(clause)
+            args += more
+        if q.faces is not None:
+            clause, more = self.face_count_sql(*q.faces)
+            where.append(clause)
+            args += more
         for term, negated in [(t, False) for t in q.texts] + [(t, True) for t in q.not_texts]:
             clause, more = self.text_sql(term, negated)
             where.append(clause)

@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("search", cmd_search, "find photos by a description, examples and filters")
     # nargs="*": a query may start with "-" (`photoclip search -beach`): argparse leaves such words to main().
     s.add_argument("query", metavar="QUERY", nargs="*", help='words, -"what to leave out", like:PATH, after:, before:, year:, '
-                                                  "in:, album:, -album:, type:, camera:, orientation:, text:, -text: (see README)")
+                                                  "in:, album:, -album:, type:, camera:, orientation:, text:, -text:, person:, -person:, people: (see README)")
     s.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     s.add_argument("--all", action="store_true", help="also the less relevant matches past the cut-off")
     s.add_argument("--sort", choices=("relevance", "date"), default="relevance",
@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     onoff.add_argument("--on", action="store_true", help="read the text in photos (the default)")
     onoff.add_argument("--off", action="store_true", help="stop reading text, and delete all text read so far")
     add("failures", cmd_failures, "list skipped files with the reason")
+    from .commands_people import add_parser as add_people
+
+    add_people(add, common, js, positive_int)
 
     a = add("albums", cmd_albums, "smart albums that fill themselves", parents=[common])
     asub = a.add_subparsers(dest="albums_cmd", metavar="ACTION", required=True)
@@ -107,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="prompt-ensembling template set (default: personal)")
     aa.add_argument("--text-any", action="append", metavar="WORD",
                     help="photos whose text contains this belong too (repeatable), e.g. --text-any total")
+    aa.add_argument("--person", action="append", metavar="NAME",
+                    help="only photos with this person in them (repeatable: all of them)")
     asub.add_parser("list", parents=[common, js], help="list albums", description="List albums with counts.")
     ash = asub.add_parser("show", parents=[common, js], help="list an album's photos with scores",
                           description="List an album's photos with their scores, best first.")
@@ -120,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     ae.add_argument("--auto-threshold", action="store_true", help="go back to the calibrated threshold")
     ae.add_argument("--text-any", action="append", metavar="WORD", help="replace the text rule's words (repeatable)")
     ae.add_argument("--no-text-rule", action="store_true", help="drop the text rule")
+    ae.add_argument("--person", action="append", metavar="NAME", help="replace the people rule (repeatable)")
+    ae.add_argument("--no-people-rule", action="store_true", help="drop the people rule")
     am = asub.add_parser("mark", parents=[common, js], help="say whether a photo belongs",
                          description="Feedback: the photo is always in (--yes) or out (--no), and look-alikes follow.")
     am.add_argument("name", metavar="NAME")

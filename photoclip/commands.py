@@ -195,7 +195,8 @@ def cmd_status(args, s: Session) -> None:
     text = (f"{st['photos']} photos indexed, {st['pending']} pending, {st['failed']} failed"
             f"{', ' + str(st['offline']) + ' offline' if st['offline'] else ''}\nmodel: {st['model']}\n"
             f"watching: {'yes' + (' (paused)' if st['paused'] else '') if st['watching'] else 'no'}\n"
-            "folders:\n" + "\n".join(f"  {f}" for f in st["folders"]) + "\n" + _text_status(st["text"]))
+            "folders:\n" + "\n".join(f"  {f}" for f in st["folders"]) + "\n" + _text_status(st["text"])
+            + "\n" + faces_status(st["faces"]))
     _emit(args, st, text)
 
 
@@ -204,6 +205,12 @@ def _text_status(t: dict) -> str:
         return "text in photos: not read (turned off; photoclip text --on reads it)"
     return (f"text in photos: {t['done']} read ({t['with_text']} with text), {t['skipped']} without text, "
             f"{t['pending']} pending, {t['failed']} failed")
+
+
+def faces_status(f: dict) -> str:
+    from .commands_people import faces_status as said
+
+    return said(f)
 
 
 def cmd_text(args, s: Session) -> None:
@@ -236,7 +243,8 @@ def cmd_albums(args, s: Session) -> None:
     sub = args.albums_cmd
     if sub == "add":
         d = s.call("albums_add", name=args.name, prompts=args.prompt, negatives=args.negative or [],
-                   threshold=args.threshold, templates=args.templates, text_any=args.text_any or [])
+                   threshold=args.threshold, templates=args.templates, text_any=args.text_any or [],
+                   people=args.person or [])
         _emit(args, d, _album_text(d))
     elif sub == "list":
         d = s.call("albums_list")
@@ -245,13 +253,15 @@ def cmd_albums(args, s: Session) -> None:
         d = s.call("albums_show", name=args.name)
         _emit(args, d, f"{d['name']} (threshold {d['threshold']:g}, prompts: {', '.join(d['prompts'])}"
                        f"{'; not: ' + ', '.join(d['negatives']) if d['negatives'] else ''}"
-                       f"{'; text contains any of: ' + ', '.join(d['text_any']) if d['text_any'] else ''})\n"
+                       f"{'; text contains any of: ' + ', '.join(d['text_any']) if d['text_any'] else ''}"
+                       f"{'; with: ' + ', '.join(d['people']) if d['people'] else ''})\n"
                        + "\n".join(f"{m['score']:.4f}  {printable(m['path'])}" for m in d["members"]))
     elif sub == "edit":
         threshold = None if args.auto_threshold else ("keep" if args.threshold is None else args.threshold)
         text_any = [] if args.no_text_rule else args.text_any
+        people = [] if args.no_people_rule else args.person
         d = s.call("albums_edit", name=args.name, prompts=args.prompt, negatives=args.negative, threshold=threshold,
-                   text_any=text_any)
+                   text_any=text_any, people=people)
         _emit(args, d, _album_text(d))
     elif sub == "mark":
         d = s.call("albums_mark", name=args.name, path=_abs(args.path), belongs=args.yes)
@@ -312,6 +322,11 @@ def event_text(ev: dict) -> str | None:
             return f"text: {ev['count']} photos without text ({ev['pending']} to read)"
         said = {"read": f"{ev['lines']} lines", "skipped": "no text", "failed": "failed"}.get(ev["state"], ev["state"])
         return f"text {printable(ev['path'])}: {said} ({ev['pending']} to read)"
+    if kind == "faces":
+        said = f"{ev['faces']} faces" if ev["state"] == "looked" else ev["state"]
+        return f"faces {printable(ev['path'])}: {said} ({ev['pending']} to look at)"
+    if kind == "people":
+        return f"people: {ev['people']}, {ev['faces']} faces, {ev['unsorted']} unsorted"
     return None
 
 

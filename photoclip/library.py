@@ -19,6 +19,7 @@ from .indexer import Indexer
 from .models import DEFAULT_MODEL, MODEL_ENV, mismatch_message, normalize_spec
 
 READ_TEXT_ENV = "PHOTOCLIP_READ_TEXT"
+FIND_FACES_ENV = "PHOTOCLIP_FIND_FACES"
 from .paths import AppPaths
 from .scanner import is_within
 from .settings import Settings
@@ -67,6 +68,8 @@ class Library:
         self.requested_switch = normalize_spec(requested) if switch_model and requested else None
         self._next_encoder: Encoder | None = None
         self._text_reader = None
+        self._face_engine = None
+        self._people = None
         self._use_model(spec)
 
     def _repair(self, reason: str | None) -> str | None:
@@ -121,6 +124,52 @@ class Library:
         self.settings.save(self.paths.settings)
         deleted = 0 if on else self.catalog.delete_all_text()
         return {"read_text": bool(on), "deleted": deleted}
+
+    @property
+    def find_faces(self) -> bool:
+        """Whether the service finds faces: the setting, or PHOTOCLIP_FIND_FACES=0/1 for this run."""
+        env = os.environ.get(FIND_FACES_ENV)
+        if env is not None and env.strip() != "":
+            return env.strip().lower() not in ("0", "false", "no", "off")
+        return self.settings.find_faces
+
+    @property
+    def face_engine(self):
+        """The face engine (faces.FaceEngine), made on first use; its models load on the first photo."""
+        if self._face_engine is None:
+            from .faces import FaceEngine
+
+            self._face_engine = FaceEngine(threads=self.threads)
+        return self._face_engine
+
+    @property
+    def people(self):
+        """Faces grouped into people (people.People), with its face index."""
+        if self._people is None:
+            from .people import FaceIndex, People
+
+            self._people = People(self.catalog, FaceIndex(self.paths.index_dir, self.catalog))
+        return self._people
+
+    def set_find_faces(self, on: bool) -> dict:
+        """Turn finding faces on or off; off deletes every face, person and face picture at once."""
+        self.settings.find_faces = bool(on)
+        self.settings.save(self.paths.settings)
+        deleted = 0
+        if not on:
+            import shutil
+
+            deleted = self.catalog.delete_all_faces()
+            self.people.index.forget()
+            shutil.rmtree(self.paths.thumbnails_dir / "faces", ignore_errors=True)
+        return {"find_faces": bool(on), "deleted": deleted}
+
+    def faces_status(self) -> dict:
+        """{"pending", "done", "with_faces", "failed", "faces", "people", "unsorted", "enabled"}."""
+        counts = self.catalog.face_counts(self.face_engine.version)
+        if not self.find_faces:
+            counts["pending"] = 0
+        return {**counts, "enabled": self.find_faces}
 
     @property
     def stored_model(self) -> str | None:
@@ -318,7 +367,7 @@ class Library:
                 "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths(),
                 "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0,
                 "encoded_with": self.stored_model,
-                "text": self.text_status()}
+                "text": self.text_status(), "faces": self.faces_status()}
 
     def text_status(self) -> dict:
         """{"pending", "done", "with_text", "skipped", "failed", "enabled"}: the text stage's counts."""

@@ -134,15 +134,17 @@ def albums_show(lib, name: str) -> dict:
     taken = lib.catalog.taken([i for i, _, _ in rows])
     return {"name": a.name, "threshold": threshold(a), "prompts": a.prompts, "negatives": a.negatives,
             "automatic": a.threshold is None, "templates": a.templates, "text_any": a.text_any,
+            "people": lib.albums.people_names(a),
             "members": [{"id": i, "path": p, "score": s, "taken": taken.get(i)} for i, p, s in rows]}
 
 
 @operation()
 def album_preview(lib, prompts: list[str], negatives: list[str] = (), templates: str | None = None,
-                  name: str | None = None, text_any: list[str] = ()) -> dict:
+                  name: str | None = None, text_any: list[str] = (), people: list[str] = ()) -> dict:
     """What an album with these prompts would hold, before it is saved (the album dialog's slider): every
     searchable photo's score, the automatic threshold, and whether scores are sigmoid probabilities; `text_ids`:
-    the photos its text rule (`text_any`) puts in whatever their score.  `name`: an existing album, whose
+    the photos its text rule (`text_any`) puts in whatever their score; `people_ids`: the photos its people rule
+    (`people`: every one of them in the photo) allows, or null without one.  `name`: an existing album, whose
     feedback counts."""
     from .albums import Album, default_templates
     from .scoring import calibrated_threshold
@@ -156,7 +158,8 @@ def album_preview(lib, prompts: list[str], negatives: list[str] = (), templates:
     sigmoid = lib.albums.sigmoid
     return {"ids": [int(i) for i in ids], "scores": [round(float(x), 5) for x in scores], "sigmoid": sigmoid,
             "calibrated": round(calibrated_threshold(scores, sigmoid), 4) if len(scores) else None,
-            "text_ids": sorted(lib.albums.text_hits(draft)) if text_any else []}
+            "text_ids": sorted(lib.albums.text_hits(draft)) if text_any else [],
+            "people_ids": sorted(lib.catalog.photos_with_people(lib.albums._people_ids(people))) if people else None}
 
 
 @operation()
@@ -174,7 +177,8 @@ def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
     return {"photo": {"id": photo.id, "path": photo.path, "size": photo.size, "width": photo.width,
                       "height": photo.height, "taken": taken, "camera": photo.camera,
                       "exif": exif.camera_facts(photo.path),
-                      "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)]}}
+                      "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)],
+                      "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else []}}
 
 
 @operation()
@@ -227,15 +231,16 @@ def folders_remove(lib, path: str) -> dict:
 
 @operation(write=True)
 def albums_add(lib, name: str, prompts: list[str], negatives: list[str] = (), threshold: float | None = None,
-               templates: str | None = None, text_any: list[str] = ()) -> dict:
+               templates: str | None = None, text_any: list[str] = (), people: list[str] = ()) -> dict:
     return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates,
-                                                 list(text_any)))
+                                                 list(text_any), list(people)))
 
 
 @operation(write=True)
 def albums_edit(lib, name: str, prompts: list[str] | None = None, negatives: list[str] | None = None,
-                threshold: float | None | str = "keep", text_any: list[str] | None = None) -> dict:
-    return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold, text_any))
+                threshold: float | None | str = "keep", text_any: list[str] | None = None,
+                people: list[str] | None = None) -> dict:
+    return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold, text_any, people))
 
 
 @operation(write=True)
@@ -312,6 +317,106 @@ def set_read_text(lib, on: bool) -> dict:
     """Turn reading the text in photos on or off (off deletes every photo's stored text): {"read_text",
     "deleted"}."""
     return lib.set_read_text(on)
+
+
+# -- people ------------------------------------------------------------------------------------------
+def _person_out(lib, person: dict) -> dict:
+    """A person as every front end shows them: {"id", "name", "label", "hidden", "faces", "photos", "cover",
+    "cover_path", "cover_box"}; `label` is the name, or "Person N" until they are named."""
+    cover = lib.catalog.face_facts([person["cover"]]).get(person["cover"]) if person.get("cover") else None
+    return {**person, "label": person["name"] or f"Person {person['id']}",
+            "cover_path": cover["path"] if cover else None, "cover_box": cover["box"] if cover else None}
+
+
+@operation()
+def people(lib, hidden: bool = False) -> dict:
+    """Everyone with faces in the library, named people first: {"people": [...], "faces": {status counts}}.
+    `hidden`: include the people the user hid."""
+    return {"people": [_person_out(lib, p) for p in lib.catalog.people(include_hidden=hidden)],
+            "faces": lib.faces_status()}
+
+
+@operation()
+def people_show(lib, person: str) -> dict:
+    """One person (by name or number) and their photos, newest first: {"person", "photos": [{"id", "path",
+    "taken"}]}."""
+    pid = lib.people.resolve(person)
+    rows = lib.catalog.filtered(_person_query(pid))
+    return {"person": _person_out(lib, lib.catalog.person(pid)),
+            "photos": [{"id": i, "path": p, "taken": t} for i, p, t in rows]}
+
+
+def _person_query(pid: int):
+    from .query import Query
+
+    return Query(person_ids=[pid])
+
+
+@operation()
+def faces_unsorted(lib, limit: int = 200) -> dict:
+    """Faces that belong to no one yet (newest first), to name in bulk: {"faces": [{"id", "photo", "path",
+    "box"}], "total"}."""
+    ids = lib.catalog.unsorted_faces(max(0, min(limit, 5000)))
+    facts = lib.catalog.face_facts(ids)
+    return {"faces": [{"id": i, "photo": facts[i]["photo"], "path": facts[i]["path"], "box": facts[i]["box"]}
+                      for i in ids if i in facts],
+            "total": lib.catalog.face_counts(lib.face_engine.version)["unsorted"]}
+
+
+@operation()
+def faces_of(lib, path: str) -> dict:
+    """The faces found in one photo: {"path", "state", "faces": [{"id", "box", "landmarks", "quality", "person",
+    "name", "confirmed"}]}; state: "looked", "failed", "pending" or "off"."""
+    full = os.path.abspath(os.path.expanduser(path))
+    photo = lib.catalog.photo_by_path(full)
+    if photo is None:
+        raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
+    row = lib.catalog._rows("SELECT engine, hash, state, reason FROM photo_faces WHERE photo_id=?", (photo.id,))
+    current = bool(row) and row[0][0] == lib.face_engine.version and row[0][1] == photo.hash
+    state = "off" if not lib.find_faces else (row[0][2] if current else "pending")
+    return {"path": photo.path, "id": photo.id, "state": state, "reason": row[0][3] if current else None,
+            "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else []}
+
+
+@operation(write=True)
+def people_name(lib, person: str, name: str) -> dict:
+    """Name (or rename) a person, by name or number."""
+    return _person_out(lib, lib.people.name(person, name))
+
+
+@operation(write=True)
+def people_merge(lib, into: str, other: str) -> dict:
+    """Make two people one: `other`'s faces become `into`'s (who keeps their name)."""
+    return _person_out(lib, lib.people.merge(into, other))
+
+
+@operation(write=True)
+def people_hide(lib, person: str, hidden: bool = True) -> dict:
+    return _person_out(lib, lib.people.hide(person, hidden))
+
+
+@operation(write=True)
+def faces_this_is(lib, faces: list[int], name: str) -> dict:
+    """"This is NAME": these faces are that person's (a new person when no one has the name), for good."""
+    return _person_out(lib, lib.people.this_is(list(faces), name))
+
+
+@operation(write=True)
+def faces_not_this_person(lib, faces: list[int]) -> dict:
+    """"Not this person": each face leaves its person and never rejoins them."""
+    return lib.people.not_this_person(list(faces))
+
+
+@operation(write=True)
+def faces_not_a_face(lib, faces: list[int]) -> dict:
+    """"Not a face": these finds are forgotten as faces (kept only so that they are not found again)."""
+    return lib.people.not_a_face(list(faces))
+
+
+@operation(write=True)
+def set_find_faces(lib, on: bool) -> dict:
+    """Turn finding faces on or off (off deletes every face and person): {"find_faces", "deleted"}."""
+    return lib.set_find_faces(on)
 
 
 @operation(write=True, needs_service=True)

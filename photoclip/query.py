@@ -2,11 +2,14 @@
 
     dog on a beach -people -"a person" like:~/a.jpg after:2023-05 before:2024 year:2023 in:~/Pictures/Trips
     album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait text:IKEA -text:draft
+    person:"Mum" -person:Dad people:0 people:3+ people:2
 
 Free words are the text query; `-word` / `-"a phrase"` push matching photos out; `like:PATH` uses a photo
 as an example (repeatable); the rest are filters.  Quotes group words and paths with spaces.  Every mistake
 is one sentence (QueryError).  `text:X` keeps photos whose recognised text contains X (any case, accents
-ignored, any script), `-text:X` those whose text does not.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
+ignored, any script), `-text:X` those whose text does not.  `person:NAME` keeps photos in which that person
+appears (repeat it: all of them), `-person:NAME` those without them; `people:N` photos with exactly N faces,
+`people:N+` with N or more.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
 those taken before the first day of X, `year:YYYY` that year; X is YYYY, YYYY-MM or YYYY-MM-DD.
 """
 from __future__ import annotations
@@ -22,8 +25,9 @@ TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", 
          "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",)}
 _TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
 ORIENTATIONS = ("portrait", "landscape", "square")
-KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text")
-NEGATABLE = ("album", "text")
+KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text", "person",
+        "people")
+NEGATABLE = ("album", "text", "person")
 _KEY = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.S)
 
 
@@ -47,11 +51,18 @@ class Query:
     orientation: str | None = None
     texts: list[str] = field(default_factory=list)  # normalised (ocr.normalize)
     not_texts: list[str] = field(default_factory=list)
+    persons: list[str] = field(default_factory=list)  # as typed; search.run resolves them to person_ids
+    not_persons: list[str] = field(default_factory=list)
+    person_ids: list[int] = field(default_factory=list)
+    not_person_ids: list[int] = field(default_factory=list)
+    faces: tuple[int, int | None] | None = None  # people:N (N, N) or people:N+ (N, None)
 
     @property
     def has_filters(self) -> bool:
         return bool(self.after or self.before or self.folders or self.albums or self.not_albums
-                    or self.extensions or self.cameras or self.orientation or self.texts or self.not_texts)
+                    or self.extensions or self.cameras or self.orientation or self.texts or self.not_texts
+                    or self.persons or self.not_persons or self.person_ids or self.not_person_ids
+                    or self.faces is not None)
 
     @property
     def ranks(self) -> bool:
@@ -112,7 +123,7 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
     if not value.strip():
         raise QueryError(f"{key}: needs a value, e.g. {key}:{_EXAMPLE[key]}.")
     if negated and key not in NEGATABLE:
-        raise QueryError(f"-{key}: cannot be negated; only -album: and -text: can.")
+        raise QueryError(f"-{key}: cannot be negated; only -album:, -text: and -person: can.")
     if key == "like":
         q.likes.append(_path(value, base))
     elif key == "after":
@@ -147,8 +158,15 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
         from .textnorm import normalize
 
         (q.not_texts if negated else q.texts).append(normalize(value))
+    elif key == "person":
+        (q.not_persons if negated else q.persons).append(" ".join(value.split()))
+    elif key == "people":
+        m = re.fullmatch(r"(\d{1,3})(\+?)", value.strip())
+        if not m:
+            raise QueryError(f"people:{value} is not a number of faces; write people:0, people:2 or people:3+.")
+        q.faces = (int(m[1]), None if m[2] else int(m[1]))
 
 
 _EXAMPLE = {"like": "~/Pictures/a.jpg", "after": "2023-05", "before": "2024", "year": "2023", "in": "~/Pictures",
             "album": "Beach", "type": "jpeg", "camera": "pixel", "orientation": "portrait",
-            "text": "IKEA"}
+            "text": "IKEA", "person": "Mum", "people": "2+"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +106,8 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     for name in q.albums + q.not_albums:
         if not catalog.album_rows(name):
             raise SearchError(f"There is no album named {name!r}; see photoclip albums list.")
+    q.person_ids = [_person_id(catalog, name) for name in q.persons]
+    q.not_person_ids = [_person_id(catalog, name) for name in q.not_persons]
     from .models import language_warning
 
     warning = language_warning(encoder.model_id, [q.text, *q.negatives])
@@ -139,6 +142,17 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     # within the same limit; relevant matches past the limit are not "less relevant" and are not counted.
     hidden = min(hidden, max(0, limit - len(results)))
     return Answer(results, hidden, taken, warning, clear, matched)
+
+
+def _person_id(catalog: Catalog, name: str) -> int:
+    """A person:NAME of the search box: a name (any case), or "Person N" / N for someone not named yet."""
+    pid = catalog.person_named(name)
+    if pid is None:
+        m = re.fullmatch(r"(?:person\s*)?#?(\d+)", name.strip(), re.I)
+        if m and catalog.person(int(m[1])) is not None:
+            return int(m[1])
+        raise SearchError(f"There is no person named {name!r}; see photoclip people.")
+    return pid
 
 
 def _fused(catalog, model, vector, relevant, hidden, text_ids) -> tuple[list[tuple[int, float]], int]:

@@ -34,6 +34,7 @@ from .models import mismatch_message, normalize_spec
 from .fsutil import has_room
 from .service_folders import FolderChecks
 from .service_indexing import IndexingSteps
+from .service_faces import PEOPLE_OPS, FaceSteps
 from .service_text import TextSteps
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
@@ -66,7 +67,7 @@ class _Inbox(queue.Queue):
         super().put(item, block, timeout)
 
 
-class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
+class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks):
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
                  on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
@@ -106,6 +107,10 @@ class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
         self._text_todo: list = []  # (id, path, hash) of photos whose text is read next (service_text.py)
         self._text_exhausted = False  # the last look found no photo to read: look again after the next change
         self._text_off_reason: str | None = None
+        self._faces_todo: list = []  # (id, path, hash) of photos whose faces are found next (service_faces.py)
+        self._faces_exhausted = False
+        self._faces_off_reason: str | None = None
+        self._faces_unclustered = True  # faces may wait for a clustering pass (one runs after each start)
         self._spell: Progress | None = None  # progress over the current busy spell
         self._batches = 0  # committed batches in the current indexing call
         self.model_error: str | None = None  # the model could not load: indexing waits for another model
@@ -280,6 +285,11 @@ class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
                 self.lib.index.save()
             except Exception:
                 log.exception("could not save the search index")
+            if self.lib._people is not None:
+                try:
+                    self.lib.people.index.save()
+                except Exception:
+                    log.exception("could not save the face index")
             cat.release_writes()
             cat.close_thread()
 
@@ -331,12 +341,14 @@ class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
             self._index()
         elif self._can_reencode():
             self._reencode()
+        elif self._can_find_faces():
+            self._find_faces()
         elif self._can_read_text():
             self._read_text()
         return not self._stopping.is_set()
 
     def _next_item(self):
-        if self._can_index() or self._can_reencode() or self._can_read_text():
+        if self._can_index() or self._can_reencode() or self._can_find_faces() or self._can_read_text():
             timeout = 0.0  # work to do: only look at what has arrived
         else:
             now = self.clock()
@@ -385,6 +397,10 @@ class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
             error = None
         try:
             self._after_command(folders_before, model_before)
+            if error is None and cmd.op in PEOPLE_OPS:
+                self._faces_exhausted = False
+                self._emit_people()
+                self._publish_news(albums_now=True)
         finally:
             if error is not None:
                 cmd.future.set_exception(error)
@@ -415,6 +431,7 @@ class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
 
     def _after_change(self) -> None:
         self._text_exhausted = False
+        self._faces_exhausted = False
         self.pending = self.lib.catalog.count_pending()
         since = self.lib.catalog.missing_since()
         self._purge_at = None if since is None else self.clock() + max(0.0, since + self.purge_grace_s - time.time())
@@ -446,7 +463,7 @@ class LibraryService(IndexingSteps, TextSteps, NewsDesk, FolderChecks):
 
     def _maybe_idle(self) -> None:
         if (self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index()
-                or self._can_reencode() or self._can_read_text()):
+                or self._can_reencode() or self._can_find_faces() or self._can_read_text()):
             return
         if self._purge_at is not None and self.purge_grace_s == 0:
             return  # a one-off index run purges before it calls itself done

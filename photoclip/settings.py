@@ -1,5 +1,5 @@
 """User settings remembered between runs (model, device, CPU threads, excluded folders, language, reading text in
-photos), as JSON."""
+photos, finding faces), as JSON."""
 from __future__ import annotations
 
 import json
@@ -20,6 +20,7 @@ class Settings:
     excluded: list[str] = field(default_factory=list)  # folders inside library folders to leave out
     language: str = "system"  # the app's language: "system" (follow the locale), "en" or "zh_CN"
     read_text: bool = True  # read the text in photos (OCR); off deletes what was read
+    find_faces: bool = True  # find faces and group them into people; off deletes every face and person
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

@@ -7,6 +7,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"  # tests never touch the network, even by acc
 # Reading the text in photos costs a tenth of a second or more per photo: the tests of text in photos
 # (test_text.py and the others that name it) turn it on for their own libraries; the rest leave it off.
 os.environ["PHOTOCLIP_READ_TEXT"] = "0"
+# Finding faces likewise: test_people.py turns it on for its own libraries.
+os.environ["PHOTOCLIP_FIND_FACES"] = "0"
 
 import pytest  # noqa: E402
 
