@@ -2,7 +2,10 @@
 
 pip builds hnswlib from source (PyPI has no wheel of it for Linux) with `-march=native`: a package frozen on a
 machine with AVX-512 then dies with "Illegal instruction" on most laptops (nmslib/hnswlib#468, #553). Every
-native extension that photoclip builds from source is rebuilt for a stated baseline before freezing:
+native extension that photoclip builds from source is rebuilt for a stated baseline before freezing.  dlib-bin's
+wheels (the faces stage's dlib) are compiled with AVX, which stops the app on CPUs before 2011 (Nehalem,
+Westmere, and Atoms and Celerons long after): its Python module is compiled again from dlib's own source
+release, with SSE4 and without AVX, and put in place of the wheel's.  The baseline:
 
     x86_64   x86-64-v2 (SSE4.2, POPCNT; every x86-64 CPU since 2008-2009, the floor of Windows 11 and
              RHEL 9); hnswlib then takes its SSE distance code, and the wheels from PyPI (PyTorch, numpy,
@@ -30,7 +33,7 @@ BASELINE = "x86-64-v2" if X86 else "the compiler's default"
 # The oldest CPU qemu models that has everything in x86-64-v2 and nothing newer.
 EMULATED_CPU = "Nehalem"
 # Extensions built from source for this app (PyPI's wheels of everything else are portable by policy).
-BUILT_FROM_SOURCE = ("hnswlib",)
+BUILT_FROM_SOURCE = ("hnswlib", "_dlib_pybind11")
 
 _VEX_OR_EVEX = re.compile(r"%[yz]mm\d+|%k[1-7]\b")
 # Mnemonics beyond x86-64-v2 that can appear with plain xmm or general registers: AVX's VEX-encoded forms
@@ -63,6 +66,57 @@ def rebuild_hnswlib(python: str, *, native: bool = False, target: str | None = N
         cmd += ["--target", target]
     print("+", ("HNSWLIB_NO_NATIVE=1 " if not native else "") + " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, env=build_environment(native))
+
+
+def build_dlib(python: str, out: str, jobs: int | None = None) -> str:
+    """Compile dlib's Python module (the version of the installed dlib-bin) from its source release for the
+    baseline into the folder `out`; returns the module's path.  No BLAS, no GUI, no image codecs of its own
+    (photoclip hands dlib decoded pixels), so it links nothing beyond the C++ runtime.  Needs cmake and a C++
+    compiler; about 7 minutes on 2 cores."""
+    import glob
+    import tarfile
+    import tempfile
+    from importlib.metadata import version
+
+    release = version("dlib-bin").split(".post")[0]
+    cmake = shutil.which("cmake")
+    if cmake is None:
+        raise SystemExit("building dlib for the baseline needs cmake (pip install cmake, or the system's)")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([python, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "-d", tmp,
+                        f"dlib=={release}"], check=True)
+        with tarfile.open(glob.glob(os.path.join(tmp, "dlib-*.tar.gz"))[0]) as tar:
+            tar.extractall(tmp, filter="data")
+        source = os.path.join(tmp, f"dlib-{release}", "tools", "python")
+        env = dict(os.environ)
+        flags = f"-march={BASELINE} -mtune=generic" if X86 and sys.platform != "win32" else ""
+        options = ["-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_CXX_FLAGS={flags}", f"-DPYTHON_EXECUTABLE={python}",
+                   f"-DCMAKE_LIBRARY_OUTPUT_DIRECTORY={os.path.abspath(out)}", "-DUSE_AVX_INSTRUCTIONS=OFF",
+                   f"-DUSE_SSE4_INSTRUCTIONS={'ON' if X86 else 'OFF'}", "-DDLIB_USE_CUDA=OFF", "-DDLIB_USE_BLAS=OFF",
+                   "-DDLIB_USE_LAPACK=OFF", "-DDLIB_NO_GUI_SUPPORT=ON", "-DDLIB_JPEG_SUPPORT=OFF",
+                   "-DDLIB_PNG_SUPPORT=OFF", "-DDLIB_GIF_SUPPORT=OFF", "-DDLIB_WEBP_SUPPORT=OFF",
+                   "-DDLIB_JXL_SUPPORT=OFF", "-DDLIB_LINK_WITH_SQLITE3=OFF", "-DDLIB_USE_FFMPEG=OFF"]
+        build = os.path.join(tmp, "build")
+        print("+ cmake", source, " ".join(options), flush=True)
+        subprocess.run([cmake, "-S", source, "-B", build, *options], check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run([cmake, "--build", build, "--config", "Release", "-j", str(jobs or os.cpu_count() or 2)],
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+    found = glob.glob(os.path.join(out, "_dlib_pybind11*"))
+    if not found:
+        raise SystemExit(f"dlib's build left no module in {out}")
+    return found[0]
+
+
+def rebuild_dlib(python: str) -> None:
+    """Put a baseline build of dlib's module in place of dlib-bin's in `python`'s environment."""
+    import tempfile
+
+    site = subprocess.run([python, "-c", "import importlib.util, os; s = importlib.util.find_spec('_dlib_pybind11'); "
+                           "print(s.origin)"], check=True, capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as out:
+        built = build_dlib(python, out)
+        shutil.copy2(built, site)
+    print(f"dlib's module rebuilt for {BASELINE}: {site}", flush=True)
 
 
 def beyond_baseline(library: str) -> dict[str, int]:

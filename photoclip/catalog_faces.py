@@ -118,9 +118,9 @@ class FaceQueries:
                 return []  # the photo went meanwhile
             c.execute("INSERT INTO photo_faces(photo_id, engine, hash, state, reason, updated) VALUES (?,?,?,?,?,?)",
                       (photo_id, engine, hash_, FAILED if reason else LOOKED, reason, now))
-            ids = []
+            ids, free = [], list(old)
             for face in faces or []:
-                match = max(old, key=lambda o: _iou(json.loads(o[1]), face.box), default=None)
+                match = max(free, key=lambda o: _iou(json.loads(o[1]), face.box), default=None)
                 keep = match if match is not None and _iou(json.loads(match[1]), face.box) >= 0.5 else None
                 cur = c.execute(
                     "INSERT INTO faces(photo_id, box, landmarks, descriptor, quality, person_id, confirmed, not_face) "
@@ -133,9 +133,8 @@ class FaceQueries:
                 if keep:
                     c.execute("INSERT OR IGNORE INTO face_rejections(face_id, person_id) SELECT ?, person_id "
                               "FROM face_rejections WHERE face_id=?", (cur.lastrowid, keep[0]))
-                    old.remove(keep)
-            for o in old:
-                c.execute("DELETE FROM faces WHERE id=?", (o[0],))
+                    free.remove(keep)
+            c.executemany("DELETE FROM faces WHERE id=?", [(o[0],) for o in old])
             return ids
 
     def delete_all_faces(self) -> int:

@@ -136,9 +136,12 @@ class People:
 
     # -- automatic ---------------------------------------------------------------------------------
     def place(self, face_ids: list[int], vecs: np.ndarray) -> dict[int, int]:
-        """New faces: each joins the person of its nearest clearly-close face, and enters the face index.
-        Returns {face id: person id} for those that joined someone."""
-        joined = self._join(face_ids, vecs)
+        """New faces: each joins the person of its nearest clearly-close face, and enters the face index.  A face
+        that kept its person from before (found again in the same place) stays theirs.  Returns {face id: person
+        id} for those that joined someone."""
+        owners = self.catalog.face_people(face_ids)
+        free = [j for j, f in enumerate(face_ids) if owners.get(f) is None and f in owners]
+        joined = self._join([face_ids[j] for j in free], np.asarray(vecs)[free]) if free else {}
         self.index.add(face_ids, vecs)
         return joined
 

@@ -81,7 +81,7 @@ class FaceSteps:
                     import numpy as np
 
                     joined = people.place(ids, np.vstack([f.descriptor for f in found]))
-                    self._faces_unclustered |= len(joined) < len(ids)
+                    self._faces_unclustered |= None in cat.face_people(ids).values()
                     self.lib.albums.tag_people(photo_id)
                 state = LOOKED
             looked += 1
