@@ -2,7 +2,7 @@
 corrections), through the same operations as the window."""
 from __future__ import annotations
 
-from .commands import _abs, _emit, printable
+from .commands import _abs, _emit, faces_status, printable
 from .errors import UsageError
 from .session import Session
 
@@ -10,13 +10,6 @@ from .session import Session
 def _person_line(p: dict) -> str:
     hidden = " (hidden)" if p.get("hidden") else ""
     return f"{p['id']:>5}  {p['label']}{hidden}  {p['photos']} photos, {p['faces']} faces"
-
-
-def faces_status(f: dict) -> str:
-    if not f["enabled"]:
-        return "faces: not looked for (turned off; photoclip people --on finds them)"
-    return (f"faces: {f['faces']} in {f['with_faces']} photos, {f['people']} people, {f['unsorted']} unsorted; "
-            f"{f['done']} photos looked at, {f['pending']} pending, {f['failed']} failed")
 
 
 def _faces_lines(faces: list[dict]) -> str:

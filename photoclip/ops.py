@@ -387,7 +387,9 @@ def people_name(lib, person: str, name: str) -> dict:
 @operation(write=True)
 def people_merge(lib, into: str, other: str) -> dict:
     """Make two people one: `other`'s faces become `into`'s (who keeps their name)."""
-    return _person_out(lib, lib.people.merge(into, other))
+    person = lib.people.merge(into, other)
+    lib.albums.tag_people(None)
+    return _person_out(lib, person)
 
 
 @operation(write=True)
@@ -398,19 +400,25 @@ def people_hide(lib, person: str, hidden: bool = True) -> dict:
 @operation(write=True)
 def faces_this_is(lib, faces: list[int], name: str) -> dict:
     """"This is NAME": these faces are that person's (a new person when no one has the name), for good."""
-    return _person_out(lib, lib.people.this_is(list(faces), name))
+    person = lib.people.this_is(list(faces), name)
+    lib.albums.tag_people(None)
+    return _person_out(lib, person)
 
 
 @operation(write=True)
 def faces_not_this_person(lib, faces: list[int]) -> dict:
     """"Not this person": each face leaves its person and never rejoins them."""
-    return lib.people.not_this_person(list(faces))
+    out = lib.people.not_this_person(list(faces))
+    lib.albums.tag_people(None)
+    return out
 
 
 @operation(write=True)
 def faces_not_a_face(lib, faces: list[int]) -> dict:
     """"Not a face": these finds are forgotten as faces (kept only so that they are not found again)."""
-    return lib.people.not_a_face(list(faces))
+    out = lib.people.not_a_face(list(faces))
+    lib.albums.tag_people(None)
+    return out
 
 
 @operation(write=True)

@@ -34,7 +34,7 @@ from .models import mismatch_message, normalize_spec
 from .fsutil import has_room
 from .service_folders import FolderChecks
 from .service_indexing import IndexingSteps
-from .service_faces import PEOPLE_OPS, FaceSteps
+from .service_faces import FaceSteps
 from .service_text import TextSteps
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
@@ -285,11 +285,7 @@ class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks
                 self.lib.index.save()
             except Exception:
                 log.exception("could not save the search index")
-            if self.lib._people is not None:
-                try:
-                    self.lib.people.index.save()
-                except Exception:
-                    log.exception("could not save the face index")
+            self._save_face_index()
             cat.release_writes()
             cat.close_thread()
 
@@ -397,10 +393,8 @@ class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks
             error = None
         try:
             self._after_command(folders_before, model_before)
-            if error is None and cmd.op in PEOPLE_OPS:
-                self._faces_exhausted = False
-                self._emit_people()
-                self._publish_news(albums_now=True)
+            if error is None:
+                self._after_people_command(cmd.op)
         finally:
             if error is not None:
                 cmd.future.set_exception(error)

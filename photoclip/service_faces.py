@@ -101,6 +101,21 @@ class FaceSteps:
             people.index.save()
             self._publish_news(albums_now=True)
 
+    def _after_people_command(self, op: str) -> None:
+        """After a command about people: clients hear of it, and albums with people rules decided again."""
+        if op in PEOPLE_OPS:
+            self._faces_exhausted = False
+            self._faces_off_reason = None if op == "set_find_faces" else self._faces_off_reason
+            self._emit_people()
+            self._publish_news(albums_now=True)
+
+    def _save_face_index(self) -> None:
+        if self.lib._people is not None:
+            try:
+                self.lib.people.index.save()
+            except Exception:
+                log.exception("could not save the face index")
+
     def _emit_people(self) -> None:
         counts = self.lib.catalog.face_counts(self.lib.face_engine.version)
         self._emit(LiveEvent("people", data={"people": counts["people"], "faces": counts["faces"],

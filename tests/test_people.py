@@ -415,3 +415,79 @@ def test_the_events_say_what_the_faces_stage_did(library, tmp_path, monkeypatch)
     assert people and people[-1] == {"event": "people", "people": 2, "faces": 12, "unsorted": 0}
     assert event_text(people[-1]) == "people: 2, 12 faces, 0 unsorted"
     assert json.loads(json.dumps(faces[0]))["state"] == "looked"
+
+
+# -- the window ---------------------------------------------------------------------------------------------
+def test_the_window_shows_people_names_them_and_corrects_faces(people_library, qtbot, monkeypatch):
+    """The sidebar's People section (a round face per person, photo counts), a person's photos, the same answer
+    as `person:` in the search box, face boxes with names in the viewer and its right-click menu, the unsorted
+    faces to name in bulk; every change goes to the service."""
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    from photoclip.gui.viewer import Viewer
+    from photoclip.gui.window import MainWindow
+
+    lib, pics = people_library
+    w = MainWindow(lib, settle_s=0.3)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.sidebar_loaded, timeout=60_000):
+        w.show()
+    people = [it for label, it in w.sidebar_items().items() if (it.data(0, Qt.UserRole) or ("",))[0] == "person"]
+    assert len(people) == 2 and all(it.text(0).endswith("(6)") for it in people)
+    qtbot.waitUntil(lambda: all(not it.icon(0).pixmap(28, 28).toImage().pixelColor(14, 14).name() == "#969696"
+                                for it in people), timeout=30_000)  # the faces' own pictures, not the grey disc
+    hopper = person_of(lib, pics["hopper"][0])[0]
+    item = next(it for it in people if it.data(0, Qt.UserRole)[1] == f"Person {hopper}")
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Grace", True))
+    w.rename_person(str(hopper), "")
+    qtbot.waitUntil(lambda: "Grace (6)" in w.sidebar_items(), timeout=30_000)
+    with qtbot.waitSignal(w.view_loaded, timeout=60_000):
+        w._sidebar_clicked(w.sidebar_items()["Grace (6)"])
+    shown = {it.path for it in w.model.items}
+    assert shown == set(pics["hopper"] + pics["group"]) and w.heading.text() == "Grace"
+    with qtbot.waitSignal(w.view_loaded, timeout=60_000):
+        w.search.setText("person:Grace")
+        w._search_now()
+    assert {it.path for it in w.model.items} == shown
+    # The viewer frames each face and names it; right-click on a face offers the corrections.
+    v = Viewer(w, [pics["group"][0]], 0)
+    qtbot.addWidget(v)
+    with qtbot.waitSignal(v.loaded, timeout=60_000):
+        v.show()
+    assert len(v.faces) == 2 and {v._face_label(f) for f in v.faces} == {"Grace", f"Person {person_of(lib, pics['collins'][0])[0]}"}
+    grace = next(f for f in v.faces if f["name"] == "Grace")
+    pix = v.picture.pixmap()
+    ratio = pix.devicePixelRatio() or 1.0
+    pw, ph = pix.width() / ratio, pix.height() / ratio
+    left, top = (v.picture.width() - pw) / 2, (v.picture.height() - ph) / 2
+    x, y, fw, fh = grace["box"]
+    centre = QPoint(round(left + (x + fw / 2) * pw), round(top + (y + fh / 2) * ph))
+    assert v.face_at(centre)["id"] == grace["id"] and v.face_at(QPoint(2, 2)) is None
+    image = pix.toImage()
+    edge = {image.pixelColor(round((x + fw / 2) * pix.width()), yy).name()
+            for yy in range(round(y * pix.height()) - 3, round(y * pix.height()) + 4)}
+    assert "#ffffff" in edge  # the frame is drawn where the face is
+    from PySide6.QtWidgets import QMenu
+
+    menu = QMenu()
+    v.face_actions(menu, grace)
+    assert [a.text() for a in menu.actions()] == ["This is…", "Not Grace", "Not a face"]
+    with qtbot.waitSignal(v.loaded, timeout=60_000):
+        next(a for a in menu.actions() if a.text() == "Not Grace").trigger()
+    assert lib.catalog.face_people([grace["id"]]) == {grace["id"]: None}
+    assert next(f for f in v.faces if f["id"] == grace["id"])["person"] is None
+    # The unsorted faces: name them in bulk.
+    qtbot.waitUntil(lambda: "Unsorted faces (1)" in w.sidebar_items(), timeout=30_000)
+    dialog = w.open_unsorted()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=30_000)
+    dialog.list.selectAll()
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Grace Hopper", True))
+    with qtbot.waitSignal(dialog.loaded, timeout=60_000):
+        dialog.name_button.click()
+    assert dialog.list.count() == 0 and lib.catalog.person(lib.catalog.person_named("Grace Hopper"))["faces"] == 1
+    dialog.close()
+    v.close()
+    w.close()

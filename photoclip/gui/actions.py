@@ -160,6 +160,16 @@ class LibraryActions:
                 if on or QMessageBox.question(self, "photoclip", self.tr(
                         "Stop reading the text in photos and delete all text read so far?")) == QMessageBox.Yes:
                     self.command("set_read_text", lambda _r: self.refresh(), on=on)
+                else:
+                    dlg.read_text.setChecked(True)  # not confirmed: nothing changes
+            if dlg.find_faces_changed():  # off deletes every face and person, names included
+                on = dlg.find_faces.isChecked()
+                if on or QMessageBox.question(self, "photoclip", self.tr(
+                        "Stop finding faces and delete every face and person, with the names you gave?")) \
+                        == QMessageBox.Yes:
+                    self.command("set_find_faces", lambda _r: self.people_changed(), on=on)
+                else:
+                    dlg.find_faces.setChecked(True)
             dlg.apply()
             self.lib.settings.save(self.lib.paths.settings)
             wanted = dlg.chosen_model()

@@ -47,6 +47,7 @@ class AlbumDialog(QDialog):
         self.ids = np.zeros(0, dtype=np.int64)
         self.scores = np.zeros(0, dtype=np.float32)
         self.text_in = np.zeros(0, dtype=bool)  # photos the text rule puts in, whatever their score
+        self.people_in = np.zeros(0, dtype=bool)  # photos the people rule lets in (all, without one)
         self._request = 0
         self._starter_templates = None
         form = QFormLayout()
@@ -90,6 +91,11 @@ class AlbumDialog(QDialog):
         self.text_any.setPlaceholderText(self.tr("words, comma-separated, e.g. total, 合计, 发票"))
         self.text_any.textChanged.connect(self._schedule_scores)
         form.addRow(self.tr("Text contains any of"), self.text_any)
+        # The album's people rule: only photos in which every one of these people appears.
+        self.people = QLineEdit(", ".join(album.get("people", [])) if album else "")
+        self.people.setPlaceholderText(self.tr("names, comma-separated: only photos with all of them"))
+        self.people.textChanged.connect(self._schedule_scores)
+        form.addRow(self.tr("With these people"), self.people)
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.auto)
@@ -143,7 +149,8 @@ class AlbumDialog(QDialog):
                      (self._starter_templates or default_templates(prompts) if prompts else None))
         return {"name": self.name.text().strip(), "prompts": prompts, "negatives": _lines(self.negatives),
                 "threshold": None if self.auto.isChecked() else self.slider.value() / 100, "templates": templates,
-                "text_any": [w.strip() for w in self.text_any.text().replace("，", ",").split(",") if w.strip()]}
+                "text_any": [w.strip() for w in self.text_any.text().replace("，", ",").split(",") if w.strip()],
+                "people": [w.strip() for w in self.people.text().replace("，", ",").split(",") if w.strip()]}
 
     def _schedule_scores(self) -> None:
         self._timer.start()
@@ -156,7 +163,8 @@ class AlbumDialog(QDialog):
         self._request += 1
         req = self._request
         params = {"prompts": d["prompts"], "negatives": d["negatives"], "templates": d["templates"],
-                  "name": self.album["name"] if self.album else None, "text_any": d["text_any"]}
+                  "name": self.album["name"] if self.album else None, "text_any": d["text_any"],
+                  "people": d["people"]}
         run_task(lambda: self.client.query("album_preview", **params), lambda r: self._scores_done(req, r),
                  lambda e: self.error.setText(str(e)), owner=self)
 
@@ -166,6 +174,10 @@ class AlbumDialog(QDialog):
         self.ids = np.asarray(result["ids"], dtype=np.int64)
         self.scores = np.asarray(result["scores"], dtype=np.float32)
         self.text_in = np.isin(self.ids, np.asarray(result.get("text_ids", []), dtype=np.int64))
+        with_people = result.get("people_ids")
+        self.people_in = np.ones(len(self.ids), dtype=bool) if with_people is None else \
+            np.isin(self.ids, np.asarray(with_people, dtype=np.int64))
+        self.error.setText("")
         if self.auto.isChecked() and result["calibrated"] is not None:
             self.slider.blockSignals(True)
             self.slider.setValue(int(round(100 * result["calibrated"])))
@@ -178,8 +190,9 @@ class AlbumDialog(QDialog):
         self._update_preview()
 
     def member_count(self) -> int:
-        """Photos in at this threshold: their score clears it, or the text rule puts them in."""
-        return int(((self.scores >= self.slider.value() / 100) | self.text_in).sum())
+        """Photos in at this threshold: their score clears it, or the text rule puts them in; and the people
+        rule lets them."""
+        return int((((self.scores >= self.slider.value() / 100) | self.text_in) & self.people_in).sum())
 
     def _update_preview(self) -> None:
         """The count at this threshold (from the scores in memory) and the photos nearest to it, named once
@@ -203,7 +216,7 @@ class AlbumDialog(QDialog):
     def _members_shown(self) -> list[int]:
         """The album's best members at this threshold (positions in self.scores), best first."""
         t = self.slider.value() / 100
-        inside = (self.scores >= t) | self.text_in
+        inside = ((self.scores >= t) | self.text_in) & self.people_in
         order = np.argsort(-(self.scores + inside))  # members first (the text rule's too), best first
         return [int(i) for i in order[:MEMBERS_SHOWN] if inside[i]]
 
@@ -261,7 +274,7 @@ class AlbumDialog(QDialog):
         d = self.draft()
         op = "albums_add" if self.album is None else "albums_edit"
         params = {"name": d["name"], "prompts": d["prompts"], "negatives": d["negatives"], "threshold": d["threshold"],
-                  "text_any": d["text_any"]}
+                  "text_any": d["text_any"], "people": d["people"]}
         if self.album is None:
             params["templates"] = d["templates"]
         self.ok_button.setEnabled(False)
@@ -356,6 +369,11 @@ class SettingsDialog(QDialog):
         self.read_text.setToolTip(self.tr("Turning it off deletes all text read so far; turning it on reads it "
                                           "again in the background."))
         form.addRow(self.tr("Text in photos"), self.read_text)
+        self.find_faces = QCheckBox(self.tr("Find faces and group them into people, on this computer"))
+        self.find_faces.setChecked(settings.find_faces)
+        self.find_faces.setToolTip(self.tr("Turning it off deletes every face and person, names included; turning "
+                                           "it on finds the faces again in the background."))
+        form.addRow(self.tr("People"), self.find_faces)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -378,6 +396,9 @@ class SettingsDialog(QDialog):
     def read_text_changed(self) -> bool:
         return self.read_text.isChecked() != self.settings.read_text
 
+    def find_faces_changed(self) -> bool:
+        return self.find_faces.isChecked() != self.settings.find_faces
+
     def chosen_model(self) -> str | None:
         text = self.model.text().strip()
         return normalize_spec(text) if text else None
@@ -393,3 +414,4 @@ class SettingsDialog(QDialog):
         s.excluded = _lines(self.excluded)
         s.language = self.language.currentData()
         s.read_text = self.read_text.isChecked()
+        s.find_faces = self.find_faces.isChecked()

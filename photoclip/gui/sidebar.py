@@ -1,5 +1,5 @@
-"""The window's sidebar: the library, its folders (short names, the full path on hover) and smart albums with
-their counts, read through the window's client on a worker."""
+"""The window's sidebar: the library, its folders (short names, the full path on hover), smart albums with
+their counts and people (gui/people.py), read through the window's client on a worker."""
 from __future__ import annotations
 
 import os
@@ -34,13 +34,15 @@ class SidebarMixin:
         def load():
             albums = self.client.query("albums_list")["albums"]
             status = self.client.query("status")
+            people = self.client.query("people")
             return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
-                    status["failed"], status["photos"], status.get("encoded_with"))
+                    status["failed"], status["photos"], status.get("encoded_with"),
+                    (people["people"], people["faces"]["unsorted"]))
 
         run_task(load, self._fill_sidebar, owner=self)
 
     def _fill_sidebar(self, data) -> None:
-        folder_rows, album_rows, failed, photos, encoded_with = data
+        folder_rows, album_rows, failed, photos, encoded_with, (people, unsorted) = data
         self.album_names = [name for name, _count in album_rows]
         self.sidebar.clear()
         icon = self.style().standardIcon
@@ -69,6 +71,7 @@ class SidebarMixin:
             it.setData(0, Qt.UserRole, ("album", name))
             albums.addChild(it)
         self.sidebar.addTopLevelItem(albums)
+        self.add_people_section(people, unsorted)
         self.sidebar.expandAll()
         offline = [row["path"] for row in folder_rows if not row["online"]]
         self.offline_label.setText(self.tr("Folders offline: {0}").format(len(offline)) if offline else "")
@@ -92,7 +95,9 @@ class SidebarMixin:
 
     def _sidebar_clicked(self, item: QTreeWidgetItem) -> None:
         mode = item.data(0, Qt.UserRole)
-        if mode:
+        if mode and mode[0] == "unsorted":
+            self.open_unsorted()
+        elif mode:
             self.search.clear()
             self.show_mode(tuple(mode))
 
@@ -104,6 +109,8 @@ class SidebarMixin:
             menu.addAction(self.tr("Edit…"), lambda: self.edit_album(mode[1]))
             menu.addAction(self.tr("Export (copy)…"), lambda: self.export_album(mode[1]))
             menu.addAction(self.tr("Delete album"), lambda: self.remove_album(mode[1]))
+        elif mode and mode[0] == "person":
+            self.person_menu(menu, mode[1])
         elif mode and mode[0] == "folder":
             menu.addAction(self.tr("Remove from library"), lambda: self.remove_folder(mode[1]))
         else:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QImageReader, QKeySequence, QPainter, QPen, QPixmap, \
     QPolygonF, QShortcut
-from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
 from ..textnorm import contains_word, normalize, words
@@ -104,6 +104,9 @@ class Viewer(QDialog):
         side_layout.addStretch(0)
         side.setMinimumWidth(280)
         self.lines: list[dict] = []  # the text read in the photo on show: {"text", "box", "confidence"}
+        self.faces: list[dict] = []  # the faces found in it: {"id", "box", "person", "name", ...}
+        self.picture.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.picture.customContextMenuRequested.connect(self._picture_menu)
         self.terms = self._search_terms(window)
         self.prev_button = QPushButton("◀")
         self.next_button = QPushButton("▶")
@@ -246,6 +249,10 @@ class Viewer(QDialog):
                     f"{abs(where['lon']):.5f}° {'E' if where['lon'] >= 0 else 'W'}"))
             self.facts.addRow(self.tr("Albums"), self._label(", ".join(
                 f"{a['name']} ({a['score']:.2f})" for a in info["albums"]) or self.tr("none")))
+            if info.get("faces"):
+                self.facts.addRow(self.tr("People"), self._label(", ".join(
+                    self._face_label(f) for f in info["faces"])))
+        self.faces = list((info or {}).get("faces") or [])
         self._show_text((info or {}).get("text"))
         self._place()
         self.loaded.emit()
@@ -305,21 +312,72 @@ class Viewer(QDialog):
         self.fit_button.setEnabled(self.actual)
 
     def _outlined(self, pix: QPixmap) -> QPixmap:
-        """The picture with a box around each line of its text that holds the search's words."""
+        """The picture with a box around each line of its text that holds the search's words, and each face
+        found in it framed, with the person's name."""
         matched = self.matched_lines()
-        if not matched:
+        if not matched and not self.faces:
             return pix
         out = QPixmap(pix)
         painter = QPainter(out)
-        pen = QPen(QColor(255, 196, 0), max(2, round(min(pix.width(), pix.height()) / 250)))
-        painter.setPen(pen)
+        width = max(2, round(min(pix.width(), pix.height()) / 250))
+        painter.setPen(QPen(QColor(255, 196, 0), width))
         painter.setBrush(QColor(255, 196, 0, 60))
         ratio = pix.devicePixelRatio() or 1.0
         w, h = pix.width() / ratio, pix.height() / ratio
         for line in matched:
             painter.drawPolygon(QPolygonF([QPointF(x * w, y * h) for x, y in line["box"]]))
+        painter.setBrush(Qt.NoBrush)
+        for face in self.faces:
+            x, y, fw, fh = face["box"]
+            rect = QRectF(x * w, y * h, fw * w, fh * h)
+            painter.setPen(QPen(QColor(255, 255, 255) if face.get("person") else QColor(160, 200, 255), width))
+            painter.drawRoundedRect(rect, width * 2, width * 2)
+            label = self._face_label(face)
+            metrics = painter.fontMetrics()
+            box = QRectF(rect.left(), rect.bottom() + width, metrics.horizontalAdvance(label) + 10, metrics.height() + 4)
+            painter.fillRect(box, QColor(0, 0, 0, 170))
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, Qt.AlignCenter, label)
         painter.end()
         return out
+
+    def _face_label(self, face: dict) -> str:
+        if face.get("name"):
+            return face["name"]
+        return self.tr("Person {0}").format(face["person"]) if face.get("person") else self.tr("Who is this?")
+
+    def face_at(self, pos) -> dict | None:
+        """The face under a point of the picture label (None: no face there)."""
+        pix = self.picture.pixmap()
+        if pix is None or pix.isNull():
+            return None
+        ratio = pix.devicePixelRatio() or 1.0
+        pw, ph = pix.width() / ratio, pix.height() / ratio
+        left, top = (self.picture.width() - pw) / 2, (self.picture.height() - ph) / 2
+        fx, fy = (pos.x() - left) / pw, (pos.y() - top) / ph
+        for face in self.faces:
+            x, y, w, h = face["box"]
+            if x <= fx <= x + w and y <= fy <= y + h:
+                return face
+        return None
+
+    def _picture_menu(self, pos) -> None:
+        face = self.face_at(pos)
+        if face is None or self.window_ is None:
+            return
+        menu = QMenu(self)
+        self.face_actions(menu, face)
+        menu.exec(self.picture.mapToGlobal(pos))
+
+    def face_actions(self, menu: QMenu, face: dict) -> None:
+        """"This is…", "Not this person", "Not a face": commands to the service; the photo shows the result."""
+        window, again = self.window_, (lambda _r=None: (self.show_photo(self.index), self.window_.people_changed()))
+        menu.addAction(self.tr("This is…"), lambda: window.name_faces([face["id"]], again))
+        if face.get("person"):
+            menu.addAction(self.tr("Not {0}").format(self._face_label(face)), lambda: window.command(
+                "faces_not_this_person", faces=[face["id"]], on_done=again))
+        menu.addAction(self.tr("Not a face"), lambda: window.command("faces_not_a_face", faces=[face["id"]],
+                                                                     on_done=again))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -26,6 +26,7 @@ from ..service import LibraryService
 from .actions import LibraryActions
 from .grid import Item, LiveRows, PhotoGrid, PhotoModel, in_date_order
 from .modelstate import ModelState
+from .people import PeopleMixin
 from .sidebar import SidebarMixin
 from .tasks import Bridge, TaskPools, run_task, when_done
 from .thumbnails import ThumbnailLoader
@@ -46,7 +47,7 @@ def _duration(seconds: float) -> str:
     return translate("MainWindow", "{0} h {1} min").format(s // 3600, (s % 3600) // 60)
 
 
-class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
+class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, ModelState, QMainWindow):
     view_loaded = Signal()  # the grid shows the current view's photos
     sidebar_loaded = Signal()
     command_done = Signal(str)  # a command to the service finished (its name)
@@ -63,6 +64,7 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self.paused = False
         self.ready = False  # searches can be answered: the model loaded here, or the watch holding the library has it
         self.album_names: list[str] = []  # from the last sidebar load: the photo menu's albums, without SQL
+        self.people_rows: list[dict] = []  # likewise the people (gui/people.py)
         self._events = None  # the subscription the event pump reads
         self._pump: threading.Thread | None = None
         self.mode: tuple[str, str | None] = ("all", None)
@@ -279,6 +281,9 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
             text = (self.tr("Re-encoding {0} of {1} photos for the new model · {2} a second") if ev.get("reencode")
                     else self.tr("Indexing {0} of {1} photos · {2} a second"))
             self.progress_label.setText(text.format(f"{ev['done']:,}", f"{ev['total']:,}", f"{ev['rate']:.1f}") + eta)
+        elif kind == "faces":  # the faces stage looks at photos after indexing
+            self.progress_label.setText(self.tr("Finding faces: {0} to go").format(
+                f"{ev.get('pending', 0):,}") if ev.get("pending") else self.tr("Library is current"))
         elif kind == "text":  # the text stage reads photos after indexing
             self.progress_label.setText(self.tr("Reading the text in photos: {0} to go").format(
                 f"{ev.get('pending', 0):,}") if ev.get("pending") else self.tr("Library is current"))
@@ -318,7 +323,9 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
               or photo and self.mode[0] in ("all", "folder")):  # (a view still loading: read it again)
             if not self._refresh_timer.isActive():  # an album's members or the folder list: read the view again
                 self._refresh_timer.start()
-        if kind in ("albums", "folders", "failed") and not self._sidebar_timer.isActive():
+        if kind == "people" and self.mode[0] == "person" and not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+        if kind in ("albums", "folders", "failed", "people") and not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
 
     def _take_delta(self, ev: dict) -> bool:
@@ -344,7 +351,7 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
         self._last_refresh = time.monotonic()
         self.sort_box.setVisible(mode[0] == "search")  # the library's own views are always in date order
         names = {"all": self.tr("All photos"), "folder": self.tr("Folder: {0}"), "album": self.tr("Album: {0}"),
-                 "search": self.tr("Search: {0}"), "similar": self.tr("Similar to {0}")}
+                 "search": self.tr("Search: {0}"), "similar": self.tr("Similar to {0}"), "person": "{0}"}
         self.heading.setText(names[mode[0]].format(os.path.basename(mode[1] or "") if mode[0] == "similar"
                                                    else mode[1]))
         if mode[0] in ("search", "similar") and not self.attached and not self.lib.encoder.loaded:
@@ -368,12 +375,14 @@ class MainWindow(LibraryActions, SidebarMixin, ModelState, QMainWindow):
             rows = q("similar", path=arg, limit=300)["results"]
         elif kind == "album":
             rows = q("albums_show", name=arg)["members"]
+        elif kind == "person":
+            rows = q("people_show", person=self.person_ref(arg))["photos"]
         else:
             rows = q("photos", folder=arg if kind == "folder" else None)["photos"]
         items = [Item(r["id"], r["path"], r.get("score"), r.get("taken")) for r in rows]
         # The library's own views are in date order with month headers, like every photo library; the sort
         # box orders search answers.
-        dated = sort == "date" or kind in ("all", "folder")
+        dated = sort == "date" or kind in ("all", "folder", "person")
         return (in_date_order(items) if dated else items), hidden, unreadable, clear
 
     def _show_items(self, req: int, mode, items: list[Item], hidden: int = 0, unreadable: bool = False,
