@@ -895,7 +895,8 @@ def test_the_screenshot_script_still_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     made = sorted(p.name for p in tmp_path.glob("*.png"))
     assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "viewer", "album", "duplicates", "dark",
-                                                      "text", "first-run", "offline") for lang in ("en", "zh_CN"))
+                                                      "text", "people", "faces", "first-run", "offline")
+                                       for lang in ("en", "zh_CN"))
     from PIL import Image
 
     assert all(min(Image.open(tmp_path / name).size) >= 400 for name in made)  # real windows, not blanks

@@ -20,7 +20,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tests")]
 
-STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "text", "first-run", "offline")
+STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "text", "people", "faces", "first-run",
+          "offline")
 
 
 def draw_library(folder: str) -> None:
@@ -43,6 +44,22 @@ def draw_library(folder: str) -> None:
     for name, kind, index in (("receipt-ikea.jpg", "receipt", 0), ("receipt-beijing.jpg", "receipt", 1),
                               ("sign.jpg", "sign", 2)):
         textworld.draw(kind, index, 1200, 900, rng).image.save(os.path.join(folder, name), quality=90)
+    draw_people(folder)
+
+
+def draw_people(folder: str) -> None:
+    """Two real people (photoclip/data/faces: public-domain portraits) in a few photos each, and together."""
+    from PIL import Image, ImageEnhance, ImageOps
+
+    faces = os.path.join(ROOT, "photoclip", "data", "faces")
+    both = Image.new("RGB", (1500, 900), (110, 130, 150))
+    for k, name in enumerate(("astronaut", "grace_hopper")):
+        im = Image.open(os.path.join(faces, f"{name}.jpg")).convert("RGB")
+        for j, v in enumerate((im, ImageOps.mirror(im), ImageEnhance.Color(im).enhance(0.5),
+                               im.crop((30, 20, im.width - 30, im.height - 30)))):
+            v.save(os.path.join(folder, f"{name}-{j}.jpg"), quality=88)
+        both.paste(im.resize((380, round(380 * im.height / im.width))), (180 + 700 * k, 200))
+    both.save(os.path.join(folder, "together.jpg"), quality=88)
 
 
 class stand_in_hub:
@@ -164,6 +181,25 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         wait(app, v.loaded)
         save(v, "text")
         v.close()
+    if "people" in states:  # the People section, and one person's photos
+        w.search.clear()
+        item = w.sidebar_items().get("Grace Hopper (5)")
+        w._sidebar_clicked(item)
+        wait(app, w.view_loaded)
+        settle(app, 1.0)
+        while w.thumbs._queued:
+            settle(app, 0.1)
+        save(w, "people")
+    if "faces" in states:  # the viewer frames the faces and names them
+        from photoclip.gui.viewer import Viewer
+
+        together = next(p for p in lib.catalog.listing() if p[1].endswith("together.jpg"))[1]
+        v = Viewer(w, [together], 0)
+        v.resize(1200, 780)
+        v.show()
+        wait(app, v.loaded)
+        save(v, "faces")
+        v.close()
     if "dark" in states:  # the system switched to its dark theme: the window follows (photoclip.gui.theme; a
         # virtual display has no desktop to say so, so the change arrives as colorSchemeChanged would bring it)
         from PySide6.QtCore import Qt
@@ -223,10 +259,16 @@ def main(argv=None) -> int:
         pics = os.path.join(home, "Pictures")
         draw_library(pics)
         os.environ["PHOTOCLIP_READ_TEXT"] = "1"  # the text in the photos, for the text panel
+        os.environ["PHOTOCLIP_FIND_FACES"] = "1"  # and the people in them
         lib = Library(home=os.path.join(home, "home"), model=model_spec(), device="cpu")
         lib.add_folders([pics])
         lib.index_now()
         lib.albums.create("Night sky", ["the night sky"])
+        from photoclip import ops
+
+        for file, name in (("grace_hopper-0.jpg", "Grace Hopper"), ("astronaut-0.jpg", "Eileen Collins")):
+            face = lib.catalog.faces_in(lib.catalog.photo_by_path(os.path.join(pics, file)).id)[0]
+            ops.people_name(lib, str(face["person"]), name)
         saved = []
         for lang in args.lang:
             saved += shoot(lib, home, lang, args.out, args.states)

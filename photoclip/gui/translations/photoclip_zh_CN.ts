@@ -14,95 +14,105 @@
         <translation>新建智能相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="54"/>
+        <location filename="../dialogs.py" line="55"/>
         <source>Start from scratch</source>
         <translation>从空白开始</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="59"/>
+        <location filename="../dialogs.py" line="60"/>
         <source>Starter album</source>
         <translation>预设相册</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="63"/>
+        <location filename="../dialogs.py" line="64"/>
         <source>one description per line, e.g. a receipt</source>
         <translation>每行一个描述，例如：收据</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="65"/>
+        <location filename="../dialogs.py" line="66"/>
         <source>what does not belong, e.g. a screenshot</source>
         <translation>不属于此相册的内容，例如：截图</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="69"/>
+        <location filename="../dialogs.py" line="70"/>
         <source>calibrate automatically</source>
         <translation>自动校准</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="85"/>
+        <location filename="../dialogs.py" line="86"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="86"/>
+        <location filename="../dialogs.py" line="87"/>
         <source>Prompts</source>
         <translation>描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="87"/>
+        <location filename="../dialogs.py" line="88"/>
         <source>Not these</source>
         <translation>排除</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="90"/>
+        <location filename="../dialogs.py" line="91"/>
         <source>words, comma-separated, e.g. total, 合计, 发票</source>
         <translation>用逗号分隔的词，例如：合计, 发票, 小计</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="92"/>
+        <location filename="../dialogs.py" line="93"/>
         <source>Text contains any of</source>
         <translation>文字包含以下任一词</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="96"/>
+        <source>names, comma-separated: only photos with all of them</source>
+        <translation>名字，用逗号分隔：只收入他们都在的照片</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="98"/>
+        <source>With these people</source>
+        <translation>包含这些人</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="102"/>
         <source>Threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="97"/>
+        <location filename="../dialogs.py" line="103"/>
         <source>Members</source>
         <translation>成员</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="99"/>
+        <location filename="../dialogs.py" line="105"/>
         <source>Borderline</source>
         <translation>临界照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="154"/>
+        <location filename="../dialogs.py" line="161"/>
         <source>type at least one prompt</source>
         <translation>请至少输入一条描述</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="188"/>
+        <location filename="../dialogs.py" line="201"/>
         <source>{0} photos at threshold {1}</source>
         <translation>阈值 {1} 时共 {0} 张照片</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="232"/>
-        <location filename="../dialogs.py" line="235"/>
-        <location filename="../dialogs.py" line="252"/>
+        <location filename="../dialogs.py" line="245"/>
+        <location filename="../dialogs.py" line="248"/>
+        <location filename="../dialogs.py" line="265"/>
         <source>in</source>
         <translation>入选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="232"/>
-        <location filename="../dialogs.py" line="235"/>
+        <location filename="../dialogs.py" line="245"/>
+        <location filename="../dialogs.py" line="248"/>
         <source>out</source>
         <translation>落选</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="234"/>
+        <location filename="../dialogs.py" line="247"/>
         <source>{0}
 score {1} — click to put it {2}</source>
         <translation>{0}
@@ -248,17 +258,17 @@ score {1} — click to put it {2}</source>
 <context>
     <name>FailuresDialog</name>
     <message>
-        <location filename="../dialogs.py" line="289"/>
+        <location filename="../dialogs.py" line="302"/>
         <source>Skipped files ({0})</source>
         <translation>跳过的文件（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="291"/>
+        <location filename="../dialogs.py" line="304"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="291"/>
+        <location filename="../dialogs.py" line="304"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -346,17 +356,22 @@ score {1} — click to put it {2}</source>
         <translation>停止读取照片中的文字，并删除已读取的全部文字？</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="172"/>
+        <location filename="../actions.py" line="168"/>
+        <source>Stop finding faces and delete every face and person, with the names you gave?</source>
+        <translation>停止识别人脸，并删除所有人脸和人物（包括你起的名字）？</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="182"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="180"/>
+        <location filename="../actions.py" line="190"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="186"/>
+        <location filename="../actions.py" line="196"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -364,171 +379,177 @@ score {1} — click to put it {2}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="43"/>
+        <location filename="../window.py" line="44"/>
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="45"/>
+        <location filename="../window.py" line="46"/>
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="46"/>
+        <location filename="../window.py" line="47"/>
         <source>{0} h {1} min</source>
         <translation>{0} 小时 {1} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="107"/>
+        <location filename="../window.py" line="109"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="113"/>
+        <location filename="../window.py" line="115"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="113"/>
+        <location filename="../window.py" line="115"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="114"/>
+        <location filename="../window.py" line="116"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="114"/>
+        <location filename="../window.py" line="116"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="138"/>
+        <location filename="../window.py" line="140"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="142"/>
+        <location filename="../window.py" line="144"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="145"/>
+        <location filename="../window.py" line="147"/>
         <source>Resume the download</source>
         <translation>继续下载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="168"/>
+        <location filename="../window.py" line="170"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="188"/>
+        <location filename="../window.py" line="190"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="189"/>
+        <location filename="../window.py" line="191"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="205"/>
-        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="207"/>
+        <location filename="../window.py" line="308"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="209"/>
-        <location filename="../window.py" line="292"/>
+        <location filename="../window.py" line="211"/>
+        <location filename="../window.py" line="297"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="234"/>
+        <location filename="../window.py" line="236"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="278"/>
+        <location filename="../window.py" line="280"/>
         <source> · about {0} left</source>
         <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="279"/>
+        <location filename="../window.py" line="281"/>
         <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
         <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="280"/>
+        <location filename="../window.py" line="282"/>
         <source>Indexing {0} of {1} photos · {2} a second</source>
         <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="283"/>
+        <location filename="../window.py" line="285"/>
+        <source>Finding faces: {0} to go</source>
+        <translation>正在识别人脸：还剩 {0} 张</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="288"/>
         <source>Reading the text in photos: {0} to go</source>
         <translation>正在读取照片中的文字：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="296"/>
-        <location filename="../window.py" line="306"/>
+        <location filename="../window.py" line="301"/>
+        <location filename="../window.py" line="311"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="298"/>
+        <location filename="../window.py" line="303"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="284"/>
-        <location filename="../window.py" line="297"/>
+        <location filename="../window.py" line="286"/>
+        <location filename="../window.py" line="289"/>
+        <location filename="../window.py" line="302"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="308"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="309"/>
+        <location filename="../window.py" line="314"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="353"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="353"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="346"/>
+        <location filename="../window.py" line="353"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="347"/>
+        <location filename="../window.py" line="354"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="347"/>
+        <location filename="../window.py" line="354"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="394"/>
+        <location filename="../window.py" line="403"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="396"/>
+        <location filename="../window.py" line="405"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -643,6 +664,69 @@ score {1} — click to put it {2}</source>
     </message>
 </context>
 <context>
+    <name>PeopleMixin</name>
+    <message>
+        <location filename="../people.py" line="68"/>
+        <source>People</source>
+        <translation>人物</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="73"/>
+        <source>{0} photos</source>
+        <translation>{0} 张照片</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="77"/>
+        <source>Unsorted faces ({0})</source>
+        <translation>未归类的人脸（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="93"/>
+        <source>Person {0}</source>
+        <translation>人物 {0}</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="111"/>
+        <source>Name…</source>
+        <translation>命名…</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="111"/>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="115"/>
+        <source>Merge into…</source>
+        <translation>合并到…</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="116"/>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="120"/>
+        <source>Name this person</source>
+        <translation>为此人命名</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="125"/>
+        <source>Merge</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="125"/>
+        <source>These photos show the same person as:</source>
+        <translation>这些照片中的人与下面这位是同一人：</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="132"/>
+        <source>This is…</source>
+        <translation>这是…</translation>
+    </message>
+</context>
+<context>
     <name>PhotoModel</name>
     <message>
         <location filename="../grid.py" line="48"/>
@@ -650,7 +734,7 @@ score {1} — click to put it {2}</source>
         <translation>日期未知</translation>
     </message>
     <message>
-        <location filename="../grid.py" line="235"/>
+        <location filename="../grid.py" line="242"/>
         <source>match {0}</source>
         <translation>匹配度 {0}</translation>
     </message>
@@ -658,109 +742,124 @@ score {1} — click to put it {2}</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../dialogs.py" line="305"/>
+        <location filename="../dialogs.py" line="318"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="309"/>
+        <location filename="../dialogs.py" line="322"/>
         <source>default ({0})</source>
         <translation>默认（{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="313"/>
+        <location filename="../dialogs.py" line="326"/>
         <source>Other model (type it below)</source>
         <translation>其他模型（在下方输入）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="315"/>
+        <location filename="../dialogs.py" line="328"/>
         <source>many languages</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="315"/>
+        <location filename="../dialogs.py" line="328"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="316"/>
+        <location filename="../dialogs.py" line="329"/>
         <source>{0} photos/s on a 2-core CPU</source>
         <translation>双核 CPU 每秒 {0} 张</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="317"/>
+        <location filename="../dialogs.py" line="330"/>
         <source>needs a GPU</source>
         <translation>需要 GPU</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="326"/>
+        <location filename="../dialogs.py" line="339"/>
         <source>As the system (now: {0})</source>
         <translation>跟随系统（当前：{0}）</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="329"/>
+        <location filename="../dialogs.py" line="342"/>
         <source>Model folder…</source>
         <translation>模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="336"/>
+        <location filename="../dialogs.py" line="349"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="339"/>
+        <location filename="../dialogs.py" line="352"/>
         <source>one folder per line</source>
         <translation>每行一个文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="346"/>
+        <location filename="../dialogs.py" line="359"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="348"/>
+        <location filename="../dialogs.py" line="361"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="349"/>
+        <location filename="../dialogs.py" line="362"/>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="350"/>
+        <location filename="../dialogs.py" line="363"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="351"/>
+        <location filename="../dialogs.py" line="364"/>
         <source>Excluded folders</source>
         <translation>排除的文件夹</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="354"/>
+        <location filename="../dialogs.py" line="367"/>
         <source>Read the text in photos (Chinese and English), so searches find it</source>
         <translation>读取照片中的文字（中文和英文），以便搜索</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="356"/>
+        <location filename="../dialogs.py" line="369"/>
         <source>Turning it off deletes all text read so far; turning it on reads it again in the background.</source>
         <translation>关闭会删除已读取的全部文字；重新打开会在后台再次读取。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="358"/>
+        <location filename="../dialogs.py" line="371"/>
         <source>Text in photos</source>
         <translation>照片中的文字</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="364"/>
+        <location filename="../dialogs.py" line="372"/>
+        <source>Find faces and group them into people, on this computer</source>
+        <translation>在本机识别人脸并按人物归组</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="374"/>
+        <source>Turning it off deletes every face and person, names included; turning it on finds the faces again in the background.</source>
+        <translation>关闭会删除所有人脸和人物（包括名字）；重新打开会在后台再次识别人脸。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="376"/>
+        <source>People</source>
+        <translation>人物</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="382"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="369"/>
+        <location filename="../dialogs.py" line="387"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
@@ -768,80 +867,108 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>SidebarMixin</name>
     <message>
-        <location filename="../sidebar.py" line="47"/>
+        <location filename="../sidebar.py" line="49"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="51"/>
+        <location filename="../sidebar.py" line="53"/>
         <source>Folders</source>
         <translation>文件夹</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="56"/>
+        <location filename="../sidebar.py" line="58"/>
         <source>  (offline)</source>
         <translation>  （离线）</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="64"/>
+        <location filename="../sidebar.py" line="66"/>
         <source>Smart albums</source>
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="74"/>
+        <location filename="../sidebar.py" line="77"/>
         <source>Folders offline: {0}</source>
         <translation>离线的文件夹：{0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="77"/>
+        <location filename="../sidebar.py" line="80"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="104"/>
+        <location filename="../sidebar.py" line="109"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="105"/>
+        <location filename="../sidebar.py" line="110"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="106"/>
+        <location filename="../sidebar.py" line="111"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="108"/>
+        <location filename="../sidebar.py" line="115"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="110"/>
+        <location filename="../sidebar.py" line="117"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="111"/>
+        <location filename="../sidebar.py" line="118"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
 </context>
 <context>
+    <name>UnsortedFaces</name>
+    <message>
+        <location filename="../people.py" line="155"/>
+        <source>Unsorted faces</source>
+        <translation>未归类的人脸</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="165"/>
+        <source>This is…</source>
+        <translation>这是…</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="166"/>
+        <source>Not a face</source>
+        <translation>不是人脸</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="212"/>
+        <source>{0} faces belong to no one yet. Select the faces of one person, then say who it is.</source>
+        <translation>{0} 张人脸尚未归属任何人。选中同一个人的人脸，然后说出是谁。</translation>
+    </message>
+    <message>
+        <location filename="../people.py" line="214"/>
+        <source>Every face belongs to someone.</source>
+        <translation>每张人脸都已归属某人。</translation>
+    </message>
+</context>
+<context>
     <name>Viewer</name>
     <message>
-        <location filename="../viewer.py" line="116"/>
+        <location filename="../viewer.py" line="119"/>
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="117"/>
+        <location filename="../viewer.py" line="120"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="115"/>
+        <location filename="../viewer.py" line="118"/>
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
@@ -856,32 +983,32 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>复制文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="125"/>
+        <location filename="../viewer.py" line="128"/>
         <source>Previous photo (Left)</source>
         <translation>上一张（左方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="126"/>
+        <location filename="../viewer.py" line="129"/>
         <source>Next photo (Right)</source>
         <translation>下一张（右方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="127"/>
+        <location filename="../viewer.py" line="130"/>
         <source>Zoom out (−, or Ctrl and the mouse wheel)</source>
         <translation>缩小（−，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="128"/>
+        <location filename="../viewer.py" line="131"/>
         <source>Zoom in (+, or Ctrl and the mouse wheel)</source>
         <translation>放大（+，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="129"/>
+        <location filename="../viewer.py" line="132"/>
         <source>The whole photo in the window (0)</source>
         <translation>整张照片适合窗口（0）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="130"/>
+        <location filename="../viewer.py" line="133"/>
         <source>Every pixel: 100% (1)</source>
         <translation>显示每个像素：100%（1）</translation>
     </message>
@@ -963,9 +1090,39 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="289"/>
+        <location filename="../viewer.py" line="253"/>
+        <source>People</source>
+        <translation>人物</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="293"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="347"/>
+        <source>Person {0}</source>
+        <translation>人物 {0}</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="347"/>
+        <source>Who is this?</source>
+        <translation>这是谁？</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="375"/>
+        <source>This is…</source>
+        <translation>这是…</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="377"/>
+        <source>Not {0}</source>
+        <translation>不是{0}</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="379"/>
+        <source>Not a face</source>
+        <translation>不是人脸</translation>
     </message>
 </context>
 <context>
@@ -1077,6 +1234,14 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <location filename="../i18n.py" line="31"/>
         <source>ViT-H/14 with XLM-RoBERTa large: for a machine with a GPU; far too slow to index on a laptop CPU</source>
         <translation>ViT-H/14 配 XLM-RoBERTa large：适合有 GPU 的电脑；在笔记本电脑的 CPU 上建立索引太慢</translation>
+    </message>
+</context>
+<context>
+    <name>parent</name>
+    <message>
+        <location filename="../people.py" line="53"/>
+        <source>Who is this? Type a name or pick one:</source>
+        <translation>这是谁？输入名字或从列表中选择：</translation>
     </message>
 </context>
 </TS>
