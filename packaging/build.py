@@ -7,7 +7,8 @@
                                              # without the CUDA libraries that are most of the size)
 
 1. installs the `build` extra (PyInstaller) and photoclip itself into this Python, then compiles hnswlib again
-   for the packages' CPU baseline (cpu_baseline.py: x86-64-v2, not this machine's -march=native);
+   for the packages' CPU baseline (cpu_baseline.py: x86-64-v2, not this machine's -march=native), and on x86-64
+   Linux dlib's module too (dlib-bin's wheel needs AVX; about 7 minutes);
 2. freezes the app with photoclip.spec into packaging/dist/ (on Linux, then strips its libraries' symbol
    tables: slim.strip_symbols);
 3. runs the frozen `photoclip --version` and `photoclip --self-test` from a temporary folder with an empty
@@ -173,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_install:
         run(py, "-m", "pip", "install", "-q", "-e", f"{ROOT}[build]")
         cpu_baseline.rebuild_hnswlib(py)
+        if cpu_baseline.X86 and sys.platform.startswith("linux"):
+            cpu_baseline.rebuild_dlib(py)
     run(py, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", DIST,
         "--workpath", os.path.join(HERE, "build"), os.path.join(HERE, "photoclip.spec"), cwd=HERE)
     if sys.platform.startswith("linux"):

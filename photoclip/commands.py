@@ -210,6 +210,8 @@ def _text_status(t: dict) -> str:
 def faces_status(f: dict) -> str:
     if not f["enabled"]:
         return "faces: not looked for (turned off; photoclip people --on finds them)"
+    if f.get("unavailable"):
+        return f"faces: not found on this machine: {f['unavailable']}"
     return (f"faces: {f['faces']} in {f['with_faces']} photos, {f['people']} people, {f['unsorted']} unsorted; "
             f"{f['done']} photos looked at, {f['pending']} pending, {f['failed']} failed")
 

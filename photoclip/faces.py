@@ -53,7 +53,11 @@ class Face:
 
 def models_dir() -> Path | None:
     """face_recognition_models' folder of model files, found without importing the package (its __init__ needs
-    pkg_resources, which new setuptools no longer has)."""
+    pkg_resources, which new setuptools no longer has).  The frozen app carries the two files it uses."""
+    import sys
+
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS", os.path.dirname(sys.executable))) / "face_recognition_models" / "models"
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -89,12 +93,29 @@ def _cpu_lacks_avx() -> bool:
 
 
 def _prebuilt_with_avx() -> bool:
+    """Whether dlib is dlib-bin's AVX build.  The Linux app compiles dlib for the x86-64-v2 baseline instead
+    (packaging/cpu_baseline.py), and its build fails if the module holds any instruction beyond it."""
+    import sys
+
+    if getattr(sys, "frozen", False) and sys.platform.startswith("linux"):
+        return False
     try:
         from importlib.metadata import distribution
         distribution("dlib-bin")
         return True
     except Exception:
         return False
+
+
+def cannot_run() -> str | None:
+    """Why the face engine cannot run here, as far as can be told without loading dlib (None: it can)."""
+    if _cpu_lacks_avx() and _prebuilt_with_avx():
+        return ("this processor lacks AVX, which the installed dlib-bin needs; install dlib built from source "
+                "(pip install dlib) to find faces")
+    folder = models_dir()
+    if folder is None or not all((folder / m).is_file() for m in MODELS):
+        return "the face models (face_recognition_models) are not installed"
+    return None
 
 
 class FaceEngine:
@@ -111,12 +132,10 @@ class FaceEngine:
 
     def _load(self):
         if self._models is None:
-            if _cpu_lacks_avx() and _prebuilt_with_avx():
-                raise FacesUnavailable("this processor lacks AVX, which the installed dlib-bin needs; install "
-                                       "dlib built from source (pip install dlib) to find faces")
+            reason = cannot_run()
+            if reason:
+                raise FacesUnavailable(reason)
             folder = models_dir()
-            if folder is None or not all((folder / m).is_file() for m in MODELS):
-                raise FacesUnavailable("the face models (face_recognition_models) are not installed")
             try:
                 import dlib
             except Exception as e:

@@ -165,11 +165,15 @@ class Library:
         return {"find_faces": bool(on), "deleted": deleted}
 
     def faces_status(self) -> dict:
-        """{"pending", "done", "with_faces", "failed", "faces", "people", "unsorted", "enabled"}."""
+        """{"pending", "done", "with_faces", "failed", "faces", "people", "unsorted", "enabled", "unavailable"}:
+        `unavailable` says why faces cannot be found on this machine (None: they can)."""
+        from .faces import cannot_run
+
         counts = self.catalog.face_counts(self.face_engine.version)
-        if not self.find_faces:
+        unavailable = cannot_run() if self.find_faces else None
+        if not self.find_faces or unavailable:
             counts["pending"] = 0
-        return {**counts, "enabled": self.find_faces}
+        return {**counts, "enabled": self.find_faces, "unavailable": unavailable}
 
     @property
     def stored_model(self) -> str | None:

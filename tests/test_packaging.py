@@ -98,6 +98,32 @@ def test_spec_leaves_out_what_slim_names():
     assert "rapidocr" in analysis.kwargs["hiddenimports"]
 
 
+def test_spec_ships_the_two_face_models_photoclip_loads_and_not_the_non_commercial_one():
+    analysis = run_spec("linux")["Analysis"][0]
+    faces = sorted(os.path.basename(src) for src, dest in analysis.kwargs["datas"]
+                   if dest == "face_recognition_models/models")
+    assert faces == sorted(["shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"])
+    assert not any("68_face_landmarks" in src for src, _dest in analysis.kwargs["datas"])
+    assert "dlib" in analysis.kwargs["hiddenimports"]
+
+
+def test_the_linux_build_compiles_dlib_for_the_baseline_and_scans_it(monkeypatch):
+    """build.py puts a baseline dlib in place of dlib-bin's AVX build, and the scan covers dlib's module."""
+    assert "_dlib_pybind11" in cpu_baseline.BUILT_FROM_SOURCE
+    calls = []
+    monkeypatch.setattr(build, "run", lambda *a, **k: calls.append(("run", a)))
+    monkeypatch.setattr(build.cpu_baseline, "rebuild_hnswlib", lambda py: calls.append("hnswlib"))
+    monkeypatch.setattr(build.cpu_baseline, "rebuild_dlib", lambda py: calls.append("dlib"))
+    monkeypatch.setattr(build.cpu_baseline, "X86", True)
+    monkeypatch.setattr(build.sys, "platform", "linux")
+    monkeypatch.setattr(build.slim, "strip_symbols", lambda folder: (0, 0, []))
+    monkeypatch.setattr(build, "check_frozen_app", lambda: "0")
+    monkeypatch.setattr(build, "check_cpu_baseline", lambda required: calls.append("checked"))
+    monkeypatch.setattr(build.size_report, "report", lambda folder: "")
+    build.main(["--no-package"])
+    assert [c for c in calls if isinstance(c, str)] == ["hnswlib", "dlib", "checked"]
+
+
 @pytest.mark.parametrize("dest", [
     "torch/include/ATen/Tensor.h", "torch/lib/libtorch.a", "torch/lib/dnnl.lib", "torch/bin/protoc-3.21.12.0",
     "PySide6/Qt/plugins/platforms/libqvnc.so", "PySide6/Qt/plugins/platforms/libqlinuxfb.so",

@@ -127,7 +127,7 @@ def test_the_same_person_groups_together_and_different_people_stay_apart(people_
     assert person_of(lib, pics["nobody"][0]) == []
     st = lib.faces_status()
     assert st == {"pending": 0, "done": 12, "with_faces": 11, "failed": 0, "faces": 12, "people": 2, "unsorted": 0,
-                  "enabled": True}
+                  "enabled": True, "unavailable": None}
     index_file = lib.paths.index_dir / "faces.hnsw"
     assert index_file.exists()  # the face index was saved when the stage ran out of photos
 
@@ -491,3 +491,49 @@ def test_the_window_shows_people_names_them_and_corrects_faces(people_library, q
     dialog.close()
     v.close()
     w.close()
+
+
+def test_people_survive_a_model_switch(tmp_path, toy_spec):
+    """Faces do not depend on the CLIP model: after a switch (re-encode, commit) the people, their names and
+    `person:` answers are what they were, and no photo is looked at for faces again."""
+    import shutil
+
+    home = tmp_path / "home"
+    env = {"PHOTOCLIP_FIND_FACES": "1", "PHOTOCLIP_MODEL": ""}
+    pics = draw_people(tmp_path / "pics")
+    cli_json("--model", toy_spec, "index", str(tmp_path / "pics"), home=home, env=env)
+    first = cli_json("people", home=home, env=env)["people"][0]
+    cli_json("people", "name", str(first["id"]), "Ada", home=home, env=env)
+    before = cli_json("people", home=home, env=env)
+    answer = cli_json("search", "person:Ada", home=home, env=env)
+    db = home / "data" / "catalog.sqlite3"
+    with sqlite3.connect(db) as c:
+        looked = dict(c.execute("SELECT photo_id, updated FROM photo_faces").fetchall())
+    other = tmp_path / "other-model"
+    shutil.copytree(toy_spec[len("local-dir:"):], other)
+    run_cli("--model", f"local-dir:{other}", "--switch-model", "status", home=home, env=env)
+    assert cli_json("index", home=home, env=env)["reencoded"] == len(sum(pics.values(), []))
+    assert cli_json("status", home=home, env=env)["model"] == f"local-dir:{other}"
+    assert cli_json("people", home=home, env=env) == before
+    assert cli_json("search", "person:Ada", home=home, env=env) == answer
+    with sqlite3.connect(db) as c:
+        assert dict(c.execute("SELECT photo_id, updated FROM photo_faces").fetchall()) == looked
+
+
+def test_a_processor_without_avx_skips_faces_with_one_notice_and_the_rest_works(library, tmp_path, monkeypatch):
+    """dlib-bin's AVX build would stop the whole program on such a processor: it is never loaded there."""
+    from photoclip import faces as faces_mod
+
+    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
+    monkeypatch.setattr(faces_mod, "_cpu_lacks_avx", lambda: True)
+    monkeypatch.setattr(faces_mod, "_prebuilt_with_avx", lambda: True)
+    draw_people(tmp_path / "pics")
+    library.add_folders([str(tmp_path / "pics")])
+    seen = []
+    out = library.index_now(on_event=lambda ev: seen.append(ev.as_json()))
+    assert out["indexed"] == 12 and out["failed"] == 0  # indexing and search go on
+    notices = [e["message"] for e in seen if e["event"] == "notice"]
+    assert notices == ["Faces are not found: this processor lacks AVX, which the installed dlib-bin needs; install "
+                       "dlib built from source (pip install dlib) to find faces."]
+    st = library.faces_status()
+    assert st["faces"] == 0 and st["pending"] == 0 and st["unavailable"].startswith("this processor lacks AVX")
