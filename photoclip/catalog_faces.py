@@ -265,10 +265,18 @@ class FaceQueries:
 
     @staticmethod
     def face_count_sql(low: int, high: int | None) -> tuple[str, list]:
+        """Photos with `low` to `high` faces (no upper bound: None), among those whose faces were looked for
+        (a photo not looked at yet is not "a photo with no one in it")."""
         count = f"(SELECT count(*) FROM faces f WHERE f.photo_id=p.id AND {_FACE})"
+        looked = f"EXISTS (SELECT 1 FROM photo_faces s WHERE s.photo_id=p.id AND s.state='{LOOKED}')"
         if high is None:
-            return f"{count} >= ?", [low]
-        return f"{count} BETWEEN ? AND ?", [low, high]
+            return f"{looked} AND {count} >= ?", [low]
+        return f"{looked} AND {count} BETWEEN ? AND ?", [low, high]
+
+    def face_state(self, photo_id: int) -> dict | None:
+        """What the faces stage last did with a photo: {"engine", "hash", "state", "reason"}, or None."""
+        rows = self._rows("SELECT engine, hash, state, reason FROM photo_faces WHERE photo_id=?", (photo_id,))
+        return {"engine": rows[0][0], "hash": rows[0][1], "state": rows[0][2], "reason": rows[0][3]} if rows else None
 
     def photos_with_people(self, person_ids: list[int], photo_ids: Iterable[int] | None = None) -> set[int]:
         """Photos in which every one of `person_ids` appears (among `photo_ids` when given)."""

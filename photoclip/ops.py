@@ -320,10 +320,13 @@ def set_read_text(lib, on: bool) -> dict:
 
 
 # -- people ------------------------------------------------------------------------------------------
-def _person_out(lib, person: dict) -> dict:
+def _person_out(lib, person: dict, covers: dict | None = None) -> dict:
     """A person as every front end shows them: {"id", "name", "label", "hidden", "faces", "photos", "cover",
-    "cover_path", "cover_box"}; `label` is the name, or "Person N" until they are named."""
-    cover = lib.catalog.face_facts([person["cover"]]).get(person["cover"]) if person.get("cover") else None
+    "cover_path", "cover_box"}; `label` is the name, or "Person N" until they are named.  `covers`: the cover
+    faces' facts, read at once for a list of people."""
+    if covers is None:
+        covers = lib.catalog.face_facts([person["cover"]]) if person.get("cover") else {}
+    cover = covers.get(person.get("cover"))
     return {**person, "label": person["name"] or f"Person {person['id']}",
             "cover_path": cover["path"] if cover else None, "cover_box": cover["box"] if cover else None}
 
@@ -332,8 +335,9 @@ def _person_out(lib, person: dict) -> dict:
 def people(lib, hidden: bool = False) -> dict:
     """Everyone with faces in the library, named people first: {"people": [...], "faces": {status counts}}.
     `hidden`: include the people the user hid."""
-    return {"people": [_person_out(lib, p) for p in lib.catalog.people(include_hidden=hidden)],
-            "faces": lib.faces_status()}
+    found = lib.catalog.people(include_hidden=hidden)
+    covers = lib.catalog.face_facts([p["cover"] for p in found if p["cover"]])
+    return {"people": [_person_out(lib, p, covers) for p in found], "faces": lib.faces_status()}
 
 
 @operation()
@@ -371,10 +375,10 @@ def faces_of(lib, path: str) -> dict:
     photo = lib.catalog.photo_by_path(full)
     if photo is None:
         raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
-    row = lib.catalog._rows("SELECT engine, hash, state, reason FROM photo_faces WHERE photo_id=?", (photo.id,))
-    current = bool(row) and row[0][0] == lib.face_engine.version and row[0][1] == photo.hash
-    state = "off" if not lib.find_faces else (row[0][2] if current else "pending")
-    return {"path": photo.path, "id": photo.id, "state": state, "reason": row[0][3] if current else None,
+    found = lib.catalog.face_state(photo.id)
+    current = found is not None and found["engine"] == lib.face_engine.version and found["hash"] == photo.hash
+    state = "off" if not lib.find_faces else (found["state"] if current else "pending")
+    return {"path": photo.path, "id": photo.id, "state": state, "reason": found["reason"] if current else None,
             "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else []}
 
 

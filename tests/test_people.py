@@ -380,6 +380,8 @@ def test_a_photo_that_cannot_be_looked_at_is_a_recorded_failure(library, tmp_pat
 
     said = ops.faces_of(library, pics["group"][0])
     assert said["state"] == "failed" and said["reason"].startswith("truncated image")
+    # A photo whose faces were never found is not "a photo with no one in it".
+    assert {r.path for r in library.query("people:0").results} == set(pics["nobody"])
 
 
 def test_a_catalog_from_before_people_is_migrated(tmp_path):
