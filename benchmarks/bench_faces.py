@@ -2,10 +2,13 @@
 person among 100,000.
 
     python benchmarks/bench_faces.py [--photos 12] [--faces 100000]
+    PYTHONPATH=FOLDER python benchmarks/bench_faces.py   # with the dlib module built in FOLDER instead
+                                                         # (packaging/cpu_baseline.py build_dlib: the packages')
 
-Photos: 4000x3000 JPEGs (quality 90, camera-like noise) in which the two public-domain portraits of
-photoclip/data/faces are placed 1 to 6 times each, at face widths from 2.5 % to 12 % of the photo's width (a
-group photo of ten to a portrait), so every planted face is counted found or missed.
+Photos: 4000x3000 JPEGs (quality 90, camera-like noise), each with 1 to 6 copies of the two public-domain
+portraits of photoclip/data/faces side by side (none covering another), at face widths from 2.5 % of the photo's
+width (a group photo of a dozen) to 12 % (a portrait), so every planted face is counted found or missed, in two
+bands: under 4 % of the width and over.
 
 Baselines, in the same run: (1) the detector on the full-resolution decode, as a program that hands dlib the
 photo as it is would run it; (2) the nearest-face lookup as an exact scan (one matrix product over all 100,000
@@ -43,18 +46,23 @@ def draw_photos(folder: str, n: int, seed: int = 11) -> list[tuple[str, list[tup
         base = rng.normal(120, 25, size=(SIZE[1] // 8, SIZE[0] // 8, 3)).clip(0, 255).astype(np.uint8)
         img = Image.fromarray(base).resize(SIZE, Image.BILINEAR)
         count = 1 + i % 6
-        slots = rng.permutation(24)[:count]
+        cols, rows = (1, 1) if count == 1 else (3, 2)  # a portrait alone, or up to six people side by side
+        slots = rng.permutation(cols * rows)[:count]
         centres = []
         for j, slot in enumerate(slots):
-            k = j % 2
-            face_w = SIZE[0] * (0.025 + 0.095 * rng.random()) if count > 1 else SIZE[0] * 0.12
+            k = int(rng.integers(0, 2))
+            cell_w, cell_h = SIZE[0] / cols, SIZE[1] / rows
+            # the portrait must fit its cell, so no face is covered by another portrait
+            fit = min(cell_w, cell_h * portraits[k].width / portraits[k].height) * face_share[k] / SIZE[0]
+            share = 0.12 if count == 1 else 0.025 + 0.095 * rng.random()
+            face_w = SIZE[0] * min(share, fit * 0.95)
             scale = face_w / (portraits[k].width * face_share[k])
             p = portraits[k].resize((max(8, round(portraits[k].width * scale)), max(8, round(portraits[k].height * scale))))
-            cx, cy = (slot % 6 + 0.5) / 6, (slot // 6 + 0.5) / 4
+            cx, cy = (slot % cols + 0.5) / cols, (slot // cols + 0.5) / rows
             x, y = round(cx * SIZE[0] - p.width / 2), round(cy * SIZE[1] - p.height / 2)
             img.paste(p, (x, y))
             fx, fy = (0.43, 0.24) if k == 0 else (0.53, 0.39)  # where the face sits in each portrait
-            centres.append(((x + fx * p.width) / SIZE[0], (y + fy * p.height) / SIZE[1]))
+            centres.append(((x + fx * p.width) / SIZE[0], (y + fy * p.height) / SIZE[1], face_w / SIZE[0]))
         noisy = np.asarray(img, dtype=np.int16) + rng.normal(0, 4, size=(SIZE[1], SIZE[0], 3)).astype(np.int16)
         path = os.path.join(folder, f"p{i:02d}.jpg")
         Image.fromarray(noisy.clip(0, 255).astype(np.uint8)).save(path, quality=90)
@@ -62,8 +70,12 @@ def draw_photos(folder: str, n: int, seed: int = 11) -> list[tuple[str, list[tup
     return out
 
 
-def found_count(boxes, centres) -> int:
-    return sum(any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in boxes) for cx, cy in centres)
+def found_count(boxes, centres, band=(0.0, 1.0)) -> int:
+    return sum(any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in boxes)
+               for cx, cy, width in centres if band[0] <= width < band[1])
+
+
+BANDS = ((0.0, 0.04), (0.04, 1.0))
 
 
 def bench_photos(n: int) -> None:
@@ -79,9 +91,11 @@ def bench_photos(n: int) -> None:
         engine.spent = {k: 0.0 for k in engine.spent}
         engine.seen = {k: 0 for k in engine.seen}
         t0 = time.perf_counter()
-        ours = 0
+        ours, ours_by = 0, [0, 0]
         for path, centres in photos:
-            ours += found_count([f.box for f in engine.find_photo(path)], centres)
+            boxes = [f.box for f in engine.find_photo(path)]
+            ours += found_count(boxes, centres)
+            ours_by = [n + found_count(boxes, centres, b) for n, b in zip(ours_by, BANDS)]
         total = time.perf_counter() - t0
         spent, seen = engine.spent, engine.seen
         t1 = time.perf_counter()
@@ -102,7 +116,9 @@ def bench_photos(n: int) -> None:
           f"({n / max(spent['detect'], 1e-9):.2f} photos/s), description "
           f"{spent['describe'] / max(seen['faces'], 1) * 1000:.0f} ms/face "
           f"({seen['faces'] / max(spent['describe'], 1e-9):.1f} faces/s)")
-    print(f"    found {ours} of {planted} planted faces ({ours / planted:.3f}); {seen['faces']} faces in all")
+    in_band = [sum(1 for _, c in photos for *_xy, w in c if b[0] <= w < b[1]) for b in BANDS]
+    print(f"    found {ours} of {planted} planted faces ({ours / planted:.3f}); {seen['faces']} faces in all; "
+          f"faces under 4 % of the width: {ours_by[0]} of {in_band[0]}, 4 % and over: {ours_by[1]} of {in_band[1]}")
     print(f"  baseline (full decode, detector at full size, no descriptors): {full:.2f} s "
           f"({full / n * 1000:.0f} ms/photo, of which decode {full_decode / n * 1000:.0f} ms); "
           f"found {full_found} of {planted} ({full_found / planted:.3f})")
@@ -167,9 +183,11 @@ def main(argv=None) -> int:
     p.add_argument("--photos", type=int, default=12)
     p.add_argument("--faces", type=int, default=100_000)
     args = p.parse_args(argv)
+    import _dlib_pybind11
     import dlib
 
-    print(f"dlib {dlib.__version__} ({'AVX' if getattr(dlib, 'USE_AVX_INSTRUCTIONS', False) else 'no AVX'}), "
+    print(f"dlib {dlib.__version__} ({'AVX' if getattr(dlib, 'USE_AVX_INSTRUCTIONS', False) else 'no AVX'}, "
+          f"{'BLAS' if getattr(dlib, 'DLIB_USE_BLAS', False) else 'no BLAS'}: {_dlib_pybind11.__file__}), "
           f"{os.cpu_count()} CPUs")
     bench_photos(args.photos)
     bench_lookup(args.faces)
