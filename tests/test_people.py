@@ -539,3 +539,29 @@ def test_a_processor_without_avx_skips_faces_with_one_notice_and_the_rest_works(
                        "dlib built from source (pip install dlib) to find faces."]
     st = library.faces_status()
     assert st["faces"] == 0 and st["pending"] == 0 and st["unavailable"].startswith("this processor lacks AVX")
+
+
+def test_the_people_page_shows_everyone_as_a_face(people_library, qtbot):
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import Qt
+
+    from photoclip.gui.window import MainWindow
+
+    lib, pics = people_library
+    w = MainWindow(lib, settle_s=0.3)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.sidebar_loaded, timeout=60_000):
+        w.show()
+    with qtbot.waitSignal(w.view_loaded, timeout=60_000):
+        w._sidebar_clicked(w.sidebar_items()["People"])
+    page = w.people_page
+    assert w.stack.currentWidget() is page and w.heading.text() == "People" and page.count() == 2
+    first = page.item(0)
+    assert first.text().endswith("\n6 photos") and not first.icon().isNull()
+    centre = first.icon().pixmap(112, 112).toImage().pixelColor(56, 56).name()
+    assert centre != "#969696"  # the person's own face, not the grey disc
+    with qtbot.waitSignal(w.view_loaded, timeout=60_000):
+        page.itemActivated.emit(first)
+    assert w.mode == ("person", first.data(Qt.UserRole)) and w.stack.currentWidget() is w.grid
+    assert len(w.model.items) >= 6
+    w.close()

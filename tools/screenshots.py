@@ -181,10 +181,9 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         wait(app, v.loaded)
         save(v, "text")
         v.close()
-    if "people" in states:  # the People section, and one person's photos
+    if "people" in states:  # the People page: everyone as a face, named first; the sidebar's People section
         w.search.clear()
-        item = w.sidebar_items().get("Grace Hopper (5)")
-        w._sidebar_clicked(item)
+        w.show_mode(("people", None))
         wait(app, w.view_loaded)
         settle(app, 1.0)
         while w.thumbs._queued:

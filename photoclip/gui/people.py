@@ -14,6 +14,7 @@ from ..faces import chip_path
 from .tasks import run_task
 
 FACE_ICON = 28  # the sidebar's round faces (logical pixels)
+PAGE_FACE = 112  # the People page's
 UNSORTED_ICON = 96
 
 
@@ -66,7 +67,7 @@ class PeopleMixin:
         if not people and not unsorted:
             return
         section = QTreeWidgetItem([self.tr("People")])
-        section.setFlags(Qt.ItemIsEnabled)
+        section.setData(0, Qt.UserRole, ("people", None))  # everyone, as faces
         for p in people:
             it = QTreeWidgetItem([f"{self.person_label(p)} ({p['photos']})"])
             it.setData(0, Qt.UserRole, ("person", self.person_label(p)))
@@ -88,6 +89,60 @@ class PeopleMixin:
                     it.setIcon(0, QIcon(round_face(image, FACE_ICON, self.devicePixelRatioF())))
 
         run_task(lambda: read_chips(cache, list(wanted)), show, owner=self)
+
+    # -- the People page: everyone as a large round face, named first -------------------------------
+    def make_people_page(self) -> QListWidget:
+        page = QListWidget()
+        page.setViewMode(QListView.IconMode)
+        page.setIconSize(QSize(PAGE_FACE, PAGE_FACE))
+        page.setGridSize(QSize(PAGE_FACE + 48, PAGE_FACE + 56))
+        page.setResizeMode(QListView.Adjust)
+        page.setMovement(QListView.Static)
+        page.setWordWrap(True)
+        page.setUniformItemSizes(True)
+        page.itemActivated.connect(lambda it: self.show_mode(("person", it.data(Qt.UserRole))))
+        page.setContextMenuPolicy(Qt.CustomContextMenu)
+        page.customContextMenuRequested.connect(self._people_page_menu)
+        self.people_page = page
+        return page
+
+    def show_people_page(self) -> None:
+        """Everyone the library knows, read on a worker with their faces' pictures."""
+        self.heading.setText(self.tr("People"))
+        self.stack.setCurrentWidget(self.people_page)
+        client, cache = self.client, self.lib.paths.thumbnails_dir
+
+        def load():
+            people = client.query("people")["people"]
+            return people, read_chips(cache, [p["cover"] for p in people])
+
+        run_task(load, self._fill_people_page, owner=self)
+
+    def _fill_people_page(self, loaded) -> None:
+        people, chips = loaded
+        self.people_rows = people
+        page, ratio = self.people_page, self.devicePixelRatioF()
+        page.clear()
+        photos = self.tr("{0} photos")
+        for p in people:
+            label = self.person_label(p)
+            it = QListWidgetItem(QIcon(round_face(chips.get(p["cover"], QImage()), PAGE_FACE, ratio)),
+                                 label + "\n" + photos.format(p["photos"]))
+            it.setData(Qt.UserRole, label)
+            it.setTextAlignment(Qt.AlignHCenter | Qt.AlignTop)
+            page.addItem(it)
+        if self.mode[0] == "people":
+            self.view_loaded.emit()
+
+    def _people_page_menu(self, pos) -> None:
+        from PySide6.QtWidgets import QMenu
+
+        item = self.people_page.itemAt(pos)
+        if item is None:
+            return
+        menu = QMenu(self)
+        self.person_menu(menu, item.data(Qt.UserRole))
+        menu.exec(self.people_page.viewport().mapToGlobal(pos))
 
     def person_label(self, p: dict) -> str:
         return p["name"] or self.tr("Person {0}").format(p["id"])
@@ -136,7 +191,7 @@ class PeopleMixin:
 
     def people_changed(self) -> None:
         self.refresh_sidebar()
-        if self.mode[0] == "person":
+        if self.mode[0] in ("person", "people"):
             self.refresh()
 
     def open_unsorted(self) -> "UnsortedFaces":

@@ -79,7 +79,8 @@ class SidebarMixin:
         self.offline_label.setVisible(bool(offline))
         self.skipped_button.setText(self.tr("{0} skipped").format(failed) if failed else "")
         self.skipped_button.setVisible(bool(failed))
-        self.stack.setCurrentWidget(self.grid if folder_rows else self.welcome)
+        self.stack.setCurrentWidget((self.people_page if self.mode[0] == "people" else self.grid) if folder_rows
+                                    else self.welcome)
         # The first run's model picker, while nothing is encoded; afterwards a new model is a switch (Settings).
         self.welcome.show_model_choice(not self.attached and encoded_with is None)
         self.sidebar_loaded.emit()

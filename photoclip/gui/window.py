@@ -176,6 +176,7 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, ModelState, QMainWin
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.make_people_page())
         center = QWidget()
         cl = QVBoxLayout(center)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -323,7 +324,7 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, ModelState, QMainWin
               or photo and self.mode[0] in ("all", "folder")):  # (a view still loading: read it again)
             if not self._refresh_timer.isActive():  # an album's members or the folder list: read the view again
                 self._refresh_timer.start()
-        if kind == "people" and self.mode[0] == "person" and not self._refresh_timer.isActive():
+        if kind == "people" and self.mode[0] in ("person", "people") and not self._refresh_timer.isActive():
             self._refresh_timer.start()
         if kind in ("albums", "folders", "failed", "people") and not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
@@ -350,6 +351,11 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, ModelState, QMainWin
         req, mode = self._request, self.mode
         self._last_refresh = time.monotonic()
         self.sort_box.setVisible(mode[0] == "search")  # the library's own views are always in date order
+        if mode[0] == "people":
+            self.show_people_page()
+            return
+        if self.stack.currentWidget() is self.people_page:
+            self.stack.setCurrentWidget(self.grid)
         names = {"all": self.tr("All photos"), "folder": self.tr("Folder: {0}"), "album": self.tr("Album: {0}"),
                  "search": self.tr("Search: {0}"), "similar": self.tr("Similar to {0}"), "person": "{0}"}
         self.heading.setText(names[mode[0]].format(os.path.basename(mode[1] or "") if mode[0] == "similar"

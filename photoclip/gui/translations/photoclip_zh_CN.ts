@@ -439,117 +439,117 @@ score {1} — click to put it {2}</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="190"/>
+        <location filename="../window.py" line="191"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="191"/>
+        <location filename="../window.py" line="192"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="207"/>
-        <location filename="../window.py" line="308"/>
+        <location filename="../window.py" line="208"/>
+        <location filename="../window.py" line="309"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="211"/>
-        <location filename="../window.py" line="297"/>
+        <location filename="../window.py" line="212"/>
+        <location filename="../window.py" line="298"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="236"/>
+        <location filename="../window.py" line="237"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="280"/>
+        <location filename="../window.py" line="281"/>
         <source> · about {0} left</source>
         <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="281"/>
+        <location filename="../window.py" line="282"/>
         <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
         <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="283"/>
         <source>Indexing {0} of {1} photos · {2} a second</source>
         <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="285"/>
+        <location filename="../window.py" line="286"/>
         <source>Finding faces: {0} to go</source>
         <translation>正在识别人脸：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="288"/>
+        <location filename="../window.py" line="289"/>
         <source>Reading the text in photos: {0} to go</source>
         <translation>正在读取照片中的文字：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="301"/>
-        <location filename="../window.py" line="311"/>
+        <location filename="../window.py" line="302"/>
+        <location filename="../window.py" line="312"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="304"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="286"/>
-        <location filename="../window.py" line="289"/>
-        <location filename="../window.py" line="302"/>
+        <location filename="../window.py" line="287"/>
+        <location filename="../window.py" line="290"/>
+        <location filename="../window.py" line="303"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="308"/>
+        <location filename="../window.py" line="309"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="314"/>
+        <location filename="../window.py" line="315"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="359"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="359"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="353"/>
+        <location filename="../window.py" line="359"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="354"/>
+        <location filename="../window.py" line="360"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="354"/>
+        <location filename="../window.py" line="360"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="403"/>
+        <location filename="../window.py" line="409"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="405"/>
+        <location filename="../window.py" line="411"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -666,62 +666,64 @@ score {1} — click to put it {2}</source>
 <context>
     <name>PeopleMixin</name>
     <message>
-        <location filename="../people.py" line="68"/>
+        <location filename="../people.py" line="69"/>
+        <location filename="../people.py" line="111"/>
         <source>People</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../people.py" line="73"/>
+        <location filename="../people.py" line="74"/>
+        <location filename="../people.py" line="126"/>
         <source>{0} photos</source>
         <translation>{0} 张照片</translation>
     </message>
     <message>
-        <location filename="../people.py" line="77"/>
+        <location filename="../people.py" line="78"/>
         <source>Unsorted faces ({0})</source>
         <translation>未归类的人脸（{0}）</translation>
     </message>
     <message>
-        <location filename="../people.py" line="93"/>
+        <location filename="../people.py" line="148"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../people.py" line="111"/>
+        <location filename="../people.py" line="166"/>
         <source>Name…</source>
         <translation>命名…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="111"/>
+        <location filename="../people.py" line="166"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="115"/>
+        <location filename="../people.py" line="170"/>
         <source>Merge into…</source>
         <translation>合并到…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="116"/>
+        <location filename="../people.py" line="171"/>
         <source>Hide</source>
         <translation>隐藏</translation>
     </message>
     <message>
-        <location filename="../people.py" line="120"/>
+        <location filename="../people.py" line="175"/>
         <source>Name this person</source>
         <translation>为此人命名</translation>
     </message>
     <message>
-        <location filename="../people.py" line="125"/>
+        <location filename="../people.py" line="180"/>
         <source>Merge</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../people.py" line="125"/>
+        <location filename="../people.py" line="180"/>
         <source>These photos show the same person as:</source>
         <translation>这些照片中的人与下面这位是同一人：</translation>
     </message>
     <message>
-        <location filename="../people.py" line="132"/>
+        <location filename="../people.py" line="187"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
@@ -897,32 +899,32 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="109"/>
+        <location filename="../sidebar.py" line="110"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="110"/>
+        <location filename="../sidebar.py" line="111"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="111"/>
+        <location filename="../sidebar.py" line="112"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="115"/>
+        <location filename="../sidebar.py" line="116"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="117"/>
+        <location filename="../sidebar.py" line="118"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="118"/>
+        <location filename="../sidebar.py" line="119"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
@@ -930,27 +932,27 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>UnsortedFaces</name>
     <message>
-        <location filename="../people.py" line="155"/>
+        <location filename="../people.py" line="210"/>
         <source>Unsorted faces</source>
         <translation>未归类的人脸</translation>
     </message>
     <message>
-        <location filename="../people.py" line="165"/>
+        <location filename="../people.py" line="220"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="166"/>
+        <location filename="../people.py" line="221"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
     <message>
-        <location filename="../people.py" line="212"/>
+        <location filename="../people.py" line="267"/>
         <source>{0} faces belong to no one yet. Select the faces of one person, then say who it is.</source>
         <translation>{0} 张人脸尚未归属任何人。选中同一个人的人脸，然后说出是谁。</translation>
     </message>
     <message>
-        <location filename="../people.py" line="214"/>
+        <location filename="../people.py" line="269"/>
         <source>Every face belongs to someone.</source>
         <translation>每张人脸都已归属某人。</translation>
     </message>
@@ -1239,7 +1241,7 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>parent</name>
     <message>
-        <location filename="../people.py" line="53"/>
+        <location filename="../people.py" line="54"/>
         <source>Who is this? Type a name or pick one:</source>
         <translation>这是谁？输入名字或从列表中选择：</translation>
     </message>
