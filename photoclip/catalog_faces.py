@@ -172,6 +172,14 @@ class FaceQueries:
         return {r[0]: r[1] for r in self._rows_for_ids(
             f"SELECT f.id, f.person_id FROM faces f WHERE {_FACE} AND f.id IN ({{ids}})", ids)}
 
+    def people_in_photos(self, photo_ids: Iterable[int]) -> dict[int, set[int]]:
+        """{photo id: the people already placed in it}."""
+        out: dict[int, set[int]] = {}
+        for r in self._rows_for_ids(f"SELECT f.photo_id, f.person_id FROM faces f WHERE {_FACE} AND "
+                                    "f.person_id IS NOT NULL AND f.photo_id IN ({ids})", photo_ids):
+            out.setdefault(r[0], set()).add(r[1])
+        return out
+
     def rejections(self, ids: Iterable[int]) -> dict[int, set[int]]:
         out: dict[int, set[int]] = {}
         for r in self._rows_for_ids("SELECT face_id, person_id FROM face_rejections WHERE face_id IN ({ids})", ids):

@@ -237,9 +237,22 @@ def chip_path(cache: Path, face_id: int) -> Path:
     return cache / "faces" / f"{face_id // 1000:04d}" / f"{face_id}.jpg"
 
 
-def remove_chips(cache: Path, face_ids) -> None:
-    for fid in face_ids:
-        try:
-            os.unlink(chip_path(cache, fid))
-        except OSError:
-            pass
+def sweep_chips(cache: Path, keep: set[int]) -> int:
+    """Delete the pictures of faces that are gone (their photo left the library, or was looked at again);
+    returns how many."""
+    gone = 0
+    folder = cache / "faces"
+    if not folder.is_dir():
+        return 0
+    for sub in os.scandir(folder):
+        if not sub.is_dir():
+            continue
+        for entry in os.scandir(sub.path):
+            stem = entry.name[:-4] if entry.name.endswith(".jpg") else None
+            if stem is not None and stem.isdigit() and int(stem) not in keep:
+                try:
+                    os.unlink(entry.path)
+                    gone += 1
+                except OSError:
+                    pass
+    return gone

@@ -146,20 +146,27 @@ class People:
         return joined
 
     def _join(self, face_ids: list[int], vecs: np.ndarray) -> dict[int, int]:
+        """Each face joins the person of its nearest clearly-close face, unless the user said it is not them or
+        that person is already in the same photo (no one appears twice in one photo)."""
         if not len(face_ids):
             return {}
         labels, dists = self.index.nearest(vecs)
         near = {int(x) for x in labels.ravel()}
         owner = self.catalog.face_people(near)
         refused = self.catalog.rejections(face_ids)
+        photo_of = {f: facts["photo"] for f, facts in self.catalog.face_facts(face_ids).items()}
+        present = self.catalog.people_in_photos(set(photo_of.values()))
         joined: dict[int, int] = {}
         for fid, row, drow in zip(face_ids, labels, dists):
+            here = present.setdefault(photo_of.get(fid), set())
             for other, d in zip(row, drow):
                 if d >= JOIN_DISTANCE:
                     break
                 person = owner.get(int(other))
-                if person is not None and int(other) != fid and person not in refused.get(fid, ()):
+                if person is not None and int(other) != fid and person not in refused.get(fid, ()) \
+                        and person not in here:
                     joined[fid] = person
+                    here.add(person)
                     break
         by_person: dict[int, list[int]] = {}
         for fid, person in joined.items():
@@ -187,10 +194,14 @@ class People:
                 groups.setdefault(label, []).append(int(fids[j]))
             facts = self.catalog.face_facts([f for g in groups.values() if len(g) > 1 for f in g])
             for members in groups.values():
-                if len({facts[f]["photo"] for f in members if f in facts}) < 2:
+                one_each: dict[int, int] = {}  # a face per photo: no one appears twice in one photo
+                for f in members:
+                    if f in facts:
+                        one_each.setdefault(facts[f]["photo"], f)
+                if len(one_each) < 2:
                     continue  # one face, or faces of one photo: not yet a person
                 # A face the user took from a person may found a new one; it only never rejoins that one.
-                self.catalog.assign_faces(members, self.catalog.new_person())
+                self.catalog.assign_faces(list(one_each.values()), self.catalog.new_person())
                 new_people += 1
         self.catalog.drop_empty_people()
         return {"joined": len(joined), "new_people": new_people,

@@ -14,7 +14,7 @@ import time
 from . import imageio
 from .catalog_faces import FAILED, LOOKED
 from .events import LiveEvent
-from .faces import FacesUnavailable, chip_path
+from .faces import FacesUnavailable, chip_path, sweep_chips
 from .fsutil import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,10 @@ class FaceSteps:
                 if result["joined"] or result["new_people"]:
                     self.lib.albums.tag_people(None)
                 self._emit_people()
+                if not getattr(self, "_chips_swept", False):  # once a run: pictures of faces that are gone
+                    self._chips_swept = True
+                    swept = sweep_chips(self.lib.paths.thumbnails_dir, set(cat.face_ids()))
+                    log.info("deleted the pictures of %d faces that are gone", swept)
             people.index.save()
             self._publish_news(albums_now=True)
 

@@ -202,6 +202,8 @@ def test_names_and_corrections_survive_a_restart_a_move_and_a_recluster(people_l
         monkeypatch.setattr(again.face_engine, "version", again.face_engine.version + " (newer)")
         again.index_now()
         assert again.catalog.faces_pending(again.face_engine.version) == 0
+        chips = {int(p.stem) for p in (again.paths.thumbnails_dir / "faces").rglob("*.jpg")}
+        assert chips == set(again.catalog.face_ids())  # the pictures of the faces found before are gone
         assert person_of(again, moved) == [hopper]
         assert again.catalog.person(hopper)["name"] == "Grace"
         faces = {f["id"]: f for f in again.catalog.faces_in(again.catalog.photo_by_path(pics["group"][0]).id)}
@@ -565,3 +567,18 @@ def test_the_people_page_shows_everyone_as_a_face(people_library, qtbot):
     assert w.mode == ("person", first.data(Qt.UserRole)) and w.stack.currentWidget() is w.grid
     assert len(w.model.items) >= 6
     w.close()
+
+
+def test_no_one_appears_twice_in_one_photo(people_library, tmp_path):
+    """Two copies of one face side by side in a photo (a mirror, twins): only one of them joins that person."""
+    lib, pics = people_library
+    pair = Image.new("RGB", (1400, 800), (100, 120, 140))
+    face = portrait("hopper")
+    pair.paste(face, (100, 100))
+    pair.paste(ImageOps.mirror(face), (760, 100))
+    path = tmp_path / "pics" / "mirror.jpg"
+    pair.save(path, quality=92)
+    lib.index_now()
+    owners = person_of(lib, str(path))
+    hopper = person_of(lib, pics["hopper"][0])[0]
+    assert len(owners) == 2 and owners.count(hopper) == 1
