@@ -22,6 +22,8 @@ from .catalog_albums import AlbumQueries
 from .catalog_photos import PhotoQueries
 from .catalog_faces import MIGRATION as FACES_MIGRATION
 from .catalog_faces import FaceQueries
+from .catalog_places import MIGRATION as PLACES_MIGRATION
+from .catalog_places import PlaceQueries
 from .catalog_text import MIGRATION as TEXT_MIGRATION
 from .catalog_text import TextQueries
 from .fsutil import disk_full, full_disk_message
@@ -32,7 +34,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 _MIGRATIONS = {
@@ -113,6 +115,8 @@ _MIGRATIONS = {
     4: TEXT_MIGRATION,
     # Faces and people (catalog_faces.py).
     5: FACES_MIGRATION,
+    # Places (catalog_places.py).
+    6: PLACES_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:
@@ -157,7 +161,7 @@ class _ThreadConnection:
             self.conn.close()
 
 
-class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries):
+class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries):
     """Thread-safe access to the catalog file: each thread gets its own connection, and closes it itself."""
 
     def __init__(self, path: str | Path):

@@ -137,6 +137,9 @@ class AlbumQueries:
             clause, more = self.face_count_sql(*q.faces)
             where.append(clause)
             args += more
+        for clause, more in self.place_clauses(q):
+            where.append(clause)
+            args += more
         for term, negated in [(t, False) for t in q.texts] + [(t, True) for t in q.not_texts]:
             clause, more = self.text_sql(term, negated)
             where.append(clause)

@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("search", cmd_search, "find photos by a description, examples and filters")
     # nargs="*": a query may start with "-" (`photoclip search -beach`): argparse leaves such words to main().
     s.add_argument("query", metavar="QUERY", nargs="*", help='words, -"what to leave out", like:PATH, after:, before:, year:, '
-                                                  "in:, album:, -album:, type:, camera:, orientation:, text:, -text:, person:, -person:, people: (see README)")
+                                                  "in:, album:, -album:, type:, camera:, orientation:, text:, -text:, person:, -person:, people:, place:, country:, near: (see README)")
     s.add_argument("--limit", type=positive_int, default=20, help="number of results (default 20)")
     s.add_argument("--all", action="store_true", help="also the less relevant matches past the cut-off")
     s.add_argument("--sort", choices=("relevance", "date"), default="relevance",
@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .commands_people import add_parser as add_people
 
     add_people(add, common, js, positive_int)
+    from .commands_places import add_parser as add_places
+
+    add_places(add)
 
     a = add("albums", cmd_albums, "smart albums that fill themselves", parents=[common])
     asub = a.add_subparsers(dest="albums_cmd", metavar="ACTION", required=True)

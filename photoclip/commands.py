@@ -196,7 +196,8 @@ def cmd_status(args, s: Session) -> None:
             f"{', ' + str(st['offline']) + ' offline' if st['offline'] else ''}\nmodel: {st['model']}\n"
             f"watching: {'yes' + (' (paused)' if st['paused'] else '') if st['watching'] else 'no'}\n"
             "folders:\n" + "\n".join(f"  {f}" for f in st["folders"]) + "\n" + _text_status(st["text"])
-            + "\n" + faces_status(st["faces"]))
+            + "\n" + faces_status(st["faces"]) + f"\nplaces: {st['places']['with_position']} photos with a position"
+            + (f", {st['places']['pending']} not looked at yet" if st["places"]["pending"] else ""))
     _emit(args, st, text)
 
 
@@ -330,6 +331,8 @@ def event_text(ev: dict) -> str | None:
         return f"faces {printable(ev['path'])}: {said} ({ev['pending']} to look at)"
     if kind == "people":
         return f"people: {ev['people']}, {ev['faces']} faces, {ev['unsorted']} unsorted"
+    if kind == "places":
+        return f"places: {ev['placed']} of {ev['looked']} photos have a position ({ev['pending']} to look at)"
     return None
 
 

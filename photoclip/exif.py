@@ -63,6 +63,17 @@ def gps(exif: Image.Exif) -> dict | None:
     return out
 
 
+def position(path: str) -> tuple[float, float] | None:
+    """(lat, lon) where the photo at `path` was taken, from its EXIF GPS; None without one (or unreadable)."""
+    try:
+        f, _st = open_readonly(path)
+        with f, Image.open(f) as img:
+            where = gps(img.getexif())
+    except Exception:
+        return None
+    return (where["lat"], where["lon"]) if where else None
+
+
 def camera_facts(path: str) -> dict:
     """The camera's facts of the photo at `path`, each only when written: camera, lens, exposure, aperture,
     iso, focal_length, flash, gps.  {} for a file without EXIF or one that cannot be read."""

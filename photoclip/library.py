@@ -70,6 +70,7 @@ class Library:
         self._text_reader = None
         self._face_engine = None
         self._people = None
+        self._gazetteer = None
         self._use_model(spec)
 
     def _repair(self, reason: str | None) -> str | None:
@@ -150,6 +151,15 @@ class Library:
 
             self._people = People(self.catalog, FaceIndex(self.paths.index_dir, self.catalog))
         return self._people
+
+    @property
+    def gazetteer(self):
+        """Positions to place names (places.Gazetteer), loaded on first use."""
+        if self._gazetteer is None:
+            from .places import shared
+
+            self._gazetteer = shared()
+        return self._gazetteer
 
     def set_find_faces(self, on: bool) -> dict:
         """Turn finding faces on or off; off deletes every face, person and face picture at once."""
@@ -371,7 +381,7 @@ class Library:
                 "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths(),
                 "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0,
                 "encoded_with": self.stored_model,
-                "text": self.text_status(), "faces": self.faces_status()}
+                "text": self.text_status(), "faces": self.faces_status(), "places": self.catalog.places_counted()}
 
     def text_status(self) -> dict:
         """{"pending", "done", "with_text", "skipped", "failed", "enabled"}: the text stage's counts."""

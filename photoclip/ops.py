@@ -10,53 +10,14 @@ service, a client runs them in its own process under the library's lock.  Operat
 """
 from __future__ import annotations
 
-import inspect
 import os
-import types
-import typing
-from dataclasses import dataclass
-from typing import Callable
-
 
 from .errors import CannotRun, ModelUnavailable, PhotoclipError, ServiceStopped, UsageError  # noqa: F401
-
-
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    func: Callable[..., dict]
-    write: bool  # changes the library: the service's worker runs it (or a client under the library's lock)
-    needs_service: bool  # only a running service can do it
-
-    def __call__(self, lib, **params) -> dict:
-        return self.func(lib, **params)
-
-
-OPERATIONS: dict[str, Operation] = {}
-
-
-def operation(*, write: bool = False, needs_service: bool = False):
-    """Declare an operation: its name is the function's, its parameters the function's (checked by
-    `check_params` for requests from other processes)."""
-    def register(func):
-        OPERATIONS[func.__name__] = Operation(func.__name__, func, write, needs_service)
-        return func
-    return register
-
-
-def get(name: str) -> Operation:
-    op = OPERATIONS.get(name)
-    if op is None:
-        raise UsageError(f"photoclip does not know the request {name!r}.")
-    return op
-
-
-def _host(lib):
-    host = getattr(lib, "host", None)
-    if host is None:
-        raise ServiceStopped("No photoclip watch or window is running for this library; start one with: "
-                             "photoclip watch")
-    return host
+from .opsregistry import OPERATIONS, Operation, _host, check_params, get, operation  # noqa: F401 - the registry
+# Declared in their own modules; importing them here registers them, and ops.NAME reaches each one.
+from .ops_people import (faces_not_a_face, faces_not_this_person, faces_of, faces_this_is,  # noqa: F401
+                         faces_unsorted, people, people_hide, people_merge, people_name, people_show, set_find_faces)
+from .ops_places import place_named, places  # noqa: F401
 
 
 def _results(lib, results) -> dict:
@@ -178,7 +139,8 @@ def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
                       "height": photo.height, "taken": taken, "camera": photo.camera,
                       "exif": exif.camera_facts(photo.path),
                       "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)],
-                      "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else []}}
+                      "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else [],
+                      "place": place_named(lib.catalog.place_of(photo.id))}}
 
 
 @operation()
@@ -319,118 +281,6 @@ def set_read_text(lib, on: bool) -> dict:
     return lib.set_read_text(on)
 
 
-# -- people ------------------------------------------------------------------------------------------
-def _person_out(lib, person: dict, covers: dict | None = None) -> dict:
-    """A person as every front end shows them: {"id", "name", "label", "hidden", "faces", "photos", "cover",
-    "cover_path", "cover_box"}; `label` is the name, or "Person N" until they are named.  `covers`: the cover
-    faces' facts, read at once for a list of people."""
-    if covers is None:
-        covers = lib.catalog.face_facts([person["cover"]]) if person.get("cover") else {}
-    cover = covers.get(person.get("cover"))
-    return {**person, "label": person["name"] or f"Person {person['id']}",
-            "cover_path": cover["path"] if cover else None, "cover_box": cover["box"] if cover else None}
-
-
-@operation()
-def people(lib, hidden: bool = False) -> dict:
-    """Everyone with faces in the library, named people first: {"people": [...], "faces": {status counts}}.
-    `hidden`: include the people the user hid."""
-    found = lib.catalog.people(include_hidden=hidden)
-    covers = lib.catalog.face_facts([p["cover"] for p in found if p["cover"]])
-    return {"people": [_person_out(lib, p, covers) for p in found], "faces": lib.faces_status()}
-
-
-@operation()
-def people_show(lib, person: str) -> dict:
-    """One person (by name or number) and their photos, newest first: {"person", "photos": [{"id", "path",
-    "taken"}]}."""
-    pid = lib.people.resolve(person)
-    rows = lib.catalog.filtered(_person_query(pid))
-    return {"person": _person_out(lib, lib.catalog.person(pid)),
-            "photos": [{"id": i, "path": p, "taken": t} for i, p, t in rows]}
-
-
-def _person_query(pid: int):
-    from .query import Query
-
-    return Query(person_ids=[pid])
-
-
-@operation()
-def faces_unsorted(lib, limit: int = 200) -> dict:
-    """Faces that belong to no one yet (newest first), to name in bulk: {"faces": [{"id", "photo", "path",
-    "box"}], "total"}."""
-    ids = lib.catalog.unsorted_faces(max(0, min(limit, 5000)))
-    facts = lib.catalog.face_facts(ids)
-    return {"faces": [{"id": i, "photo": facts[i]["photo"], "path": facts[i]["path"], "box": facts[i]["box"]}
-                      for i in ids if i in facts],
-            "total": lib.catalog.face_counts(lib.face_engine.version)["unsorted"]}
-
-
-@operation()
-def faces_of(lib, path: str) -> dict:
-    """The faces found in one photo: {"path", "state", "faces": [{"id", "box", "landmarks", "quality", "person",
-    "name", "confirmed"}]}; state: "looked", "failed", "pending" or "off"."""
-    full = os.path.abspath(os.path.expanduser(path))
-    photo = lib.catalog.photo_by_path(full)
-    if photo is None:
-        raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
-    found = lib.catalog.face_state(photo.id)
-    current = found is not None and found["engine"] == lib.face_engine.version and found["hash"] == photo.hash
-    state = "off" if not lib.find_faces else (found["state"] if current else "pending")
-    return {"path": photo.path, "id": photo.id, "state": state, "reason": found["reason"] if current else None,
-            "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else []}
-
-
-@operation(write=True)
-def people_name(lib, person: str, name: str) -> dict:
-    """Name (or rename) a person, by name or number."""
-    return _person_out(lib, lib.people.name(person, name))
-
-
-@operation(write=True)
-def people_merge(lib, into: str, other: str) -> dict:
-    """Make two people one: `other`'s faces become `into`'s (who keeps their name)."""
-    person = lib.people.merge(into, other)
-    lib.albums.tag_people(None)
-    return _person_out(lib, person)
-
-
-@operation(write=True)
-def people_hide(lib, person: str, hidden: bool = True) -> dict:
-    return _person_out(lib, lib.people.hide(person, hidden))
-
-
-@operation(write=True)
-def faces_this_is(lib, faces: list[int], name: str) -> dict:
-    """"This is NAME": these faces are that person's (a new person when no one has the name), for good."""
-    person = lib.people.this_is(list(faces), name)
-    lib.albums.tag_people(None)
-    return _person_out(lib, person)
-
-
-@operation(write=True)
-def faces_not_this_person(lib, faces: list[int]) -> dict:
-    """"Not this person": each face leaves its person and never rejoins them."""
-    out = lib.people.not_this_person(list(faces))
-    lib.albums.tag_people(None)
-    return out
-
-
-@operation(write=True)
-def faces_not_a_face(lib, faces: list[int]) -> dict:
-    """"Not a face": these finds are forgotten as faces (kept only so that they are not found again)."""
-    out = lib.people.not_a_face(list(faces))
-    lib.albums.tag_people(None)
-    return out
-
-
-@operation(write=True)
-def set_find_faces(lib, on: bool) -> dict:
-    """Turn finding faces on or off (off deletes every face and person): {"find_faces", "deleted"}."""
-    return lib.set_find_faces(on)
-
-
 @operation(write=True, needs_service=True)
 def pause(lib) -> dict:
     """Pause the service's indexing (it keeps answering and watching)."""
@@ -440,55 +290,4 @@ def pause(lib) -> dict:
 @operation(write=True, needs_service=True)
 def resume(lib) -> dict:
     return _host(lib).set_paused(False)
-
-
-# -- requests from other processes ------------------------------------------------------------------
-def check_params(op: str, func, params) -> dict:
-    """The parameters of a request from another process, checked against the operation's own signature: no
-    unknown or missing names, each value of its declared type.  UsageError (one sentence) otherwise."""
-    if not isinstance(params, dict):
-        raise UsageError(f"The parameters of {op} must be an object of names and values.")
-    sig = inspect.signature(func)
-    hints = typing.get_type_hints(func)
-    names = list(sig.parameters)[1:]  # the first is the library
-    for name in params:
-        if name not in names:
-            raise UsageError(f"{op} takes no parameter {name!r}; it takes {', '.join(names) or 'none'}.")
-    for name in names:
-        if name not in params and sig.parameters[name].default is inspect.Parameter.empty:
-            raise UsageError(f"{op} needs the parameter {name!r}.")
-        if name in params and not _fits(params[name], hints.get(name, typing.Any)):
-            raise UsageError(f"The parameter {name!r} of {op} must be {_describe(hints[name])}.")
-    return params
-
-
-def _fits(value, hint) -> bool:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is typing.Any:
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, a) for a in args)
-    if hint is type(None):
-        return value is None
-    if origin in (list, tuple) or hint in (list, tuple):
-        return isinstance(value, list) and all(_fits(v, args[0]) for v in value) if args else isinstance(value, list)
-    if hint is dict or origin is dict:
-        return isinstance(value, dict)
-    if hint is bool:
-        return isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return isinstance(value, hint) if isinstance(hint, type) else True
-
-
-def _describe(hint) -> str:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_describe(a) for a in args)
-    if origin in (list, tuple):
-        return f"a list of {_describe(args[0])}s" if args else "a list"
-    return {str: "text", int: "a whole number", float: "a number", bool: "true or false", dict: "an object",
-            type(None): "null"}.get(hint, getattr(hint, "__name__", str(hint)))
 

@@ -2,14 +2,17 @@
 
     dog on a beach -people -"a person" like:~/a.jpg after:2023-05 before:2024 year:2023 in:~/Pictures/Trips
     album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait text:IKEA -text:draft
-    person:"Mum" -person:Dad people:0 people:3+ people:2
+    person:"Mum" -person:Dad people:0 people:3+ people:2 place:Lisbon place:"Hong Kong" country:PT
+    near:38.72,-9.14,10km
 
 Free words are the text query; `-word` / `-"a phrase"` push matching photos out; `like:PATH` uses a photo
 as an example (repeatable); the rest are filters.  Quotes group words and paths with spaces.  Every mistake
 is one sentence (QueryError).  `text:X` keeps photos whose recognised text contains X (any case, accents
 ignored, any script), `-text:X` those whose text does not.  `person:NAME` keeps photos in which that person
 appears (repeat it: all of them), `-person:NAME` those without them; `people:N` photos with exactly N faces,
-`people:N+` with N or more.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
+`people:N+` with N or more.  `place:X` keeps photos taken in the place, region or country named X (English
+or Chinese country names, any case), `-place:X` the others; `country:X` by country name or ISO code;
+`near:LAT,LON[,Nkm]` within N km (10 by default) of a point.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
 those taken before the first day of X, `year:YYYY` that year; X is YYYY, YYYY-MM or YYYY-MM-DD.
 """
 from __future__ import annotations
@@ -26,8 +29,8 @@ TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", 
 _TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
 ORIENTATIONS = ("portrait", "landscape", "square")
 KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text", "person",
-        "people")
-NEGATABLE = ("album", "text", "person")
+        "people", "place", "country", "near")
+NEGATABLE = ("album", "text", "person", "place")
 _KEY = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.S)
 
 
@@ -56,13 +59,18 @@ class Query:
     person_ids: list[int] = field(default_factory=list)
     not_person_ids: list[int] = field(default_factory=list)
     faces: tuple[int, int | None] | None = None  # people:N (N, N) or people:N+ (N, None)
+    places: list[str] = field(default_factory=list)
+    not_places: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    near: tuple[float, float, float] | None = None  # lat, lon, km
 
     @property
     def has_filters(self) -> bool:
         return bool(self.after or self.before or self.folders or self.albums or self.not_albums
                     or self.extensions or self.cameras or self.orientation or self.texts or self.not_texts
                     or self.persons or self.not_persons or self.person_ids or self.not_person_ids
-                    or self.faces is not None)
+                    or self.faces is not None or self.places or self.not_places or self.countries
+                    or self.near is not None)
 
     @property
     def ranks(self) -> bool:
@@ -123,7 +131,7 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
     if not value.strip():
         raise QueryError(f"{key}: needs a value, e.g. {key}:{_EXAMPLE[key]}.")
     if negated and key not in NEGATABLE:
-        raise QueryError(f"-{key}: cannot be negated; only -album:, -text: and -person: can.")
+        raise QueryError(f"-{key}: cannot be negated; only -album:, -text:, -person: and -place: can.")
     if key == "like":
         q.likes.append(_path(value, base))
     elif key == "after":
@@ -165,8 +173,22 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
         if not m:
             raise QueryError(f"people:{value} is not a number of faces; write people:0, people:2 or people:3+.")
         q.faces = (int(m[1]), None if m[2] else int(m[1]))
+    elif key == "place":
+        (q.not_places if negated else q.places).append(" ".join(value.split()))
+    elif key == "country":
+        q.countries.append(value.strip())
+    elif key == "near":
+        m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*(km|m)?)?\s*",
+                         value)
+        lat, lon = (float(m[1]), float(m[2])) if m else (None, None)
+        if not m or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise QueryError(f"near:{value} is not a position; write near:LAT,LON or near:LAT,LON,10km "
+                             "(degrees, e.g. near:38.72,-9.14,5km).")
+        radius = float(m[3]) if m[3] else 10.0
+        q.near = (lat, lon, radius / 1000 if m[4] == "m" else radius)
 
 
 _EXAMPLE = {"like": "~/Pictures/a.jpg", "after": "2023-05", "before": "2024", "year": "2023", "in": "~/Pictures",
             "album": "Beach", "type": "jpeg", "camera": "pixel", "orientation": "portrait",
-            "text": "IKEA", "person": "Mum", "people": "2+"}
+            "text": "IKEA", "person": "Mum", "people": "2+", "place": "Lisbon", "country": "PT",
+            "near": "38.72,-9.14,10km"}

@@ -35,6 +35,7 @@ from .fsutil import has_room
 from .service_folders import FolderChecks
 from .service_indexing import IndexingSteps
 from .service_faces import FaceSteps
+from .service_places import PlaceSteps
 from .service_text import TextSteps
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
@@ -67,7 +68,7 @@ class _Inbox(queue.Queue):
         super().put(item, block, timeout)
 
 
-class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks):
+class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks):
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
                  on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
@@ -108,9 +109,10 @@ class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks
         self._text_exhausted = False  # the last look found no photo to read: look again after the next change
         self._text_off_reason: str | None = None
         self._faces_todo: list = []  # (id, path, hash) of photos whose faces are found next (service_faces.py)
-        self._faces_exhausted = False
         self._faces_off_reason: str | None = None
         self._faces_unclustered = True  # faces may wait for a clustering pass (one runs after each start)
+        self._faces_exhausted = self._places_exhausted = False  # no photo left to look at (service_places.py)
+        self._places_todo: list = []  # (id, path, hash) of photos whose position is read next
         self._spell: Progress | None = None  # progress over the current busy spell
         self._batches = 0  # committed batches in the current indexing call
         self.model_error: str | None = None  # the model could not load: indexing waits for another model
@@ -333,18 +335,22 @@ class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks
         changed |= self._run_timers()
         if changed:
             self._after_change()
-        if self._can_index():
-            self._index()
-        elif self._can_reencode():
-            self._reencode()
-        elif self._can_find_faces():
-            self._find_faces()
-        elif self._can_read_text():
-            self._read_text()
+        work = self._work()
+        if work is not None:
+            work()
         return not self._stopping.is_set()
 
+    def _work(self):
+        """The worker's next job: indexing, a new model's re-encode, then places, faces, text; or None."""
+        for can, run in ((self._can_index, self._index), (self._can_reencode, self._reencode),
+                         (self._can_place, self._place), (self._can_find_faces, self._find_faces),
+                         (self._can_read_text, self._read_text)):
+            if can():
+                return run
+        return None
+
     def _next_item(self):
-        if self._can_index() or self._can_reencode() or self._can_find_faces() or self._can_read_text():
+        if self._work() is not None:
             timeout = 0.0  # work to do: only look at what has arrived
         else:
             now = self.clock()
@@ -411,21 +417,10 @@ class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks
             self.model_error = None
             self._emit(LiveEvent("model", message=self.lib.model_id))
         self.switch.refresh()  # started, redirected or cancelled; and after an error, worth another try
-        folders = {r["path"]: r for r in self.lib.catalog.folders()}
-        for path in folders_before - set(folders):
-            if self._watcher is not None:
-                self._watcher.unwatch(path)
-            self._tracker.forget_under(path)
-        for path in set(folders) - folders_before:
-            if self._watcher is not None:
-                self._watcher.watch(path)
-                self._root_ids[path] = self._root_identity(path)
-            self._indexer.reconcile_folder(folders[path]["id"], path)
-        self._tracker.refresh_folders()
+        self._follow_folders(folders_before)
 
     def _after_change(self) -> None:
-        self._text_exhausted = False
-        self._faces_exhausted = False
+        self._text_exhausted = self._faces_exhausted = self._places_exhausted = False
         self.pending = self.lib.catalog.count_pending()
         since = self.lib.catalog.missing_since()
         self._purge_at = None if since is None else self.clock() + max(0.0, since + self.purge_grace_s - time.time())
@@ -456,8 +451,7 @@ class LibraryService(IndexingSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks
         return changed
 
     def _maybe_idle(self) -> None:
-        if (self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._can_index()
-                or self._can_reencode() or self._can_find_faces() or self._can_read_text()):
+        if self._idle.is_set() or not self._inbox.empty() or self._tracker.settling or self._work() is not None:
             return
         if self._purge_at is not None and self.purge_grace_s == 0:
             return  # a one-off index run purges before it calls itself done

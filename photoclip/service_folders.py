@@ -13,6 +13,20 @@ log = logging.getLogger(__name__)
 
 
 class FolderChecks:
+    def _follow_folders(self, folders_before: set[str]) -> None:
+        """After a command: new folders are watched and scanned, removed ones forgotten."""
+        folders = {r["path"]: r for r in self.lib.catalog.folders()}
+        for path in folders_before - set(folders):
+            if self._watcher is not None:
+                self._watcher.unwatch(path)
+            self._tracker.forget_under(path)
+        for path in set(folders) - folders_before:
+            if self._watcher is not None:
+                self._watcher.watch(path)
+                self._root_ids[path] = self._root_identity(path)
+            self._indexer.reconcile_folder(folders[path]["id"], path)
+        self._tracker.refresh_folders()
+
     def _catalog_gone(self) -> bool:
         """The catalog file was deleted (or replaced) under the running service: every write would go to a file
         nobody can open again.  Save what the open connection still holds, stop, and say so; the next start

@@ -56,7 +56,7 @@ def test_every_read_answers_the_same_with_and_without_a_running_watch(watch_proc
              "duplicates": {}, "photos": {}, "albums_export": {"name": "Night", "dest": None},
              "album_preview": {"prompts": ["the night sky"], "name": "Night"}, "photo_info": {"path": photo},
              "text": {"path": photo}, "people": {}, "people_show": {"person": "Nobody"}, "faces_unsorted": {},
-             "faces_of": {"path": photo}}
+             "faces_of": {"path": photo}, "places": {}}
     assert set(reads) == {name for name, op in OPERATIONS.items() if not op.write}  # none left out
     paths = AppPaths.resolve(home)
 

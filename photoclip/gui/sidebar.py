@@ -37,12 +37,12 @@ class SidebarMixin:
             people = self.client.query("people")
             return (self.client.query("folders_list")["folders"], [(a["name"], a["count"]) for a in albums],
                     status["failed"], status["photos"], status.get("encoded_with"),
-                    (people["people"], people["faces"]["unsorted"]))
+                    (people["people"], people["faces"]["unsorted"]), self.client.query("places"))
 
         run_task(load, self._fill_sidebar, owner=self)
 
     def _fill_sidebar(self, data) -> None:
-        folder_rows, album_rows, failed, photos, encoded_with, (people, unsorted) = data
+        folder_rows, album_rows, failed, photos, encoded_with, (people, unsorted), places = data
         self.album_names = [name for name, _count in album_rows]
         self.sidebar.clear()
         icon = self.style().standardIcon
@@ -72,6 +72,7 @@ class SidebarMixin:
             albums.addChild(it)
         self.sidebar.addTopLevelItem(albums)
         self.add_people_section(people, unsorted)
+        self.add_places_section(places)
         self.sidebar.expandAll()
         offline = [row["path"] for row in folder_rows if not row["online"]]
         self.offline_label.setText(self.tr("Folders offline: {0}").format(len(offline)) if offline else "")
@@ -98,6 +99,9 @@ class SidebarMixin:
         mode = item.data(0, Qt.UserRole)
         if mode and mode[0] == "unsorted":
             self.open_unsorted()
+        elif mode and mode[0] == "query":  # a place: its search, in the box where it can be refined
+            self.search.setText(mode[1])
+            self._search_now()
         elif mode:
             self.search.clear()
             self.show_mode(tuple(mode))

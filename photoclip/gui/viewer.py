@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QDialog, QFormLayout, QHBoxLayout, QLabel, QMenu,
                                QVBoxLayout, QWidget)
 
 from ..textnorm import contains_word, normalize, words
+from .places import place_words
 
 from .grid import display_name
 from .tasks import run_task
@@ -244,7 +245,9 @@ class Viewer(QDialog):
                                                                 else self.tr("did not fire")))
             if camera.get("gps"):
                 where = camera["gps"]
+                named = place_words(info.get("place"))
                 self.facts.addRow(self.tr("Location"), self._label(
+                    (named + "\n" if named else "") +
                     f"{abs(where['lat']):.5f}° {'N' if where['lat'] >= 0 else 'S'}, "
                     f"{abs(where['lon']):.5f}° {'E' if where['lon'] >= 0 else 'W'}"))
             self.facts.addRow(self.tr("Albums"), self._label(", ".join(

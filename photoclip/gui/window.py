@@ -27,6 +27,7 @@ from .actions import LibraryActions
 from .grid import Item, LiveRows, PhotoGrid, PhotoModel, in_date_order
 from .modelstate import ModelState
 from .people import PeopleMixin
+from .places import PlacesMixin
 from .sidebar import SidebarMixin
 from .tasks import Bridge, TaskPools, run_task, when_done
 from .thumbnails import ThumbnailLoader
@@ -47,7 +48,7 @@ def _duration(seconds: float) -> str:
     return translate("MainWindow", "{0} h {1} min").format(s // 3600, (s % 3600) // 60)
 
 
-class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, ModelState, QMainWindow):
+class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, PlacesMixin, ModelState, QMainWindow):
     view_loaded = Signal()  # the grid shows the current view's photos
     sidebar_loaded = Signal()
     command_done = Signal(str)  # a command to the service finished (its name)
@@ -326,7 +327,7 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, ModelState, QMainWin
                 self._refresh_timer.start()
         if kind == "people" and self.mode[0] in ("person", "people") and not self._refresh_timer.isActive():
             self._refresh_timer.start()
-        if kind in ("albums", "folders", "failed", "people") and not self._sidebar_timer.isActive():
+        if kind in ("albums", "folders", "failed", "people", "places") and not self._sidebar_timer.isActive():
             self._sidebar_timer.start()
 
     def _take_delta(self, ev: dict) -> bool:

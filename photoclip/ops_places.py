@@ -1,0 +1,35 @@
+"""The operations about places (where photos were taken); they join ops.OPERATIONS."""
+from __future__ import annotations
+
+from .opsregistry import operation
+
+
+def place_named(row: dict | None) -> dict | None:
+    """A photo's stored place with its country's names: {"lat", "lon", "place", "region", "country_code",
+    "country", "country_zh"}, or None without a position."""
+    if row is None:
+        return None
+    from .places import shared
+
+    code = row.get("country_code")
+    g = shared()
+    return {**row, "country": g.country_name(code), "country_zh": g.country_name(code, "zh")}
+
+
+@operation()
+def places(lib) -> dict:
+    """Where the library's photos were taken, by country, then place, most photos first: {"countries":
+    [{"code", "name", "name_zh", "photos", "places": [{"name", "photos"}]}], "without_position", "pending"}."""
+    from .places import shared
+
+    g = shared()
+    countries: dict = {}
+    for code, place, n in lib.catalog.place_counts():
+        c = countries.setdefault(code, {"code": code, "name": g.country_name(code),
+                                        "name_zh": g.country_name(code, "zh"), "photos": 0, "places": []})
+        c["photos"] += n
+        if place:
+            c["places"].append({"name": place, "photos": n})
+    counts = lib.catalog.places_counted()
+    return {"countries": sorted(countries.values(), key=lambda c: (-c["photos"], c["name"] or "")),
+            "without_position": counts["looked"] - counts["with_position"], "pending": counts["pending"]}

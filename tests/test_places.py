@@ -1,0 +1,187 @@
+"""Places, end to end: photos whose EXIF the tests write with GPS positions (Lisbon, Porto, Hong Kong, the open
+sea) and one without, read by the service's places stage, named with the packaged gazetteer, found with
+place:, country:, near: in the CLI, over the socket and in the window."""
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+from helpers import cli_json, run_cli
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
+
+from photoclip.places import Gazetteer
+from photoclip.query import QueryError, parse
+
+SPOTS = {"lisbon": (38.7223, -9.1393), "belem": (38.6976, -9.2063), "porto": (41.1496, -8.611),
+         "hongkong": (22.2855, 114.1577), "atlantic": (0.5, -30.0)}
+
+
+def with_gps(lat: float, lon: float) -> Image.Exif:
+    """EXIF with a GPS position, written as cameras write it (degrees, minutes, seconds as rationals)."""
+    def dms(v):
+        v = abs(v)
+        d, m = int(v), int((abs(v) - int(v)) * 60)
+        s = round(((v - d) * 60 - m) * 60 * 100)
+        return (IFDRational(d, 1), IFDRational(m, 1), IFDRational(s, 100))
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+    return exif
+
+
+def draw_places(folder) -> dict[str, str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for i, (name, (lat, lon)) in enumerate(SPOTS.items()):
+        path = folder / f"{name}.jpg"
+        Image.new("RGB", (320, 240), (40 * i, 120, 200)).save(path, exif=with_gps(lat, lon))
+        out[name] = str(path)
+    Image.new("RGB", (320, 240), (10, 150, 20)).save(folder / "nowhere.jpg")
+    out["nowhere"] = str(folder / "nowhere.jpg")
+    return out
+
+
+@pytest.fixture
+def places_library(library, tmp_path):
+    pics = draw_places(tmp_path / "pics")
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    return library, pics
+
+
+def found(lib, query) -> set[str]:
+    return {os.path.basename(r.path) for r in lib.query(query, limit=50).results}
+
+
+def test_the_gazetteer_names_towns_by_their_reach_and_countries_in_two_languages():
+    g = Gazetteer()
+    for (lat, lon), town, country in [((38.7223, -9.1393), "Lisbon", "PT"), ((22.3193, 114.1694), "Hong Kong", "HK"),
+                                      ((48.8566, 2.3522), "Paris", "FR"), ((48.80, 2.13), "Versailles", "FR"),
+                                      ((40.65, -73.95), "New York City", "US"), ((31.23, 121.47), "Shanghai", "CN")]:
+        p = g.place(lat, lon)
+        assert (p.name, p.country_code) == (town, country)
+    assert g.place(38.7223, -9.1393).country_zh == "葡萄牙"
+    sea = g.place(0.5, -30.0)
+    assert sea.name is None and sea.country_code is None and sea.km > 250
+    assert g.country_codes("葡萄牙") == g.country_codes("portugal") == g.country_codes("PT") == {"PT"}
+
+
+def test_positions_become_places_and_the_search_box_finds_them(places_library):
+    lib, pics = places_library
+    assert found(lib, "place:Lisbon") == {"lisbon.jpg", "belem.jpg"}
+    assert found(lib, 'place:"hong kong"') == {"hongkong.jpg"}
+    assert found(lib, "country:PT") == found(lib, "country:葡萄牙") == found(lib, "place:Portugal") == \
+        {"lisbon.jpg", "belem.jpg", "porto.jpg"}
+    assert found(lib, "near:38.72,-9.14,3km") == {"lisbon.jpg"}
+    assert found(lib, "near:38.72,-9.14,10km") == {"lisbon.jpg", "belem.jpg"}
+    assert found(lib, "near:41.15,-8.61,500m") == {"porto.jpg"}
+    assert found(lib, "country:PT -place:Porto") == {"lisbon.jpg", "belem.jpg"}
+    assert found(lib, "a photo country:HK") == {"hongkong.jpg"}  # with words
+    with pytest.raises(QueryError, match="not a country photoclip knows"):
+        lib.query("country:Atlantis")
+    from photoclip import ops
+
+    listed = ops.places(lib)
+    pt = next(c for c in listed["countries"] if c["code"] == "PT")
+    assert pt["name"] == "Portugal" and pt["name_zh"] == "葡萄牙" and pt["photos"] == 3
+    assert {p["name"]: p["photos"] for p in pt["places"]} == {"Lisbon": 2, "Porto": 1}
+    assert listed["without_position"] == 1 and listed["pending"] == 0
+    sea = next(c for c in listed["countries"] if c["code"] is None)
+    assert sea["photos"] == 1 and sea["places"] == []
+    info = ops.photo_info(lib, pics["porto"])["photo"]["place"]
+    assert info["place"] == "Porto" and info["country"] == "Portugal" and abs(info["lat"] - 41.1496) < 1e-3
+    assert ops.photo_info(lib, pics["nowhere"])["photo"]["place"] is None
+    assert lib.status()["places"] == {"pending": 0, "looked": 6, "with_position": 5}
+
+
+def test_a_moved_photo_keeps_its_place_and_a_changed_one_is_read_again(places_library, tmp_path):
+    lib, pics = places_library
+    moved = tmp_path / "pics" / "renamed.jpg"
+    os.rename(pics["porto"], moved)
+    lib.index_now()
+    assert found(lib, "place:Porto") == {"renamed.jpg"}
+    Image.new("RGB", (320, 240), (1, 2, 3)).save(moved, exif=with_gps(*SPOTS["hongkong"]))  # other bytes, place
+    lib.index_now()
+    assert found(lib, "place:Porto") == set() and found(lib, "country:HK") == {"hongkong.jpg", "renamed.jpg"}
+
+
+def test_near_is_parsed_or_refused_in_one_sentence():
+    assert parse("near:38.72,-9.14").near == (38.72, -9.14, 10.0)
+    assert parse("near:38.72,-9.14,5km").near == (38.72, -9.14, 5.0)
+    assert parse("near:-33.9,151.2,800m").near == (-33.9, 151.2, 0.8)
+    for bad in ("near:lisbon", "near:95,10", "near:1,2,far"):
+        with pytest.raises(QueryError, match="is not a position"):
+            parse(bad)
+
+
+def test_cli_places_and_status(tmp_path, toy_spec):
+    home = tmp_path / "home"
+    draw_places(tmp_path / "pics")
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    cli_json("index", str(tmp_path / "pics"), home=home, env=env)
+    text = run_cli("places", home=home, env=env).stdout
+    assert "Portugal (PT): 3 photos\n  Lisbon: 2\n  Porto: 1" in text and "1 photos without a position" in text
+    assert "places: 5 photos with a position" in run_cli("status", home=home, env=env).stdout
+    js = cli_json("search", "place:Lisbon", home=home, env=env)
+    assert sorted(os.path.basename(r["path"]) for r in js["results"]) == ["belem.jpg", "lisbon.jpg"]
+    bad = run_cli("search", "near:nowhere", home=home, env=env, check=False)
+    assert bad.returncode == 2 and "is not a position" in bad.stderr
+
+
+def test_a_catalog_from_before_places_is_migrated_and_its_photos_are_looked_at(tmp_path, toy_spec):
+    from photoclip import catalog as catalog_mod
+
+    home = tmp_path / "home"
+    pics = draw_places(tmp_path / "pics")
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    cli_json("index", str(tmp_path / "pics"), home=home, env=env)
+    db = home / "data" / "catalog.sqlite3"
+    with sqlite3.connect(db) as c:  # back to schema 5, as photoclip wrote it before places
+        c.execute("DROP TABLE photo_places")
+        c.execute("PRAGMA user_version=5")
+    st = cli_json("status", home=home, env=env)
+    assert st["places"]["pending"] == 6  # migrated: the photos wait to be looked at
+    cli_json("index", home=home, env=env)
+    assert sorted(os.path.basename(r["path"]) for r in cli_json("search", "country:PT", home=home, env=env)
+                  ["results"]) == ["belem.jpg", "lisbon.jpg", "porto.jpg"]
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == catalog_mod.SCHEMA_VERSION
+    assert pics
+
+
+def test_the_window_lists_places_and_the_viewer_names_the_place(places_library, qtbot):
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import Qt
+
+    from photoclip.gui.viewer import Viewer
+    from photoclip.gui.window import MainWindow
+
+    lib, pics = places_library
+    w = MainWindow(lib, settle_s=0.3)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.sidebar_loaded, timeout=60_000):
+        w.show()
+    section = w.sidebar_items()["Places"]
+    countries = {section.child(i).text(0): section.child(i) for i in range(section.childCount())}
+    assert set(countries) == {"Portugal (3)", "Hong Kong (1)"}
+    lisbon = next(countries["Portugal (3)"].child(i) for i in range(2)
+                  if countries["Portugal (3)"].child(i).text(0) == "Lisbon (2)")
+    assert lisbon.data(0, Qt.UserRole) == ("query", 'place:"Lisbon" country:PT')
+    with qtbot.waitSignal(w.view_loaded, timeout=60_000):
+        w._sidebar_clicked(lisbon)
+    assert w.search.text() == 'place:"Lisbon" country:PT'
+    assert {os.path.basename(it.path) for it in w.model.items if it.path} == {"lisbon.jpg", "belem.jpg"}
+    v = Viewer(w, [pics["porto"]], 0)
+    qtbot.addWidget(v)
+    with qtbot.waitSignal(v.loaded, timeout=60_000):
+        v.show()
+    from PySide6.QtWidgets import QFormLayout
+
+    role = QFormLayout.ItemRole
+    rows = {v.facts.itemAt(i, role.LabelRole).widget().text(): v.facts.itemAt(i, role.FieldRole).widget().text()
+            for i in range(v.facts.rowCount())}
+    assert rows["Location"].startswith("Porto, Portugal\n41.14")
+    v.close()
+    w.close()
