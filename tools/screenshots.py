@@ -31,7 +31,8 @@ def draw_library(folder: str) -> None:
     pictures = toyworld.draw_set(4242, 72, sizes=((480, 360), (360, 480), (480, 320)))
     for i, (img, pic) in enumerate(pictures):
         path = os.path.join(folder, f"{i:03d}_{pic.scene}.jpg")
-        img.save(path, quality=88)
+        spot = ((38.7223, -9.1393), (41.1496, -8.611), (22.2855, 114.1577), None, None)[i % 5]  # Places
+        img.save(path, quality=88, **({"exif": with_gps(*spot)} if spot else {}))
         when = time.mktime((2023 + i // 36, 1 + (i // 6) % 12, 1 + i % 27, 12, 0, 0, 0, 0, -1))
         os.utime(path, (when, when))
     for i in (3, 17):  # a few copies for the duplicates window
@@ -60,6 +61,21 @@ def draw_people(folder: str) -> None:
             v.save(os.path.join(folder, f"{name}-{j}.jpg"), quality=88)
         both.paste(im.resize((380, round(380 * im.height / im.width))), (180 + 700 * k, 200))
     both.save(os.path.join(folder, "together.jpg"), quality=88)
+
+
+def with_gps(lat: float, lon: float):
+    """EXIF with a GPS position, as a camera writes it."""
+    from PIL import Image
+    from PIL.TiffImagePlugin import IFDRational
+
+    def dms(v):
+        v = abs(v)
+        d, m = int(v), int((v - int(v)) * 60)
+        return (IFDRational(d, 1), IFDRational(m, 1), IFDRational(round(((v - d) * 60 - m) * 6000), 100))
+
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+    return exif
 
 
 class stand_in_hub:

@@ -379,177 +379,177 @@ score {1} — click to put it {2}</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../window.py" line="44"/>
+        <location filename="../window.py" line="45"/>
         <source>{0} s</source>
         <translation>{0} 秒</translation>
     </message>
     <message>
-        <location filename="../window.py" line="46"/>
+        <location filename="../window.py" line="47"/>
         <source>{0} min</source>
         <translation>{0} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="47"/>
+        <location filename="../window.py" line="48"/>
         <source>{0} h {1} min</source>
         <translation>{0} 小时 {1} 分钟</translation>
     </message>
     <message>
-        <location filename="../window.py" line="109"/>
+        <location filename="../window.py" line="110"/>
         <source>Describe a photo, e.g. dog on a beach at sunset   (Ctrl+F)</source>
         <translation>描述一张照片，例如：日落时海滩上的狗   (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../window.py" line="115"/>
+        <location filename="../window.py" line="116"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="115"/>
+        <location filename="../window.py" line="116"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="117"/>
         <source>Duplicates…</source>
         <translation>重复照片…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="116"/>
+        <location filename="../window.py" line="117"/>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="140"/>
+        <location filename="../window.py" line="141"/>
         <source>Use a model folder…</source>
         <translation>使用模型文件夹…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="144"/>
+        <location filename="../window.py" line="145"/>
         <source>Switch to {0}</source>
         <translation>切换到{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="147"/>
+        <location filename="../window.py" line="148"/>
         <source>Resume the download</source>
         <translation>继续下载</translation>
     </message>
     <message>
-        <location filename="../window.py" line="170"/>
+        <location filename="../window.py" line="171"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../window.py" line="191"/>
+        <location filename="../window.py" line="192"/>
         <source>Best match first</source>
         <translation>最匹配优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="192"/>
+        <location filename="../window.py" line="193"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../window.py" line="208"/>
-        <location filename="../window.py" line="309"/>
+        <location filename="../window.py" line="209"/>
+        <location filename="../window.py" line="310"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="212"/>
-        <location filename="../window.py" line="298"/>
+        <location filename="../window.py" line="213"/>
+        <location filename="../window.py" line="299"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
     <message>
-        <location filename="../window.py" line="237"/>
+        <location filename="../window.py" line="238"/>
         <source>{0} This window shows and changes the library through it.</source>
         <translation>{0} 此窗口通过它显示和更改照片库。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="281"/>
+        <location filename="../window.py" line="282"/>
         <source> · about {0} left</source>
         <translation> · 约剩 {0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="282"/>
+        <location filename="../window.py" line="283"/>
         <source>Re-encoding {0} of {1} photos for the new model · {2} a second</source>
         <translation>正在为新模型重新编码第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="283"/>
+        <location filename="../window.py" line="284"/>
         <source>Indexing {0} of {1} photos · {2} a second</source>
         <translation>正在索引第 {0} / {1} 张照片 · 每秒 {2} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="286"/>
+        <location filename="../window.py" line="287"/>
         <source>Finding faces: {0} to go</source>
         <translation>正在识别人脸：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="289"/>
+        <location filename="../window.py" line="290"/>
         <source>Reading the text in photos: {0} to go</source>
         <translation>正在读取照片中的文字：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="302"/>
-        <location filename="../window.py" line="312"/>
+        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="313"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="304"/>
+        <location filename="../window.py" line="305"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
-        <location filename="../window.py" line="287"/>
-        <location filename="../window.py" line="290"/>
-        <location filename="../window.py" line="303"/>
+        <location filename="../window.py" line="288"/>
+        <location filename="../window.py" line="291"/>
+        <location filename="../window.py" line="304"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="309"/>
+        <location filename="../window.py" line="310"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="315"/>
+        <location filename="../window.py" line="316"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="360"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="360"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="359"/>
+        <location filename="../window.py" line="360"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="360"/>
+        <location filename="../window.py" line="361"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="360"/>
+        <location filename="../window.py" line="361"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="409"/>
+        <location filename="../window.py" line="410"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="411"/>
+        <location filename="../window.py" line="412"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -742,6 +742,14 @@ score {1} — click to put it {2}</source>
     </message>
 </context>
 <context>
+    <name>PlacesMixin</name>
+    <message>
+        <location filename="../places.py" line="35"/>
+        <source>Places</source>
+        <translation>地点</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../dialogs.py" line="318"/>
@@ -889,42 +897,42 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>智能相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="77"/>
+        <location filename="../sidebar.py" line="78"/>
         <source>Folders offline: {0}</source>
         <translation>离线的文件夹：{0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="80"/>
+        <location filename="../sidebar.py" line="81"/>
         <source>{0} skipped</source>
         <translation>已跳过 {0} 个</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="110"/>
+        <location filename="../sidebar.py" line="114"/>
         <source>Edit…</source>
         <translation>编辑…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="111"/>
+        <location filename="../sidebar.py" line="115"/>
         <source>Export (copy)…</source>
         <translation>导出（复制）…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="112"/>
+        <location filename="../sidebar.py" line="116"/>
         <source>Delete album</source>
         <translation>删除相册</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="116"/>
+        <location filename="../sidebar.py" line="120"/>
         <source>Remove from library</source>
         <translation>从图库中移除</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="118"/>
+        <location filename="../sidebar.py" line="122"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="119"/>
+        <location filename="../sidebar.py" line="123"/>
         <source>New album…</source>
         <translation>新建相册…</translation>
     </message>
@@ -960,169 +968,169 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>Viewer</name>
     <message>
-        <location filename="../viewer.py" line="119"/>
+        <location filename="../viewer.py" line="120"/>
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="120"/>
+        <location filename="../viewer.py" line="121"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="118"/>
+        <location filename="../viewer.py" line="119"/>
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="95"/>
+        <location filename="../viewer.py" line="96"/>
         <source>Text in the photo</source>
         <translation>照片中的文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="98"/>
+        <location filename="../viewer.py" line="99"/>
         <source>Copy text</source>
         <translation>复制文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="128"/>
+        <location filename="../viewer.py" line="129"/>
         <source>Previous photo (Left)</source>
         <translation>上一张（左方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="129"/>
+        <location filename="../viewer.py" line="130"/>
         <source>Next photo (Right)</source>
         <translation>下一张（右方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="130"/>
+        <location filename="../viewer.py" line="131"/>
         <source>Zoom out (−, or Ctrl and the mouse wheel)</source>
         <translation>缩小（−，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="131"/>
+        <location filename="../viewer.py" line="132"/>
         <source>Zoom in (+, or Ctrl and the mouse wheel)</source>
         <translation>放大（+，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="132"/>
+        <location filename="../viewer.py" line="133"/>
         <source>The whole photo in the window (0)</source>
         <translation>整张照片适合窗口（0）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="133"/>
+        <location filename="../viewer.py" line="134"/>
         <source>Every pixel: 100% (1)</source>
         <translation>显示每个像素：100%（1）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="222"/>
+        <location filename="../viewer.py" line="223"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="224"/>
+        <location filename="../viewer.py" line="225"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="228"/>
+        <location filename="../viewer.py" line="229"/>
         <source>Dimensions</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="229"/>
-        <location filename="../viewer.py" line="231"/>
-        <location filename="../viewer.py" line="234"/>
+        <location filename="../viewer.py" line="230"/>
+        <location filename="../viewer.py" line="232"/>
+        <location filename="../viewer.py" line="235"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="230"/>
+        <location filename="../viewer.py" line="231"/>
         <source>Date taken</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="233"/>
+        <location filename="../viewer.py" line="234"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="235"/>
+        <location filename="../viewer.py" line="236"/>
         <source>Lens</source>
         <translation>镜头</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="235"/>
+        <location filename="../viewer.py" line="236"/>
         <source>Focal length</source>
         <translation>焦距</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="241"/>
+        <location filename="../viewer.py" line="242"/>
         <source>Exposure</source>
         <translation>曝光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="243"/>
+        <location filename="../viewer.py" line="244"/>
         <source>Flash</source>
         <translation>闪光灯</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="243"/>
+        <location filename="../viewer.py" line="244"/>
         <source>fired</source>
         <translation>已闪光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="244"/>
+        <location filename="../viewer.py" line="245"/>
         <source>did not fire</source>
         <translation>未闪光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="247"/>
+        <location filename="../viewer.py" line="249"/>
         <source>Location</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="250"/>
+        <location filename="../viewer.py" line="253"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="251"/>
+        <location filename="../viewer.py" line="254"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="253"/>
+        <location filename="../viewer.py" line="256"/>
         <source>People</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="293"/>
+        <location filename="../viewer.py" line="296"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="347"/>
+        <location filename="../viewer.py" line="350"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="347"/>
+        <location filename="../viewer.py" line="350"/>
         <source>Who is this?</source>
         <translation>这是谁？</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="375"/>
+        <location filename="../viewer.py" line="378"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="377"/>
+        <location filename="../viewer.py" line="380"/>
         <source>Not {0}</source>
         <translation>不是{0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="379"/>
+        <location filename="../viewer.py" line="382"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
