@@ -71,6 +71,8 @@ def run(keep: bool = False) -> int:
             facts.append(_read_receipt(home))
             step = "people"
             facts.append(_find_people(home))
+            step = "places"
+            facts.append(_name_a_place())
         finally:
             client.close()
             service.stop()
@@ -136,6 +138,17 @@ def _find_people(home: str) -> str:
         else:
             os.environ[FIND_FACES_ENV] = before
     return f"people {time.monotonic() - t0:.1f}s"
+
+
+def _name_a_place() -> str:
+    """The gazetteer that ships with the app names a position (Lisbon) in English and Chinese."""
+    from .places import Gazetteer
+
+    t0 = time.monotonic()
+    spot = Gazetteer().place(38.7223, -9.1393)
+    if (spot.name, spot.country, spot.country_zh) != ("Lisbon", "Portugal", "葡萄牙"):
+        raise RuntimeError(f"a position in Lisbon was named {spot.label!r}")
+    return f"places {time.monotonic() - t0:.1f}s"
 
 
 def _read_receipt(home: str) -> str:
