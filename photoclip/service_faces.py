@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import time
 
+import numpy as np
+
 from . import imageio
 from .catalog_faces import FAILED, LOOKED
 from .events import LiveEvent
@@ -78,8 +80,6 @@ class FaceSteps:
                     except OSError:
                         log.warning("could not save the picture of face %d", fid)
                 if ids:
-                    import numpy as np
-
                     joined = people.place(ids, np.vstack([f.descriptor for f in found]))
                     self._faces_unclustered |= None in cat.face_people(ids).values()
                     self.lib.albums.tag_people(photo_id)

@@ -558,6 +558,7 @@ def test_the_people_page_shows_everyone_as_a_face(people_library, qtbot):
         w._sidebar_clicked(w.sidebar_items()["People"])
     page = w.people_page
     assert w.stack.currentWidget() is page and w.heading.text() == "People" and page.count() == 2
+    assert not w.more_button.isVisible()
     first = page.item(0)
     assert first.text().endswith("\n6 photos") and not first.icon().isNull()
     centre = first.icon().pixmap(112, 112).toImage().pixelColor(56, 56).name()

@@ -109,6 +109,7 @@ class PeopleMixin:
     def show_people_page(self) -> None:
         """Everyone the library knows, read on a worker with their faces' pictures."""
         self.heading.setText(self.tr("People"))
+        self.more_button.hide()  # a search's "Show N less relevant" has no meaning here
         self.stack.setCurrentWidget(self.people_page)
         client, cache = self.client, self.lib.paths.thumbnails_dir
 
