@@ -465,7 +465,7 @@ def test_the_viewer_zooms_in_steps_to_every_pixel_and_shows_the_cameras_facts(ma
              v.facts.itemAt(i, v.facts.ItemRole.FieldRole).widget().text() for i in range(v.facts.rowCount())}
     assert facts["Camera"] == "Canon EOS R6" and facts["Lens"] == "RF35mm F1.8"
     assert facts["Exposure"] == "1/250 s · f/2.8 · ISO 400" and facts["Flash"] == "did not fire"
-    assert facts["Location"] == "38.71987° N, 9.14000° W"
+    assert facts["Location"] == "Lisbon, Portugal\n38.71987° N, 9.14000° W"  # the place named (places.py)
     assert v.image.width() <= FIT.width() and v.original == QSize(4000, 3000)  # fitted: decoded small
     fitted = v.scale()
     assert 0.1 < fitted < 0.3 and v.zoom_label.text() == f"{fitted:.0%}"
