@@ -22,6 +22,8 @@ from .catalog_albums import AlbumQueries
 from .catalog_photos import PhotoQueries
 from .catalog_faces import MIGRATION as FACES_MIGRATION
 from .catalog_faces import FaceQueries
+from .catalog_meta import MIGRATION as META_MIGRATION
+from .catalog_meta import MetaQueries
 from .catalog_places import MIGRATION as PLACES_MIGRATION
 from .catalog_places import PlaceQueries
 from .catalog_text import MIGRATION as TEXT_MIGRATION
@@ -34,7 +36,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 _MIGRATIONS = {
@@ -117,6 +119,8 @@ _MIGRATIONS = {
     5: FACES_MIGRATION,
     # Places (catalog_places.py).
     6: PLACES_MIGRATION,
+    # What other apps wrote: keywords, ratings, labels, titles, captions (catalog_meta.py).
+    7: META_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:
@@ -161,7 +165,7 @@ class _ThreadConnection:
             self.conn.close()
 
 
-class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries):
+class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries, MetaQueries):
     """Thread-safe access to the catalog file: each thread gets its own connection, and closes it itself."""
 
     def __init__(self, path: str | Path):

@@ -49,10 +49,12 @@ class PlaceQueries:
     def places_pending(self) -> int:
         return self._one(f"SELECT count(*) {_TODO}")
 
-    def store_places(self, rows: list[tuple]) -> None:
-        """(photo id, hash, lat, lon, place.Place or None) each, in one transaction."""
+    def store_places(self, rows: list[tuple], metas: list[tuple] = ()) -> None:
+        """(photo id, hash, lat, lon, place.Place or None) each, and (photo id, xmpmeta.Meta) each for what other
+        apps wrote (catalog_meta.py), in one transaction."""
         now = time.time()
         with self.write() as c:
+            self.store_meta(c, list(metas))
             c.executemany(
                 "INSERT INTO photo_places(photo_id, hash, lat, lon, place, place_key, region, region_key, country, "
                 "updated) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=? ON CONFLICT(photo_id) DO UPDATE "
@@ -83,7 +85,8 @@ class PlaceQueries:
         return {"pending": self.places_pending(), "looked": looked, "with_position": placed}
 
     def place_clauses(self, q) -> list[tuple[str, list]]:
-        """The SQL of a query's place:, -place:, country: and near: filters (query.Query)."""
+        """The SQL of a query's place:, -place:, country:, near:, tag:, -tag: and rating: filters (query.Query;
+        the last three are catalog_meta.py's)."""
         from .places import shared
 
         out = [self.place_sql(t, shared().country_codes(t), False) for t in q.places]
@@ -98,6 +101,9 @@ class PlaceQueries:
             out.append(self.country_sql(codes))
         if q.near is not None:
             out.append(self.near_sql(*q.near))
+        out += [self.tag_sql(t, False) for t in q.tags] + [self.tag_sql(t, True) for t in q.not_tags]
+        if q.rating is not None:
+            out.append(self.rating_sql(*q.rating))
         return out
 
     @staticmethod

@@ -62,8 +62,12 @@ class ChangeTracker:
     # -- events -------------------------------------------------------------------------------------
     def handle(self, ev: RawEvent) -> bool:
         """Apply one event; True when the catalog changed (results or counts may differ)."""
+        if ev.kind == "moved" and not ev.is_dir and ev.path.lower().endswith(".xmp"):
+            return self._sidecar(ev.path) | self._sidecar(ev.dest)
         if ev.kind == "moved":
             return self._moved(ev)
+        if not ev.is_dir and ev.path.lower().endswith(".xmp"):
+            return self._sidecar(ev.path)
         owner = self.owner(ev.path)
         if self._ignored(ev.path, owner):
             return False
@@ -75,6 +79,13 @@ class ChangeTracker:
             return False
         self.settling[ev.path] = (self.clock(), None)
         return False
+
+    def _sidecar(self, path: str | None) -> bool:
+        """A sidecar was written, replaced or deleted: its photos' metadata are read again (service_places)."""
+        if not path or not path.lower().endswith(".xmp") or self.owner(path) is None:
+            return False
+        ids = self.lib.catalog.ids_for_sidecar(path)
+        return bool(ids) and self.lib.catalog.forget_facts(ids) > 0
 
     def _deleted(self, path: str, owner: dict) -> bool:
         if path == owner["path"]:

@@ -3,7 +3,7 @@
     dog on a beach -people -"a person" like:~/a.jpg after:2023-05 before:2024 year:2023 in:~/Pictures/Trips
     album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait text:IKEA -text:draft
     person:"Mum" -person:Dad people:0 people:3+ people:2 place:Lisbon place:"Hong Kong" country:PT
-    near:38.72,-9.14,10km
+    near:38.72,-9.14,10km tag:family -tag:work rating:4+ rating:5
 
 Free words are the text query; `-word` / `-"a phrase"` push matching photos out; `like:PATH` uses a photo
 as an example (repeatable); the rest are filters.  Quotes group words and paths with spaces.  Every mistake
@@ -12,7 +12,8 @@ ignored, any script), `-text:X` those whose text does not.  `person:NAME` keeps 
 appears (repeat it: all of them), `-person:NAME` those without them; `people:N` photos with exactly N faces,
 `people:N+` with N or more.  `place:X` keeps photos taken in the place, region or country named X (English
 or Chinese country names, any case), `-place:X` the others; `country:X` by country name or ISO code;
-`near:LAT,LON[,Nkm]` within N km (10 by default) of a point.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
+`near:LAT,LON[,Nkm]` within N km (10 by default) of a point.  `tag:X` keeps photos that another app (Lightroom,
+digiKam, darktable) gave the keyword X, `-tag:X` the others; `rating:N` those rated N stars, `rating:N+` N or more.  Dates: `after:X` keeps photos taken on or after the first day of X, `before:X`
 those taken before the first day of X, `year:YYYY` that year; X is YYYY, YYYY-MM or YYYY-MM-DD.
 """
 from __future__ import annotations
@@ -29,8 +30,8 @@ TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", 
 _TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
 ORIENTATIONS = ("portrait", "landscape", "square")
 KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text", "person",
-        "people", "place", "country", "near")
-NEGATABLE = ("album", "text", "person", "place")
+        "people", "place", "country", "near", "tag", "rating")
+NEGATABLE = ("album", "text", "person", "place", "tag")
 _KEY = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.S)
 
 
@@ -63,6 +64,9 @@ class Query:
     not_places: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     near: tuple[float, float, float] | None = None  # lat, lon, km
+    tags: list[str] = field(default_factory=list)
+    not_tags: list[str] = field(default_factory=list)
+    rating: tuple[int, int | None] | None = None  # rating:N (N, N) or rating:N+ (N, None)
 
     @property
     def has_filters(self) -> bool:
@@ -70,7 +74,7 @@ class Query:
                     or self.extensions or self.cameras or self.orientation or self.texts or self.not_texts
                     or self.persons or self.not_persons or self.person_ids or self.not_person_ids
                     or self.faces is not None or self.places or self.not_places or self.countries
-                    or self.near is not None)
+                    or self.near is not None or self.tags or self.not_tags or self.rating is not None)
 
     @property
     def ranks(self) -> bool:
@@ -131,7 +135,7 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
     if not value.strip():
         raise QueryError(f"{key}: needs a value, e.g. {key}:{_EXAMPLE[key]}.")
     if negated and key not in NEGATABLE:
-        raise QueryError(f"-{key}: cannot be negated; only -album:, -text:, -person: and -place: can.")
+        raise QueryError(f"-{key}: cannot be negated; only -album:, -text:, -person:, -place: and -tag: can.")
     if key == "like":
         q.likes.append(_path(value, base))
     elif key == "after":
@@ -186,9 +190,16 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
                              "(degrees, e.g. near:38.72,-9.14,5km).")
         radius = float(m[3]) if m[3] else 10.0
         q.near = (lat, lon, radius / 1000 if m[4] == "m" else radius)
+    elif key == "tag":
+        (q.not_tags if negated else q.tags).append(value.strip())
+    elif key == "rating":
+        m = re.fullmatch(r"([0-5])(\+?)", value.strip())
+        if not m:
+            raise QueryError(f"rating:{value} is not a rating; write rating:0 to rating:5, or rating:4+ for 4 or more.")
+        q.rating = (int(m[1]), None if m[2] else int(m[1]))
 
 
 _EXAMPLE = {"like": "~/Pictures/a.jpg", "after": "2023-05", "before": "2024", "year": "2023", "in": "~/Pictures",
             "album": "Beach", "type": "jpeg", "camera": "pixel", "orientation": "portrait",
             "text": "IKEA", "person": "Mum", "people": "2+", "place": "Lisbon", "country": "PT",
-            "near": "38.72,-9.14,10km"}
+            "near": "38.72,-9.14,10km", "tag": "family", "rating": "4+"}

@@ -1,12 +1,14 @@
 """The library service's places stage (a mixin of LibraryService): once photos are searchable, each one's GPS
-position is read from its EXIF (no decode: a millisecond or two) and named with the gazetteer (places.py).
+position is read from its EXIF (no decode: a millisecond or two) and named with the gazetteer (places.py), and
+what other apps wrote about it (keywords, rating, label, title, caption: in the file and in its `.xmp` sidecar,
+xmpmeta.py) is read with it.
 Runs before the faces and text stages (it is the cheapest), in batches, each committed on its own; gives way to
 new photos and commands between batches.  A photo without GPS is recorded as looked at, with no position."""
 from __future__ import annotations
 
 import logging
 
-from . import exif
+from . import exif, xmpmeta
 from .events import LiveEvent
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ class PlaceSteps:
     def _place(self) -> None:
         self._idle.clear()
         cat, gazetteer = self.lib.catalog, self.lib.gazetteer
-        rows, placed = [], 0
+        rows, metas, placed = [], [], 0
         for photo_id, path, digest in self._places_todo:
             where = exif.position(path)
             spot = None
@@ -37,7 +39,8 @@ class PlaceSteps:
                     log.exception("could not name the place of %s", path)
                 placed += 1
             rows.append((photo_id, digest, where[0] if where else None, where[1] if where else None, spot))
-        cat.store_places(rows)
+            metas.append((photo_id, xmpmeta.read(path)))
+        cat.store_places(rows, metas)
         self._places_todo = []
         if placed:
             self._emit(LiveEvent("places", data={"looked": len(rows), "placed": placed,

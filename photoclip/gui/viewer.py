@@ -250,6 +250,18 @@ class Viewer(QDialog):
                     (named + "\n" if named else "") +
                     f"{abs(where['lat']):.5f}° {'N' if where['lat'] >= 0 else 'S'}, "
                     f"{abs(where['lon']):.5f}° {'E' if where['lon'] >= 0 else 'W'}"))
+            meta = info.get("meta") or {}
+            for key, label in (("title", self.tr("Title")), ("caption", self.tr("Caption"))):
+                if meta.get(key):
+                    self.facts.addRow(label, self._label(meta[key]))
+            if meta.get("rating") is not None:
+                stars = meta["rating"]
+                self.facts.addRow(self.tr("Rating"), self._label(self.tr("rejected") if stars < 0 else
+                                                                 "★" * stars + "☆" * (5 - stars)))
+            if meta.get("label"):
+                self.facts.addRow(self.tr("Label"), self._label(meta["label"]))
+            if meta.get("keywords"):
+                self.facts.addRow(self.tr("Keywords"), self._label(", ".join(meta["keywords"])))
             self.facts.addRow(self.tr("Albums"), self._label(", ".join(
                 f"{a['name']} ({a['score']:.2f})" for a in info["albums"]) or self.tr("none")))
             if info.get("faces"):

@@ -673,7 +673,7 @@ score {1} — click to put it {2}</source>
     </message>
     <message>
         <location filename="../people.py" line="74"/>
-        <location filename="../people.py" line="126"/>
+        <location filename="../people.py" line="127"/>
         <source>{0} photos</source>
         <translation>{0} 张照片</translation>
     </message>
@@ -683,47 +683,47 @@ score {1} — click to put it {2}</source>
         <translation>未归类的人脸（{0}）</translation>
     </message>
     <message>
-        <location filename="../people.py" line="148"/>
+        <location filename="../people.py" line="149"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../people.py" line="166"/>
+        <location filename="../people.py" line="167"/>
         <source>Name…</source>
         <translation>命名…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="166"/>
+        <location filename="../people.py" line="167"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="170"/>
+        <location filename="../people.py" line="171"/>
         <source>Merge into…</source>
         <translation>合并到…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="171"/>
+        <location filename="../people.py" line="172"/>
         <source>Hide</source>
         <translation>隐藏</translation>
     </message>
     <message>
-        <location filename="../people.py" line="175"/>
+        <location filename="../people.py" line="176"/>
         <source>Name this person</source>
         <translation>为此人命名</translation>
     </message>
     <message>
-        <location filename="../people.py" line="180"/>
+        <location filename="../people.py" line="181"/>
         <source>Merge</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../people.py" line="180"/>
+        <location filename="../people.py" line="181"/>
         <source>These photos show the same person as:</source>
         <translation>这些照片中的人与下面这位是同一人：</translation>
     </message>
     <message>
-        <location filename="../people.py" line="187"/>
+        <location filename="../people.py" line="188"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
@@ -940,27 +940,27 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>UnsortedFaces</name>
     <message>
-        <location filename="../people.py" line="210"/>
+        <location filename="../people.py" line="211"/>
         <source>Unsorted faces</source>
         <translation>未归类的人脸</translation>
     </message>
     <message>
-        <location filename="../people.py" line="220"/>
+        <location filename="../people.py" line="221"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="221"/>
+        <location filename="../people.py" line="222"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
     <message>
-        <location filename="../people.py" line="267"/>
+        <location filename="../people.py" line="268"/>
         <source>{0} faces belong to no one yet. Select the faces of one person, then say who it is.</source>
         <translation>{0} 张人脸尚未归属任何人。选中同一个人的人脸，然后说出是谁。</translation>
     </message>
     <message>
-        <location filename="../people.py" line="269"/>
+        <location filename="../people.py" line="270"/>
         <source>Every face belongs to someone.</source>
         <translation>每张人脸都已归属某人。</translation>
     </message>
@@ -1090,47 +1090,77 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="253"/>
+        <location filename="../viewer.py" line="254"/>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="254"/>
+        <source>Caption</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="259"/>
+        <source>Rating</source>
+        <translation>评分</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="259"/>
+        <source>rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="262"/>
+        <source>Label</source>
+        <translation>颜色标签</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="264"/>
+        <source>Keywords</source>
+        <translation>关键词</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="265"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="254"/>
+        <location filename="../viewer.py" line="266"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="256"/>
+        <location filename="../viewer.py" line="268"/>
         <source>People</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="296"/>
+        <location filename="../viewer.py" line="308"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="350"/>
+        <location filename="../viewer.py" line="362"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="350"/>
+        <location filename="../viewer.py" line="362"/>
         <source>Who is this?</source>
         <translation>这是谁？</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="378"/>
+        <location filename="../viewer.py" line="390"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="380"/>
+        <location filename="../viewer.py" line="392"/>
         <source>Not {0}</source>
         <translation>不是{0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="382"/>
+        <location filename="../viewer.py" line="394"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
