@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .rawimage import RAW_EXTENSIONS, RawError, decode_raw, is_raw_name
+
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif",
-})
+}) | RAW_EXTENSIONS
 # Pillow raises DecompressionBombError past twice this; we refuse from the limit itself.
 MAX_PIXELS = 180_000_000
 MAX_FILE_BYTES = 2 * 1024**3
@@ -100,7 +102,9 @@ def open_readonly(path: str):
         raise PhotoError(reason)
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb"), st
+    f = os.fdopen(fd, "rb")
+    f.raw.name = path  # decode() tells RAW photos by their name
+    return f, st
 
 
 def file_hash(f) -> str:
@@ -183,7 +187,14 @@ _huge = threading.BoundedSemaphore(1)
 
 
 def decode(f, target: int = 256) -> Decoded:
-    """Decode an open image file to RGB at reduced size (JPEG draft mode), with EXIF orientation applied."""
+    """Decode an open image file to RGB at reduced size (JPEG draft mode), with EXIF orientation applied.  RAW
+    photos (by their name) go through rawimage.py."""
+    if is_raw_name(str(getattr(f, "name", ""))):
+        try:
+            img, width, height, camera = decode_raw(f, target)
+        except RawError as e:
+            raise PhotoError(str(e)) from None
+        return Decoded(img, width, height, None, camera)
     _register_heif()
     try:
         with warnings.catch_warnings():

@@ -24,9 +24,11 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from .errors import PhotoclipError
+from .rawimage import RAW_EXTENSIONS
 
 TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", ".heif"), "webp": (".webp",),
-         "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",)}
+         "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",),
+         "raw": tuple(sorted(RAW_EXTENSIONS)), "dng": (".dng",)}
 _TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
 ORIENTATIONS = ("portrait", "landscape", "square")
 KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text", "person",

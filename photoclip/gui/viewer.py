@@ -51,6 +51,20 @@ def load_picture(client, path: str, size: QSize | None) -> tuple[dict | None, QI
         full.scale(limit, Qt.KeepAspectRatio)
         reader.setScaledSize(full)
     image = reader.read()
+    if image.isNull():  # what Qt cannot read (RAW, HEIC): Pillow and rawpy, through imageio, at the size asked
+        from .. import imageio
+
+        try:
+            f, _st = imageio.open_readonly(path)
+            with f:
+                decoded = imageio.decode(f, min(limit.width(), limit.height()))
+            pil = decoded.image.convert("RGB")
+            if pil.width > limit.width() or pil.height > limit.height():
+                pil.thumbnail((limit.width(), limit.height()))
+            image = QImage(pil.tobytes(), pil.width, pil.height, 3 * pil.width, QImage.Format_RGB888).copy()
+            original = QSize(decoded.width, decoded.height)
+        except imageio.PhotoError:
+            pass
     return info, image, original if original.isValid() else image.size()
 
 

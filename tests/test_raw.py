@@ -1,0 +1,118 @@
+"""RAW photos: DNGs written by the tests (pidng: a Bayer mosaic of a known scene), decoded through rawpy (LibRaw)
+by the same indexer as every photo, searchable, with thumbnails and the viewer; a damaged RAW is a recorded
+failure; the embedded-preview path decodes a camera's JPEG preview and turns it upright."""
+from __future__ import annotations
+
+import io
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from photoclip import imageio, rawimage
+
+pytest.importorskip("rawpy")
+pidng = pytest.importorskip("pidng.core")
+
+
+# The camera of these DNGs sees linear sRGB: its ColorMatrix1 (XYZ to camera) is sRGB's, as rationals.
+SRGB_FROM_XYZ = [[round(v * 10000), 10000] for v in (3.2406, -1.5372, -0.4986, -0.9689, 1.8758, 0.0415,
+                                                       0.0557, -0.2040, 1.0570)]
+
+
+def write_dng(path, colour=(3500, 1500, 600), size=(600, 800), orientation=1) -> str:
+    """A 12-bit RGGB DNG of one flat colour (R, G, B in sensor units), as a camera would record it."""
+    from pidng.core import RAW2DNG, DNGTags, Tag
+    from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, PhotometricInterpretation
+
+    h, w = size
+    img = np.zeros((h, w), dtype=np.uint16)
+    r, g, b = colour
+    img[0::2, 0::2], img[0::2, 1::2], img[1::2, 0::2], img[1::2, 1::2] = r, g, g, b
+    t = DNGTags()
+    for tag, value in ((Tag.ImageWidth, w), (Tag.ImageLength, h), (Tag.TileWidth, w), (Tag.TileLength, h),
+                       (Tag.Orientation, orientation),
+                       (Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array),
+                       (Tag.SamplesPerPixel, 1), (Tag.BitsPerSample, 16), (Tag.CFARepeatPatternDim, [2, 2]),
+                       (Tag.CFAPattern, CFAPattern.RGGB), (Tag.BlackLevel, 0), (Tag.WhiteLevel, 4095),
+                       (Tag.ColorMatrix1, SRGB_FROM_XYZ),
+                       (Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
+                       (Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]), (Tag.BaselineExposure, [[0, 1]]),
+                       (Tag.Make, "TestCam"), (Tag.Model, "T1"), (Tag.DNGVersion, DNGVersion.V1_4),
+                       (Tag.DNGBackwardVersion, DNGVersion.V1_2)):
+        t.set(tag, value)
+    conv = RAW2DNG()
+    conv.options(t, path="", compress=False)
+    conv.convert(img, filename=str(path)[:-4])
+    return str(path)
+
+
+def test_a_dng_is_demosaiced_upright_with_its_colours(tmp_path):
+    path = write_dng(tmp_path / "red.dng")
+    f, _st = imageio.open_readonly(path)
+    with f:
+        d = imageio.decode(f, 100)
+    assert (d.width, d.height) == (800, 600) and min(d.image.size) >= 100
+    r, g, b = np.asarray(d.image).reshape(-1, 3).mean(0)
+    assert r > g > b  # the scene was red-orange
+    turned = write_dng(tmp_path / "turned.dng", orientation=6)  # shot in portrait
+    f, _st = imageio.open_readonly(turned)
+    with f:
+        d = imageio.decode(f, 100)
+    assert (d.width, d.height) == (600, 800) and d.image.height > d.image.width
+
+
+def test_the_embedded_preview_is_used_when_large_enough_and_turned_upright():
+    class Thumb:
+        format = __import__("rawpy").ThumbFormat.JPEG
+
+        def __init__(self, data):
+            self.data = data
+
+    class Raw:  # what rawpy hands back: a camera's 1600x1200 JPEG preview, without orientation
+        def __init__(self, data):
+            self.data = data
+
+        def extract_thumb(self):
+            return Thumb(self.data)
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (10, 200, 30)).save(buf, "JPEG", quality=90)
+    img = rawimage._preview(Raw(buf.getvalue()), 256, flip=6)
+    assert img is not None and img.width < img.height and min(img.size) >= 256  # upright, draft-decoded
+    assert rawimage._preview(Raw(buf.getvalue()), 2000, flip=0) is None  # too small: demosaic instead
+
+
+def test_raw_photos_are_indexed_searched_and_shown(library, tmp_path, qtbot):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    write_dng(folder / "IMG_0001.dng")
+    write_dng(folder / "IMG_0002.dng", colour=(600, 1500, 3500))
+    (folder / "broken.nef").write_bytes(b"NIKON" + os.urandom(5000))  # a damaged RAW
+    library.add_folders([str(folder)])
+    out = library.index_now()
+    assert out["indexed"] == 2 and out["failed"] == 1
+    (failure,) = library.failures()
+    assert failure["path"].endswith("broken.nef") and failure["reason"].startswith("a RAW photo LibRaw cannot read")
+    assert {os.path.basename(r.path) for r in library.query("type:dng").results} == {"IMG_0001.dng", "IMG_0002.dng"}
+    similar = library.similar(str(folder / "IMG_0001.dng"))
+    assert similar and os.path.basename(similar[0].path) == "IMG_0002.dng"
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import QSize
+
+    from photoclip.gui.thumbnails import render
+    from photoclip.gui.viewer import load_picture
+
+    thumb = render(str(folder / "IMG_0001.dng"), str(tmp_path / "thumbs"))
+    assert thumb is not None and not thumb.isNull()
+
+    class Client:
+        def query(self, op, **params):
+            from photoclip import ops
+
+            return ops.OPERATIONS[op](library, **params)
+
+    info, image, original = load_picture(Client(), str(folder / "IMG_0001.dng"), QSize(400, 400))
+    assert not image.isNull() and image.width() <= 400 and original == QSize(800, 600)
+    assert info["path"].endswith("IMG_0001.dng")
