@@ -191,10 +191,10 @@ def decode(f, target: int = 256) -> Decoded:
     photos (by their name) go through rawimage.py."""
     if is_raw_name(str(getattr(f, "name", ""))):
         try:
-            img, width, height, camera = decode_raw(f, target)
+            img, width, height, taken, camera = decode_raw(f, target, _exif_facts)
         except RawError as e:
             raise PhotoError(str(e)) from None
-        return Decoded(img, width, height, None, camera)
+        return Decoded(img, width, height, taken, camera)
     _register_heif()
     try:
         with warnings.catch_warnings():

@@ -30,9 +30,11 @@ def is_raw_name(name: str) -> bool:
     return dot >= 0 and name[dot:].lower() in RAW_EXTENSIONS
 
 
-def decode_raw(f, target: int):
-    """(upright RGB image about `target` pixels on its short side or more, full width, full height, camera)
-    of an open RAW file; raises RawError with one sentence."""
+def decode_raw(f, target: int, facts=None):
+    """(upright RGB image about `target` pixels on its short side or more, full width, full height, date taken,
+    camera) of an open RAW file; raises RawError with one sentence.  `facts(image) -> (taken, camera)` reads
+    EXIF: from the RAW itself where Pillow can open it (the TIFF-based ones: DNG, NEF, CR2, ARW, …), else
+    from the embedded preview."""
     try:
         import rawpy
     except ImportError:
@@ -44,7 +46,7 @@ def decode_raw(f, target: int):
         with rawpy.imread(io.BytesIO(data)) as raw:
             sizes = raw.sizes
             width, height = (sizes.height, sizes.width) if sizes.flip in (5, 6) else (sizes.width, sizes.height)
-            camera = None
+            taken, camera = _facts(data, facts)
             img = _preview(raw, target, sizes.flip)
             if img is None:
                 rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8, user_flip=sizes.flip)
@@ -59,7 +61,46 @@ def decode_raw(f, target: int):
     if min(img.size) > 2 * target:
         img.thumbnail((max(target, round(target * img.width / img.height)),
                        max(target, round(target * img.height / img.width))), Image.Resampling.BILINEAR)
-    return img.convert("RGB"), width, height, camera
+    return img.convert("RGB"), width, height, taken, camera
+
+
+def _facts(data: bytes, facts) -> tuple[str | None, str | None]:
+    """(taken, camera) from the RAW's own TIFF directories (the TIFF-based RAWs: DNG, NEF, CR2, ARW, PEF, …),
+    else from what Pillow makes of the file; (None, None) when neither says."""
+    taken, camera = _tiff_facts(data)
+    if (taken is None or camera is None) and facts is not None:
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                t, c = facts(img)
+            taken, camera = taken or t, camera or c
+        except Exception:
+            pass
+    return taken, camera
+
+
+def _tiff_facts(data: bytes) -> tuple[str | None, str | None]:
+    from PIL import TiffImagePlugin
+
+    if data[:2] not in (b"II", b"MM"):
+        return None, None
+    try:
+        fp = io.BytesIO(data)
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(fp.read(8))
+        ifd.load(fp)
+        make, model = (str(ifd.get(t) or "").strip("\0 ") for t in (271, 272))
+        taken = None
+        if 34665 in ifd:  # the Exif directory: DateTimeOriginal
+            fp.seek(int(ifd[34665]))
+            sub = TiffImagePlugin.ImageFileDirectory_v2(data[:8])
+            sub.load(fp)
+            taken = sub.get(36867)
+        taken = str(taken or ifd.get(306) or "").strip("\0 ") or None
+    except Exception:
+        return None, None
+    if taken and len(taken) >= 19 and taken[4] == ":" and taken[7] == ":":
+        taken = f"{taken[:4]}-{taken[5:7]}-{taken[8:10]}T{taken[11:19]}"
+    camera = (model if make and model.lower().startswith(make.split()[0].lower()) else f"{make} {model}".strip())
+    return taken, camera or None
 
 
 def _preview(raw, target: int, flip: int) -> Image.Image | None:

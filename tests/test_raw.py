@@ -39,7 +39,7 @@ def write_dng(path, colour=(3500, 1500, 600), size=(600, 800), orientation=1) ->
                        (Tag.ColorMatrix1, SRGB_FROM_XYZ),
                        (Tag.CalibrationIlluminant1, CalibrationIlluminant.D65),
                        (Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]]), (Tag.BaselineExposure, [[0, 1]]),
-                       (Tag.Make, "TestCam"), (Tag.Model, "T1"), (Tag.DNGVersion, DNGVersion.V1_4),
+                       (Tag.Make, "TestCam"), (Tag.Model, "T1"), (Tag.DateTime, "2024:06:01 18:30:00"), (Tag.DNGVersion, DNGVersion.V1_4),
                        (Tag.DNGBackwardVersion, DNGVersion.V1_2)):
         t.set(tag, value)
     conv = RAW2DNG()
@@ -54,6 +54,7 @@ def test_a_dng_is_demosaiced_upright_with_its_colours(tmp_path):
     with f:
         d = imageio.decode(f, 100)
     assert (d.width, d.height) == (800, 600) and min(d.image.size) >= 100
+    assert d.camera == "TestCam T1" and d.taken == "2024-06-01T18:30:00"  # the RAW's own TIFF tags
     r, g, b = np.asarray(d.image).reshape(-1, 3).mean(0)
     assert r > g > b  # the scene was red-orange
     turned = write_dng(tmp_path / "turned.dng", orientation=6)  # shot in portrait
