@@ -21,8 +21,9 @@ SRGB_FROM_XYZ = [[round(v * 10000), 10000] for v in (3.2406, -1.5372, -0.4986, -
                                                        0.0557, -0.2040, 1.0570)]
 
 
-def write_dng(path, colour=(3500, 1500, 600), size=(600, 800), orientation=1) -> str:
-    """A 12-bit RGGB DNG of one flat colour (R, G, B in sensor units), as a camera would record it."""
+def write_dng(path, colour=(3500, 1500, 600), size=(600, 800), orientation=1, mosaic=None) -> str:
+    """A 12-bit RGGB DNG of one flat colour (R, G, B in sensor units), as a camera would record it; or of
+    `mosaic`, a Bayer mosaic of its own (uint16, `size`)."""
     from pidng.core import RAW2DNG, DNGTags, Tag
     from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, PhotometricInterpretation
 
@@ -30,6 +31,8 @@ def write_dng(path, colour=(3500, 1500, 600), size=(600, 800), orientation=1) ->
     img = np.zeros((h, w), dtype=np.uint16)
     r, g, b = colour
     img[0::2, 0::2], img[0::2, 1::2], img[1::2, 0::2], img[1::2, 1::2] = r, g, g, b
+    if mosaic is not None:
+        img = mosaic
     t = DNGTags()
     for tag, value in ((Tag.ImageWidth, w), (Tag.ImageLength, h), (Tag.TileWidth, w), (Tag.TileLength, h),
                        (Tag.Orientation, orientation),
