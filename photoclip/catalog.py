@@ -36,7 +36,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 _MIGRATIONS = {
@@ -121,6 +121,8 @@ _MIGRATIONS = {
     6: PLACES_MIGRATION,
     # What other apps wrote: keywords, ratings, labels, titles, captions (catalog_meta.py).
     7: META_MIGRATION,
+    # RAW+JPEG pairs: the RAW half points at the photo that shows the pair (catalog_photos.pair_siblings).
+    8: "ALTER TABLE photos ADD COLUMN pair_of INTEGER REFERENCES photos(id) ON DELETE SET NULL",
 }
 
 def _statements(script: str) -> Iterator[str]:

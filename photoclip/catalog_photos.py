@@ -12,7 +12,8 @@ from .records import TAKEN, UNDER, VISIBLE, _PHOTO_COLS, Photo, _photo, from_db,
 
 # The photos that `status` counts (indexed with the model, online), written once so that every count the user
 # sees (status, a folder's count in `folders list` and the sidebar) is the same number.
-COUNTED = "FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? WHERE p.status='indexed' AND p.offline=0"
+COUNTED = ("FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? WHERE p.status='indexed' AND p.offline=0 "
+           "AND p.pair_of IS NULL")  # a RAW+JPEG pair counts once, as the grid shows it
 
 
 class PhotoQueries:
@@ -168,14 +169,53 @@ class PhotoQueries:
                  time.time(), photo_id))
             # Other bytes now: what was read in the old ones goes at once (the text stage reads the new ones).
             c.execute("DELETE FROM photo_text WHERE photo_id=? AND hash IS NOT ?", (photo_id, hash_))
+            self.pair_siblings(c, photo_id)
 
     def move_photo(self, from_id: int, to_path: str, folder_id: int) -> None:
         """The file of photo `from_id` now lives at `to_path`: keep its id (vector, tags), drop any other row
         at that path (a queued duplicate, or a file the move overwrote)."""
         with self.write() as c:
             c.execute("DELETE FROM photos WHERE path=? AND id<>?", (to_db(to_path), from_id))
+            old = c.execute("SELECT path FROM photos WHERE id=?", (from_id,)).fetchone()
             c.execute("UPDATE photos SET path=?, folder_id=?, offline=0, updated=? WHERE id=?",
                       (to_db(to_path), folder_id, time.time(), from_id))
+            c.execute("UPDATE photos SET pair_of=NULL WHERE pair_of=?", (from_id,))  # its old pair, if any
+            if old:
+                self.pair_siblings(c, None, from_db(old[0]))
+            self.pair_siblings(c, from_id)
+
+    @staticmethod
+    def pair_siblings(c: sqlite3.Connection, photo_id: int | None, path: str | None = None) -> None:
+        """Pair a RAW with the photo beside it of the same name (IMG_1.CR2 with IMG_1.JPG): the RAW's `pair_of`
+        points at the JPEG (or HEIC, or another picture), which shows the pair; the RAW leaves every listing,
+        result and count, its file listed with the JPEG's.  For the photo `photo_id` (or the name at `path`)
+        and its siblings, in the caller's transaction."""
+        import os
+
+        from .rawimage import is_raw_name
+
+        if path is None:
+            row = c.execute("SELECT path FROM photos WHERE id=?", (photo_id,)).fetchone()
+            if row is None:
+                return
+            path = from_db(row[0])
+        stem = os.path.splitext(path)[0]
+        prefix = to_db(stem + ".")
+        siblings = [(i, from_db(p), status) for i, p, status in c.execute(
+            "SELECT id, path, status FROM photos WHERE substr(path, 1, ?)=?", (len(prefix), prefix)).fetchall()]
+        siblings = [s for s in siblings if "." not in s[1][len(stem) + 1:] and os.sep not in s[1][len(stem) + 1:]]
+        raws = [s for s in siblings if is_raw_name(s[1])]
+        faces = [s for s in siblings if not is_raw_name(s[1]) and s[2] in ("indexed", "pending")]
+        rank = {".jpg": 0, ".jpeg": 0, ".jpe": 0, ".heic": 1, ".heif": 1}
+        face = min(faces, key=lambda s: (rank.get(os.path.splitext(s[1])[1].lower(), 2), s[1]), default=None)
+        for s in siblings:
+            target = face[0] if face is not None and s in raws else None
+            c.execute("UPDATE photos SET pair_of=? WHERE id=? AND pair_of IS NOT ?", (target, s[0], target))
+
+    def pair_files(self, photo_id: int) -> list[str]:
+        """The other files of the pair a photo shows (its RAW), beside its own."""
+        return [from_db(r[0]) for r in self._rows("SELECT path FROM photos WHERE pair_of=? ORDER BY path",
+                                                   (photo_id,))]
 
     def rename_prefix(self, old: str, new: str, folder_id: int) -> int:
         """A folder moved inside the library: rewrite the paths beneath it; returns rows changed."""

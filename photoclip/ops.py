@@ -140,7 +140,8 @@ def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
                       "exif": exif.camera_facts(photo.path),
                       "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)],
                       "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else [],
-                      "place": place_named(lib.catalog.place_of(photo.id)), "meta": lib.catalog.meta_of(photo.id)}}
+                      "place": place_named(lib.catalog.place_of(photo.id)), "meta": lib.catalog.meta_of(photo.id),
+                      "pair": lib.catalog.pair_files(photo.id)}}
 
 
 @operation()

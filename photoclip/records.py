@@ -9,7 +9,9 @@ from dataclasses import dataclass
 PENDING, INDEXED, FAILED, MISSING = "pending", "indexed", "failed", "missing"
 
 # Conditions written once.
-VISIBLE = "p.offline=0 AND p.status IN ('indexed', 'pending')"  # a photo that may appear in results
+# A photo that may appear in results: online, indexed or queued, and not the RAW half of a RAW+JPEG pair (the
+# JPEG shows the pair: catalog_photos.pair_siblings).
+VISIBLE = "p.offline=0 AND p.status IN ('indexed', 'pending') AND p.pair_of IS NULL"
 # When a photo was taken: EXIF's date, else the file's modification time (local time, like EXIF's).
 TAKEN = "coalesce(p.taken, strftime('%Y-%m-%dT%H:%M:%S', p.mtime_ns / 1e9, 'unixepoch', 'localtime'))"
 UNDER = "(p.path=? OR substr(p.path, 1, ?)=?)"  # at a folder or beneath it; parameters from under_args()

@@ -120,3 +120,33 @@ def test_raw_photos_are_indexed_searched_and_shown(library, tmp_path, qtbot):
     info, image, original = load_picture(Client(), str(folder / "IMG_0001.dng"), QSize(400, 400))
     assert not image.isNull() and image.width() <= 400 and original == QSize(800, 600)
     assert info["path"].endswith("IMG_0001.dng")
+
+
+def test_a_raw_and_jpeg_pair_is_one_photo_with_both_files(library, tmp_path):
+    """IMG_0007.dng beside IMG_0007.jpg: one photo (the JPEG shows it, the RAW is listed with it), counted once,
+    never in duplicates; moved apart, they are two photos again."""
+    from photoclip import ops
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    raw = write_dng(folder / "IMG_0007.dng")
+    jpeg = folder / "IMG_0007.jpg"
+    Image.new("RGB", (800, 600), (230, 120, 40)).save(jpeg, quality=90)
+    write_dng(folder / "IMG_0008.dng", colour=(600, 1500, 3500))  # a RAW alone
+    library.add_folders([str(folder)])
+    out = library.index_now()
+    assert out["indexed"] == 3  # three files read and encoded
+    listed = [os.path.basename(p) for _i, p in library.catalog.listing()]
+    assert sorted(listed) == ["IMG_0007.jpg", "IMG_0008.dng"]  # the pair once
+    assert library.status()["photos"] == 2
+    info = ops.photo_info(library, str(jpeg))["photo"]
+    assert info["pair"] == [raw]
+    assert ops.duplicates(library)["extra"] == 0  # half a pair is never offered for the trash
+    results = {os.path.basename(r.path) for r in library.query("a photo", limit=10).results}
+    assert "IMG_0007.dng" not in results
+    moved = folder / "sub"
+    moved.mkdir()
+    os.rename(raw, moved / "IMG_0007.dng")  # the pair broken up: the RAW is a photo of its own again
+    library.index_now()
+    assert sorted(os.path.basename(p) for _i, p in library.catalog.listing()) == \
+        ["IMG_0007.dng", "IMG_0007.jpg", "IMG_0008.dng"]

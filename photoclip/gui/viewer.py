@@ -239,6 +239,9 @@ class Viewer(QDialog):
             self.facts.addRow(self.tr("Size"), self._label(f"{os.path.getsize(path) / 1024:,.0f} KB"))
         except OSError:
             pass
+        if info and info.get("pair"):  # a RAW+JPEG pair: the RAW is shown as this photo, its file listed here
+            self.facts.addRow(self.tr("Also"), self._label("\n".join(display_name(os.path.basename(p))
+                                                                     for p in info["pair"])))
         if info:
             self.facts.addRow(self.tr("Dimensions"), self._label(f"{info['width']} × {info['height']}"
                                                                  if info["width"] else self.tr("unknown")))

@@ -968,199 +968,204 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>Viewer</name>
     <message>
-        <location filename="../viewer.py" line="120"/>
+        <location filename="../viewer.py" line="134"/>
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="121"/>
+        <location filename="../viewer.py" line="135"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="119"/>
+        <location filename="../viewer.py" line="133"/>
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="96"/>
+        <location filename="../viewer.py" line="110"/>
         <source>Text in the photo</source>
         <translation>照片中的文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="99"/>
+        <location filename="../viewer.py" line="113"/>
         <source>Copy text</source>
         <translation>复制文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="129"/>
+        <location filename="../viewer.py" line="143"/>
         <source>Previous photo (Left)</source>
         <translation>上一张（左方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="130"/>
+        <location filename="../viewer.py" line="144"/>
         <source>Next photo (Right)</source>
         <translation>下一张（右方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="131"/>
+        <location filename="../viewer.py" line="145"/>
         <source>Zoom out (−, or Ctrl and the mouse wheel)</source>
         <translation>缩小（−，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="132"/>
+        <location filename="../viewer.py" line="146"/>
         <source>Zoom in (+, or Ctrl and the mouse wheel)</source>
         <translation>放大（+，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="133"/>
+        <location filename="../viewer.py" line="147"/>
         <source>The whole photo in the window (0)</source>
         <translation>整张照片适合窗口（0）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="134"/>
+        <location filename="../viewer.py" line="148"/>
         <source>Every pixel: 100% (1)</source>
         <translation>显示每个像素：100%（1）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="223"/>
+        <location filename="../viewer.py" line="237"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="225"/>
+        <location filename="../viewer.py" line="239"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="229"/>
+        <location filename="../viewer.py" line="243"/>
+        <source>Also</source>
+        <translation>另有文件</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="246"/>
         <source>Dimensions</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="230"/>
-        <location filename="../viewer.py" line="232"/>
-        <location filename="../viewer.py" line="235"/>
+        <location filename="../viewer.py" line="247"/>
+        <location filename="../viewer.py" line="249"/>
+        <location filename="../viewer.py" line="252"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="231"/>
+        <location filename="../viewer.py" line="248"/>
         <source>Date taken</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="234"/>
+        <location filename="../viewer.py" line="251"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="236"/>
+        <location filename="../viewer.py" line="253"/>
         <source>Lens</source>
         <translation>镜头</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="236"/>
+        <location filename="../viewer.py" line="253"/>
         <source>Focal length</source>
         <translation>焦距</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="242"/>
+        <location filename="../viewer.py" line="259"/>
         <source>Exposure</source>
         <translation>曝光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="244"/>
+        <location filename="../viewer.py" line="261"/>
         <source>Flash</source>
         <translation>闪光灯</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="244"/>
+        <location filename="../viewer.py" line="261"/>
         <source>fired</source>
         <translation>已闪光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="245"/>
+        <location filename="../viewer.py" line="262"/>
         <source>did not fire</source>
         <translation>未闪光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="249"/>
+        <location filename="../viewer.py" line="266"/>
         <source>Location</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="254"/>
+        <location filename="../viewer.py" line="271"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="254"/>
+        <location filename="../viewer.py" line="271"/>
         <source>Caption</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="259"/>
+        <location filename="../viewer.py" line="276"/>
         <source>Rating</source>
         <translation>评分</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="259"/>
+        <location filename="../viewer.py" line="276"/>
         <source>rejected</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="262"/>
+        <location filename="../viewer.py" line="279"/>
         <source>Label</source>
         <translation>颜色标签</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="264"/>
+        <location filename="../viewer.py" line="281"/>
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="265"/>
+        <location filename="../viewer.py" line="282"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="266"/>
+        <location filename="../viewer.py" line="283"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="268"/>
+        <location filename="../viewer.py" line="285"/>
         <source>People</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="308"/>
+        <location filename="../viewer.py" line="325"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="362"/>
+        <location filename="../viewer.py" line="379"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="362"/>
+        <location filename="../viewer.py" line="379"/>
         <source>Who is this?</source>
         <translation>这是谁？</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="390"/>
+        <location filename="../viewer.py" line="407"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="392"/>
+        <location filename="../viewer.py" line="409"/>
         <source>Not {0}</source>
         <translation>不是{0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="394"/>
+        <location filename="../viewer.py" line="411"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
