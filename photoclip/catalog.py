@@ -26,6 +26,7 @@ from .catalog_meta import MIGRATION as META_MIGRATION
 from .catalog_meta import MetaQueries
 from .catalog_places import MIGRATION as PLACES_MIGRATION
 from .catalog_places import PlaceQueries
+from .sidecars import MIGRATION as SIDECARS_MIGRATION
 from .catalog_text import MIGRATION as TEXT_MIGRATION
 from .catalog_text import TextQueries
 from .fsutil import disk_full, full_disk_message
@@ -36,7 +37,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 _MIGRATIONS = {
@@ -123,6 +124,8 @@ _MIGRATIONS = {
     7: META_MIGRATION,
     # RAW+JPEG pairs: the RAW half points at the photo that shows the pair (catalog_photos.pair_siblings).
     8: "ALTER TABLE photos ADD COLUMN pair_of INTEGER REFERENCES photos(id) ON DELETE SET NULL",
+    # Albums given back as sidecar keywords: what photoclip wrote where (sidecars.py).
+    9: SIDECARS_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:

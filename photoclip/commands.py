@@ -281,6 +281,11 @@ def cmd_albums(args, s: Session) -> None:
             print(f"photoclip: skipped {printable(skip['path'])}: {skip['reason']}", file=sys.stderr)
         if d["skipped"]:
             return 1
+    elif sub == "sidecars":
+        mode = "beside" if args.beside else "folder" if args.folder else "off"
+        d = s.call("set_album_sidecars", mode=mode, folder=_abs(args.folder) if args.folder else None)
+        _emit(args, d, f"album sidecars: {mode}" + (f" ({d['sidecar_folder']})" if d["sidecar_folder"] else "")
+              + f"; {d['written']} written, {d['cleared']} taken back")
     elif sub == "starters":
         from .albums import starter_albums
 

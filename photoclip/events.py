@@ -193,6 +193,11 @@ class NewsDesk:
         if albums_now or (news and now - self._albums_at >= 1.0):
             self._albums_at = now
             self._publish_if_changed("albums", ops.albums_list(self.lib)["albums"])
+            if self.lib.settings.album_sidecars != "off":  # albums given back: sidecars follow (sidecars.py)
+                try:
+                    self.lib.sync_sidecars()
+                except Exception as e:  # a sidecar that cannot be written must not stop indexing
+                    self._emit(LiveEvent("error", message=f"An album's sidecar could not be written: {e}"))
         if albums_now:
             self._publish_if_changed("folders", [{"path": f["path"], "online": f["online"]}
                                                  for f in ops.folders_list(self.lib)["folders"]])

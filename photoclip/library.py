@@ -174,6 +174,32 @@ class Library:
             shutil.rmtree(self.paths.thumbnails_dir / "faces", ignore_errors=True)
         return {"find_faces": bool(on), "deleted": deleted}
 
+    def set_album_sidecars(self, mode: str, folder: str | None = None) -> dict:
+        """Give albums back as keywords in `.xmp` sidecars ("beside" the photos, or under "folder"), or take
+        back everything photoclip wrote ("off").  {"album_sidecars", "sidecar_folder", "written", "cleared"}."""
+        if mode not in ("off", "beside", "folder"):
+            raise LibraryError(f"{mode!r} is not a way to write sidecars; use beside, folder or off.")
+        if mode == "folder":
+            if not folder:
+                raise LibraryError("Writing sidecars into a folder needs the folder: --folder DIR.")
+            folder = os.path.abspath(os.path.expanduser(folder))
+            if any(is_within(folder, f) or is_within(f, folder) for f in self.folder_paths()):
+                raise LibraryError(f"{folder} is inside (or holds) a library folder; choose a folder of its own, "
+                                   "or write sidecars beside the photos.")
+        self.settings.album_sidecars, self.settings.sidecar_folder = mode, folder if mode == "folder" else None
+        self.settings.save(self.paths.settings)
+        return {"album_sidecars": mode, "sidecar_folder": self.settings.sidecar_folder, **self.sync_sidecars(True)}
+
+    def sync_sidecars(self, always: bool = False) -> dict:
+        """Bring the sidecars in line with the albums (only what changed); nothing when the option is off and
+        nothing was written."""
+        from . import sidecars
+
+        mode = self.settings.album_sidecars
+        if mode == "off" and not always and not self.catalog._one("SELECT 1 FROM sidecar_written LIMIT 1"):
+            return {"written": 0, "cleared": 0}
+        return sidecars.sync(self.catalog, mode, self.settings.sidecar_folder)
+
     def faces_status(self) -> dict:
         """{"pending", "done", "with_faces", "failed", "faces", "people", "unsorted", "enabled", "unavailable"}:
         `unavailable` says why faces cannot be found on this machine (None: they can)."""

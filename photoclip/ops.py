@@ -195,15 +195,19 @@ def folders_remove(lib, path: str) -> dict:
 @operation(write=True)
 def albums_add(lib, name: str, prompts: list[str], negatives: list[str] = (), threshold: float | None = None,
                templates: str | None = None, text_any: list[str] = (), people: list[str] = ()) -> dict:
-    return _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates,
-                                                 list(text_any), list(people)))
+    out = _album_summary(lib, lib.albums.create(name, prompts, list(negatives), threshold, templates,
+                                                list(text_any), list(people)))
+    lib.sync_sidecars()  # albums given back as sidecar keywords follow (when the user turned that on)
+    return out
 
 
 @operation(write=True)
 def albums_edit(lib, name: str, prompts: list[str] | None = None, negatives: list[str] | None = None,
                 threshold: float | None | str = "keep", text_any: list[str] | None = None,
                 people: list[str] | None = None) -> dict:
-    return _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold, text_any, people))
+    out = _album_summary(lib, lib.albums.edit(name, prompts, negatives, threshold, text_any, people))
+    lib.sync_sidecars()
+    return out
 
 
 @operation(write=True)
@@ -212,12 +216,14 @@ def albums_mark(lib, name: str, belongs: bool, path: str | None = None, paths: l
     if (path is None) == (paths is None):
         raise UsageError("albums_mark takes either path or paths.")
     a = lib.albums.mark(name, [path] if path is not None else paths, belongs)
+    lib.sync_sidecars()
     return {"name": a.name, "count": lib.albums.count(a)}
 
 
 @operation(write=True)
 def albums_remove(lib, name: str) -> dict:
     lib.albums.remove(name)
+    lib.sync_sidecars()
     return {"removed": name}
 
 
@@ -280,6 +286,14 @@ def set_read_text(lib, on: bool) -> dict:
     """Turn reading the text in photos on or off (off deletes every photo's stored text): {"read_text",
     "deleted"}."""
     return lib.set_read_text(on)
+
+
+@operation(write=True)
+def set_album_sidecars(lib, mode: str, folder: str | None = None) -> dict:
+    """Give albums back as XMP keywords in sidecars: mode "beside" (next to each photo), "folder" (under
+    `folder`), or "off" (take back all photoclip wrote): {"album_sidecars", "sidecar_folder", "written",
+    "cleared"}."""
+    return lib.set_album_sidecars(mode, folder)
 
 
 @operation(write=True, needs_service=True)

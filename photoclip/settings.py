@@ -21,6 +21,8 @@ class Settings:
     language: str = "system"  # the app's language: "system" (follow the locale), "en" or "zh_CN"
     read_text: bool = True  # read the text in photos (OCR); off deletes what was read
     find_faces: bool = True  # find faces and group them into people; off deletes every face and person
+    album_sidecars: str = "off"  # give albums back as sidecar keywords: "off", "beside" the photos, or "folder"
+    sidecar_folder: str | None = None  # where "folder" writes them
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

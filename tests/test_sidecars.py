@@ -1,0 +1,87 @@
+"""Giving albums back: album membership written as XMP keywords into sidecars, read back by a second reader
+(pyexiv2, exiv2's Python binding: what digiKam uses), the user's own keywords kept, exactly photoclip's taken
+away when an album goes or the option is turned off; or into a separate folder; the photos never touched."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from helpers import cli_json, draw_folder
+
+pyexiv2 = pytest.importorskip("pyexiv2")
+
+USERS = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmp:Rating="3"><dc:subject><rdf:Bag><rdf:li>Grandma</rdf:li><rdf:li>Night sky</rdf:li></rdf:Bag></dc:subject>
+</rdf:Description></rdf:RDF></x:xmpmeta>"""
+
+
+def read_back(path) -> dict:
+    img = pyexiv2.Image(str(path))
+    try:
+        return img.read_xmp()
+    finally:
+        img.close()
+
+
+def digests(folder) -> dict:
+    return {p: hashlib.sha256(open(p, "rb").read()).hexdigest() for p in map(str, folder.rglob("*.jpg"))}
+
+
+def test_albums_go_into_sidecars_that_another_reader_reads_and_come_out_exactly(tmp_path, toy_spec):
+    home, pics = tmp_path / "home", tmp_path / "pics"
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    draw_folder(pics, seed=77_001, count=12, scenes=["night", "beach"])
+    cli_json("index", str(pics), home=home, env=env)
+    cli_json("albums", "add", "Night sky", "--prompt", "the night sky", home=home, env=env)
+    members = [m["path"] for m in cli_json("albums", "show", "Night sky", home=home, env=env)["members"]]
+    assert members
+    own = members[0] + ".xmp"  # a sidecar the user already had, with keywords of their own
+    with open(own, "w") as f:
+        f.write(USERS)
+    before = digests(pics)
+    d = cli_json("albums", "sidecars", "--beside", home=home, env=env)
+    assert d["album_sidecars"] == "beside" and d["written"] == len(members)
+    for m in members:
+        xmp = read_back(m + ".xmp")
+        assert "Night sky" in xmp["Xmp.dc.subject"]
+        assert "photoclip|Night sky" in xmp["Xmp.lr.hierarchicalSubject"]
+        assert "photoclip/Night sky" in xmp["Xmp.digiKam.TagsList"]
+    mine = read_back(own)
+    assert mine["Xmp.dc.subject"].count("Night sky") == 1 and "Grandma" in mine["Xmp.dc.subject"]
+    assert mine["Xmp.xmp.Rating"] == "3"
+    # The album goes: its keywords go, the user's own (their "Night sky" too) stay; sidecars photoclip made go.
+    cli_json("albums", "remove", "Night sky", home=home, env=env)
+    for m in members[1:]:
+        assert not os.path.exists(m + ".xmp")
+    mine = read_back(own)
+    assert sorted(mine["Xmp.dc.subject"]) == ["Grandma", "Night sky"] and mine["Xmp.xmp.Rating"] == "3"
+    assert "Xmp.lr.hierarchicalSubject" not in mine and "Xmp.digiKam.TagsList" not in mine
+    assert digests(pics) == before  # the photos themselves: not a byte changed
+
+
+def test_sidecars_in_a_folder_of_their_own_and_off_takes_them_back(tmp_path, toy_spec):
+    home, pics, out = tmp_path / "home", tmp_path / "pics", tmp_path / "sidecars"
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    draw_folder(pics, seed=77_002, count=8, scenes=["night", "beach"])
+    cli_json("index", str(pics), home=home, env=env)
+    cli_json("albums", "add", "Beach", "--prompt", "a beach", home=home, env=env)
+    members = [m["path"] for m in cli_json("albums", "show", "Beach", home=home, env=env)["members"]]
+    d = cli_json("albums", "sidecars", "--folder", str(out), home=home, env=env)
+    assert d["sidecar_folder"] == str(out) and d["written"] == len(members)
+    assert not list(pics.rglob("*.xmp"))  # nothing beside the photos
+    made = sorted(str(p) for p in out.rglob("*.xmp"))
+    assert made == sorted(str(out) + m + ".xmp" for m in members)
+    assert "Beach" in read_back(made[0])["Xmp.dc.subject"]
+    # A new photo that joins the album gets its sidecar as it is tagged.
+    draw_folder(pics / "more", seed=77_003, count=6, scenes=["beach"])
+    cli_json("index", home=home, env=env)
+    now = [m["path"] for m in cli_json("albums", "show", "Beach", home=home, env=env)["members"]]
+    assert len(list(out.rglob("*.xmp"))) == len(now) > len(members)
+    off = cli_json("albums", "sidecars", "--off", home=home, env=env)
+    assert off["cleared"] == len(now) and not list(out.rglob("*.xmp"))
+    from helpers import run_cli
+
+    bad = run_cli("albums", "sidecars", "--folder", str(pics / "inside"), home=home, env=env, check=False)
+    assert bad.returncode != 0 and "inside (or holds) a library folder" in bad.stderr
