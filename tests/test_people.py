@@ -563,9 +563,10 @@ def test_the_people_page_shows_everyone_as_a_face(people_library, qtbot):
     assert first.text().endswith("\n6 photos") and not first.icon().isNull()
     centre = first.icon().pixmap(112, 112).toImage().pixelColor(56, 56).name()
     assert centre != "#969696"  # the person's own face, not the grey disc
+    label = first.data(Qt.UserRole)
     with qtbot.waitSignal(w.view_loaded, timeout=60_000):
         page.itemActivated.emit(first)
-    assert w.mode == ("person", first.data(Qt.UserRole)) and w.stack.currentWidget() is w.grid
+    assert w.mode == ("person", label) and w.stack.currentWidget() is w.grid
     assert len(w.model.items) >= 6
     w.close()
 

@@ -122,6 +122,8 @@ class PeopleMixin:
     def _fill_people_page(self, loaded) -> None:
         people, chips = loaded
         self.people_rows = people
+        if self.mode[0] != "people":
+            return  # the user moved on meanwhile
         page, ratio = self.people_page, self.devicePixelRatioF()
         page.clear()
         photos = self.tr("{0} photos")
