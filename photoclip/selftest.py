@@ -73,6 +73,8 @@ def run(keep: bool = False) -> int:
             facts.append(_find_people(home))
             step = "places"
             facts.append(_name_a_place())
+            step = "raw"
+            facts.append(_decode_a_raw())
         finally:
             client.close()
             service.stop()
@@ -149,6 +151,23 @@ def _name_a_place() -> str:
     if (spot.name, spot.country, spot.country_zh) != ("Lisbon", "Portugal", "葡萄牙"):
         raise RuntimeError(f"a position in Lisbon was named {spot.label!r}")
     return f"places {time.monotonic() - t0:.1f}s"
+
+
+def _decode_a_raw() -> str:
+    """LibRaw (rawpy), as the app ships it, demosaics a small DNG (data/selftest.dng: a red-orange Bayer mosaic
+    written by pidng) upright and with its colours."""
+    import numpy as np
+
+    from . import imageio
+
+    t0 = time.monotonic()
+    f, _st = imageio.open_readonly(str(resources.files("photoclip.data").joinpath("selftest.dng")))
+    with f:
+        decoded = imageio.decode(f, 32)
+    r, g, b = np.asarray(decoded.image).reshape(-1, 3).mean(0)
+    if (decoded.width, decoded.height) != (128, 96) or not r > g > b:
+        raise RuntimeError(f"a DNG was decoded as {decoded.width}x{decoded.height}, colour {r:.0f},{g:.0f},{b:.0f}")
+    return f"raw {time.monotonic() - t0:.1f}s"
 
 
 def _read_receipt(home: str) -> str:
