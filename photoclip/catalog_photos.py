@@ -212,6 +212,10 @@ class PhotoQueries:
             target = face[0] if face is not None and s in raws else None
             c.execute("UPDATE photos SET pair_of=? WHERE id=? AND pair_of IS NOT ?", (target, s[0], target))
 
+    def pair_shown(self) -> set[int]:
+        """The photos that show a RAW+JPEG pair."""
+        return {r[0] for r in self._rows("SELECT DISTINCT pair_of FROM photos WHERE pair_of IS NOT NULL")}
+
     def pair_files(self, photo_id: int) -> list[str]:
         """The other files of the pair a photo shows (its RAW), beside its own."""
         return [from_db(r[0]) for r in self._rows("SELECT path FROM photos WHERE pair_of=? ORDER BY path",

@@ -53,11 +53,12 @@ class Copy:
     best: bool = False
     exact: bool = False  # byte-identical to a copy in the group that stays
     link: bool = False  # a symbolic link, or another name (hard link) of a file in the group: frees nothing
+    paired: bool = False  # it shows a RAW+JPEG pair: its RAW would be left alone without it
 
     @property
     def preselect(self) -> bool:
         """The only copies a front end may check for the trash before the user does."""
-        return self.exact and not self.link and not self.best
+        return self.exact and not self.link and not self.best and not self.paired
 
     @property
     def frees(self) -> int:
@@ -162,7 +163,8 @@ def find(catalog: Catalog, index: VectorIndex, model: str, *, read_fingerprint=_
     members: dict[int, list[int]] = defaultdict(list)
     for pid in facts:
         members[sets.find(pid)].append(pid)
-    groups = [_group(facts, ids_, vector) for ids_ in members.values() if len(ids_) > 1]
+    paired = catalog.pair_shown()
+    groups = [_group(facts, ids_, vector, paired) for ids_ in members.values() if len(ids_) > 1]
     groups.sort(key=lambda g: (-len(g.photos), g.photos[0].path))
     return groups
 
@@ -217,11 +219,13 @@ def _file_identity(path: str) -> tuple[bool, tuple[int, int] | None]:
         return False, None
 
 
-def _group(facts: dict, ids: list[int], vector) -> Group:
-    copies = [Copy(pid, facts[pid][1], *facts[pid][3:7], facts[pid][8], facts[pid][2]) for pid in ids]
+def _group(facts: dict, ids: list[int], vector, paired: set[int] = frozenset()) -> Group:
+    copies = [Copy(pid, facts[pid][1], *facts[pid][3:7], facts[pid][8], facts[pid][2], paired=pid in paired)
+              for pid in ids]
     identity = {c.id: _file_identity(c.path) for c in copies}
-    # A link is never the copy that stays: it may point at a file that goes.
-    copies.sort(key=lambda c: (identity[c.id][0], -((c.width or 0) * (c.height or 0)), -(c.size or 0),
+    # A link is never the copy that stays: it may point at a file that goes; the JPEG of a RAW+JPEG pair stays
+    # before any other copy, and is never checked for the trash (half of a pair).
+    copies.sort(key=lambda c: (identity[c.id][0], not c.paired, -((c.width or 0) * (c.height or 0)), -(c.size or 0),
                                c.taken or "9999", c.mtime_ns or 0, c.path))
     copies[0].best = True
     keeper: dict[str, Copy] = {}  # per content, the copy that stays: the first in the order above

@@ -142,6 +142,16 @@ def test_a_raw_and_jpeg_pair_is_one_photo_with_both_files(library, tmp_path):
     info = ops.photo_info(library, str(jpeg))["photo"]
     assert info["pair"] == [raw]
     assert ops.duplicates(library)["extra"] == 0  # half a pair is never offered for the trash
+    import shutil
+
+    shutil.copy2(jpeg, folder / "copy of IMG_0007.jpg")  # a byte-identical copy of the pair's JPEG
+    library.index_now()
+    (group,) = ops.duplicates(library)["groups"]
+    kept = next(p for p in group["photos"] if p["best"])
+    assert kept["path"] == str(jpeg)  # the pair's JPEG stays; the loose copy is the extra
+    assert [p["path"] for p in group["photos"] if p["preselect"]] == [str(folder / "copy of IMG_0007.jpg")]
+    os.remove(folder / "copy of IMG_0007.jpg")
+    library.index_now()
     results = {os.path.basename(r.path) for r in library.query("a photo", limit=10).results}
     assert "IMG_0007.dng" not in results
     moved = folder / "sub"
