@@ -21,7 +21,8 @@ WAIT = 60_000
 # Words that are names, not English to translate: the product, file names, model and device identifiers.
 ALLOWED = {"photoclip", "CPU", "GPU", "SigLIP", "Ctrl", "English", "open_clip_config", "json",
            "open_clip_model", "safetensors", "auto", "cpu", "cuda", "mps", "local", "dir", "KB", "MB",
-           "XLM", "RoBERTa", "Gemma", "large"}  # the towers' and tokenizers' names in the presets' notes
+           "XLM", "RoBERTa", "Gemma", "large",
+           "digiKam", "Lightroom", "darktable", "xmp"}  # other apps, a file type; the towers' and tokenizers' names in the presets' notes
 for p in models.presets():
     ALLOWED |= set(re.findall(r"[A-Za-z]+", p.model))
 

@@ -85,3 +85,29 @@ def test_sidecars_in_a_folder_of_their_own_and_off_takes_them_back(tmp_path, toy
 
     bad = run_cli("albums", "sidecars", "--folder", str(pics / "inside"), home=home, env=env, check=False)
     assert bad.returncode != 0 and "inside (or holds) a library folder" in bad.stderr
+
+
+def test_the_settings_turn_album_sidecars_on_through_the_service(library, tmp_path, qtbot, monkeypatch):
+    pytest.importorskip("PySide6")
+    from photoclip.gui.dialogs import SettingsDialog
+    from photoclip.gui.window import MainWindow
+
+    draw_folder(tmp_path / "pics", seed=77_004, count=6, scenes=["night"])
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    library.albums.create("Night sky", ["the night sky"])
+    members = [p for p, _s in library.albums.members("Night sky")]
+    assert members
+    w = MainWindow(library, settle_s=0.3)
+    qtbot.addWidget(w)
+
+    def accept(dlg):
+        dlg.album_sidecars.setChecked(True)
+        return True
+
+    monkeypatch.setattr(SettingsDialog, "exec", accept)
+    w.open_settings()
+    qtbot.waitUntil(lambda: all(os.path.exists(m + ".xmp") for m in members), timeout=60_000)
+    assert library.settings.album_sidecars == "beside"
+    assert "Night sky" in read_back(members[0] + ".xmp")["Xmp.dc.subject"]
+    w.close()

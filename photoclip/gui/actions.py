@@ -170,6 +170,9 @@ class LibraryActions:
                     self.command("set_find_faces", lambda _r: self.people_changed(), on=on)
                 else:
                     dlg.find_faces.setChecked(True)
+            if dlg.album_sidecars_changed():  # the service writes (or takes back) the sidecars and the setting
+                self.command("set_album_sidecars", None, None,
+                             mode="beside" if dlg.album_sidecars.isChecked() else "off")
             dlg.apply()
             self.lib.settings.save(self.lib.paths.settings)
             wanted = dlg.chosen_model()

@@ -374,6 +374,11 @@ class SettingsDialog(QDialog):
         self.find_faces.setToolTip(self.tr("Turning it off deletes every face and person, names included; turning "
                                            "it on finds the faces again in the background."))
         form.addRow(self.tr("People"), self.find_faces)
+        self.album_sidecars = QCheckBox(self.tr("Write albums as keywords into .xmp sidecars beside the photos"))
+        self.album_sidecars.setChecked(settings.album_sidecars != "off")
+        self.album_sidecars.setToolTip(self.tr("For digiKam, Lightroom and darktable; the photos themselves are never "
+                                               "changed. Turning it off takes back every keyword photoclip wrote."))
+        form.addRow(self.tr("Other apps"), self.album_sidecars)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -399,6 +404,9 @@ class SettingsDialog(QDialog):
     def find_faces_changed(self) -> bool:
         return self.find_faces.isChecked() != self.settings.find_faces
 
+    def album_sidecars_changed(self) -> bool:
+        return self.album_sidecars.isChecked() != (self.settings.album_sidecars != "off")
+
     def chosen_model(self) -> str | None:
         text = self.model.text().strip()
         return normalize_spec(text) if text else None
@@ -415,3 +423,5 @@ class SettingsDialog(QDialog):
         s.language = self.language.currentData()
         s.read_text = self.read_text.isChecked()
         s.find_faces = self.find_faces.isChecked()
+        if self.album_sidecars_changed():  # the same choice the command makes, whichever process saves last
+            s.album_sidecars, s.sidecar_folder = ("beside" if self.album_sidecars.isChecked() else "off"), None

@@ -361,17 +361,17 @@ score {1} — click to put it {2}</source>
         <translation>停止识别人脸，并删除所有人脸和人物（包括你起的名字）？</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="182"/>
+        <location filename="../actions.py" line="185"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="190"/>
+        <location filename="../actions.py" line="193"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="196"/>
+        <location filename="../actions.py" line="199"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -673,7 +673,7 @@ score {1} — click to put it {2}</source>
     </message>
     <message>
         <location filename="../people.py" line="74"/>
-        <location filename="../people.py" line="127"/>
+        <location filename="../people.py" line="129"/>
         <source>{0} photos</source>
         <translation>{0} 张照片</translation>
     </message>
@@ -683,47 +683,47 @@ score {1} — click to put it {2}</source>
         <translation>未归类的人脸（{0}）</translation>
     </message>
     <message>
-        <location filename="../people.py" line="149"/>
+        <location filename="../people.py" line="151"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../people.py" line="167"/>
+        <location filename="../people.py" line="169"/>
         <source>Name…</source>
         <translation>命名…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="167"/>
+        <location filename="../people.py" line="169"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="171"/>
+        <location filename="../people.py" line="173"/>
         <source>Merge into…</source>
         <translation>合并到…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="172"/>
+        <location filename="../people.py" line="174"/>
         <source>Hide</source>
         <translation>隐藏</translation>
     </message>
     <message>
-        <location filename="../people.py" line="176"/>
+        <location filename="../people.py" line="178"/>
         <source>Name this person</source>
         <translation>为此人命名</translation>
     </message>
     <message>
-        <location filename="../people.py" line="181"/>
+        <location filename="../people.py" line="183"/>
         <source>Merge</source>
         <translation>合并</translation>
     </message>
     <message>
-        <location filename="../people.py" line="181"/>
+        <location filename="../people.py" line="183"/>
         <source>These photos show the same person as:</source>
         <translation>这些照片中的人与下面这位是同一人：</translation>
     </message>
     <message>
-        <location filename="../people.py" line="188"/>
+        <location filename="../people.py" line="190"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
@@ -862,14 +862,29 @@ score {1} — click to put it {2}</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="382"/>
+        <location filename="../dialogs.py" line="377"/>
+        <source>Write albums as keywords into .xmp sidecars beside the photos</source>
+        <translation>把相册写成关键词，存入照片旁的 .xmp 附属文件</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="379"/>
+        <source>For digiKam, Lightroom and darktable; the photos themselves are never changed. Turning it off takes back every keyword photoclip wrote.</source>
+        <translation>供 digiKam、Lightroom 和 darktable 使用；照片本身从不改动。关闭后会收回 photoclip 写入的所有关键词。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="381"/>
+        <source>Other apps</source>
+        <translation>其他应用</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="387"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="387"/>
+        <location filename="../dialogs.py" line="392"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
@@ -940,27 +955,27 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>UnsortedFaces</name>
     <message>
-        <location filename="../people.py" line="211"/>
+        <location filename="../people.py" line="213"/>
         <source>Unsorted faces</source>
         <translation>未归类的人脸</translation>
     </message>
     <message>
-        <location filename="../people.py" line="221"/>
+        <location filename="../people.py" line="223"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../people.py" line="222"/>
+        <location filename="../people.py" line="224"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
     <message>
-        <location filename="../people.py" line="268"/>
+        <location filename="../people.py" line="270"/>
         <source>{0} faces belong to no one yet. Select the faces of one person, then say who it is.</source>
         <translation>{0} 张人脸尚未归属任何人。选中同一个人的人脸，然后说出是谁。</translation>
     </message>
     <message>
-        <location filename="../people.py" line="270"/>
+        <location filename="../people.py" line="272"/>
         <source>Every face belongs to someone.</source>
         <translation>每张人脸都已归属某人。</translation>
     </message>
