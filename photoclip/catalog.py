@@ -23,6 +23,7 @@ from .catalog_photos import PhotoQueries
 from .catalog_faces import MIGRATION as FACES_MIGRATION
 from .catalog_faces import FaceQueries
 from .catalog_meta import MIGRATION as META_MIGRATION
+from .catalog_meta import MIGRATION_MTIME as META_MTIME_MIGRATION
 from .catalog_meta import MetaQueries
 from .catalog_places import MIGRATION as PLACES_MIGRATION
 from .catalog_places import PlaceQueries
@@ -37,7 +38,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 _MIGRATIONS = {
@@ -126,6 +127,8 @@ _MIGRATIONS = {
     8: "ALTER TABLE photos ADD COLUMN pair_of INTEGER REFERENCES photos(id) ON DELETE SET NULL",
     # Albums given back as sidecar keywords: what photoclip wrote where (sidecars.py).
     9: SIDECARS_MIGRATION,
+    # When each sidecar was read: one changed while nothing watched is read again at the next scan.
+    10: META_MTIME_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:

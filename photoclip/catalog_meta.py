@@ -36,6 +36,9 @@ def keyword_key(word: str) -> str:
     return " ".join(word.casefold().split())
 
 
+MIGRATION_MTIME = "ALTER TABLE photo_meta ADD COLUMN sidecar_mtime INTEGER"
+
+
 class MetaQueries:
     def store_meta(self, c, rows: list[tuple]) -> None:
         """(photo id, xmpmeta.Meta) each, inside the caller's transaction `c`."""
@@ -43,12 +46,12 @@ class MetaQueries:
         for photo_id, meta in rows:
             c.execute("DELETE FROM photo_keywords WHERE photo_id=?", (photo_id,))
             c.execute("DELETE FROM photo_meta WHERE photo_id=?", (photo_id,))
-            if meta is None or meta.empty:
+            if meta is None or (meta.empty and not meta.sidecar):
                 continue
-            c.execute("INSERT INTO photo_meta(photo_id, sidecar, rating, label, title, caption, keywords, updated) "
-                      "SELECT id, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=?",
-                      (to_db(meta.sidecar) if meta.sidecar else None, meta.rating, meta.label, meta.title,
-                       meta.caption, json.dumps(meta.keywords, ensure_ascii=False), now, photo_id))
+            c.execute("INSERT INTO photo_meta(photo_id, sidecar, sidecar_mtime, rating, label, title, caption, "
+                      "keywords, updated) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=?",
+                      (to_db(meta.sidecar) if meta.sidecar else None, meta.sidecar_mtime, meta.rating, meta.label,
+                       meta.title, meta.caption, json.dumps(meta.keywords, ensure_ascii=False), now, photo_id))
             c.executemany("INSERT OR IGNORE INTO photo_keywords(photo_id, key) SELECT id, ? FROM photos WHERE id=?",
                           [(keyword_key(k), photo_id) for k in meta.keywords])
 
@@ -85,6 +88,23 @@ class MetaQueries:
             if rest == "" or (rest.startswith(".") and "." not in rest[1:] and os.sep not in rest):
                 out.append(photo_id)
         return out
+
+    def sidecars_changed(self, folder_id: int, seen: dict[str, int]) -> list[int]:
+        """Photos of a folder whose sidecar changed while nothing watched: written, replaced or deleted since the
+        places stage read it (`seen`: the sidecars a walk of the folder found, path: mtime_ns)."""
+        from .records import from_db
+        from .xmpmeta import sidecars
+
+        rows = self._rows("SELECT p.id, p.path, m.sidecar, m.sidecar_mtime FROM photos p "
+                          "JOIN photo_places g ON g.photo_id=p.id LEFT JOIN photo_meta m ON m.photo_id=p.id "
+                          "WHERE p.folder_id=?", (folder_id,))
+        changed = []
+        for photo_id, path, sidecar, mtime in rows:
+            now = next((c for c in sidecars(from_db(path)) if c in seen), None)
+            was = from_db(sidecar) if sidecar else None
+            if now != was or (now is not None and seen[now] != mtime):
+                changed.append(photo_id)
+        return changed
 
     @staticmethod
     def tag_sql(word: str, negated: bool) -> tuple[str, list]:

@@ -49,7 +49,8 @@ class Reconciler:
             self.index.sync()
         known = self.catalog.photos_in_folder(folder_id)
         seen: set[str] = set()
-        entries = walk(root, self.excluded)
+        sidecars: dict[str, int] = {}
+        entries = walk(root, self.excluded, sidecars)
         while True:  # short write transactions, so the indexer's own batches and other writers never wait long
             chunk = list(itertools.islice(entries, 2000))
             if not chunk:
@@ -64,6 +65,7 @@ class Reconciler:
             self.journal += [("removed", pid, None) for pid in gone]
         result.missing += len(gone)
         self.index.remove(gone)
+        self.catalog.forget_facts(self.catalog.sidecars_changed(folder_id, sidecars))
         return result
 
     def _reconcile_entry(self, folder_id: int, entry, row, priority: int, result: ReconcileResult) -> None:

@@ -40,8 +40,9 @@ def is_excluded(path: str, excluded) -> bool:
     return any(is_within(path, e) for e in excluded)
 
 
-def walk(root: str, excluded=()) -> Iterator[Entry]:
-    """Every image-named entry under root, skipping hidden entries and the `excluded` folders."""
+def walk(root: str, excluded=(), sidecars: dict | None = None) -> Iterator[Entry]:
+    """Every image-named entry under root, skipping hidden entries and the `excluded` folders.  `sidecars`: a
+    dict that collects every `.xmp` file seen on the way (path: mtime_ns), at no extra directory read."""
     excluded = [os.path.abspath(e) for e in excluded]
     try:
         st = os.stat(root)
@@ -76,6 +77,11 @@ def walk(root: str, excluded=()) -> Iterator[Entry]:
                     yield Entry(entry.path, dst, check_stat(dst))
                 continue
             if not is_image_name(entry.name):
+                if sidecars is not None and entry.name.lower().endswith(".xmp"):
+                    try:
+                        sidecars[entry.path] = entry.stat(follow_symlinks=True).st_mtime_ns
+                    except OSError:
+                        pass
                 continue
             try:
                 est = entry.stat(follow_symlinks=True)

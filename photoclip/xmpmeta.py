@@ -33,6 +33,7 @@ class Meta:
     title: str | None = None
     caption: str | None = None
     sidecar: str | None = None
+    sidecar_mtime: int | None = None  # the sidecar's st_mtime_ns when it was read
 
     def as_json(self) -> dict:
         return {"keywords": self.keywords, "rating": self.rating, "label": self.label, "title": self.title,
@@ -141,9 +142,10 @@ def read(path: str) -> Meta:
             iptc = _iptc_keywords(img)
     except Exception:
         pass
-    side, sidecar = Meta(), sidecar_of(path)
+    side, sidecar, mtime = Meta(), sidecar_of(path), None
     if sidecar:
         try:
+            mtime = os.stat(sidecar).st_mtime_ns
             if os.path.getsize(sidecar) <= MAX_SIDECAR:
                 with open(sidecar, "rb") as f:
                     side = parse_xmp(f.read())
@@ -152,4 +154,4 @@ def read(path: str) -> Meta:
     keywords = _unique(side.keywords + inside.keywords + iptc[0])
     pick = (lambda a, b, c=None: a if a is not None else b if b is not None else c)
     return Meta(keywords, pick(side.rating, inside.rating), pick(side.label, inside.label),
-                pick(side.title, inside.title, iptc[1]), pick(side.caption, inside.caption, iptc[2]), sidecar)
+                pick(side.title, inside.title, iptc[1]), pick(side.caption, inside.caption, iptc[2]), sidecar, mtime)

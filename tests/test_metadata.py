@@ -160,3 +160,21 @@ def test_the_viewer_shows_what_other_apps_wrote(meta_library, qtbot):
     assert "Receipts" in rows["Keywords"]
     v.close()
     w.close()
+
+
+def test_a_sidecar_changed_while_nothing_watched_is_read_at_the_next_scan(meta_library, tmp_path):
+    import time
+
+    lib, pics, _before = meta_library
+    folder = tmp_path / "pics"
+    time.sleep(0.01)
+    (folder / "lake.xmp").write_text(DIGIKAM.replace("Kids", "Cousins"))  # edited in digiKam meanwhile
+    (folder / "plain.jpg.xmp").write_text(DARKTABLE)  # a new one from darktable
+    os.remove(folder / "lunch.xmp")  # and one deleted
+    lib.index_now()  # the next start's scan
+    assert found(lib, "tag:cousins") == {"lake.jpg"} and found(lib, "tag:kids") == set()
+    assert found(lib, "tag:mountains") == {"hike.jpg", "plain.jpg"}
+    assert found(lib, "rating:5") == set()  # the deleted sidecar's rating went with it
+    lib.index_now()  # nothing changed since: nothing is read again
+    assert lib.catalog.places_pending() == 0
+    assert lib.catalog.sidecars_changed(1, {str(p): os.stat(p).st_mtime_ns for p in folder.glob("*.xmp")}) == []
