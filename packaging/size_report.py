@@ -34,6 +34,7 @@ PARTS = [
     ("people (dlib, its face models, the sample portraits)", ["_dlib_pybind11*", "dlib/*", "dlib_bin*",
                                                              "face_recognition_models/*", "photoclip/data/faces/*"]),
     ("places (the gazetteer)", ["photoclip/data/places.tsv.gz", "photoclip/data/countries_*.json"]),
+    ("RAW photos (rawpy, LibRaw)", ["rawpy/*", "rawpy.libs/*", "rawpy-*"]),
     ("numpy, Pillow, HEIF and their libraries", ["numpy*", "PIL/*", "pillow*"]),
     ("the self-test's small model", ["photoclip/data/toyclip/*"]),
     ("Python and everything else", ["*"]),
