@@ -13,6 +13,9 @@ publishes, so a subscriber can tell it missed some).  The kinds and their fields
     text      id, path, state, lines, count, pending   the text stage read a photo (state: read, skipped,
                                           failed; lines: how many); id and path are null for a batch of `count`
                                           photos the indexer's first look found without text
+    faces     id, path, state, faces, people, pending   the faces stage looked at a photo (state: looked, failed)
+    people    people, faces, unsorted      people changed (a clustering pass, or the user's word)
+    places    looked, placed, pending      the places stage read a batch of positions and metadata
     idle      pending                     nothing left to do for now
     paused / resumed                      indexing was paused or resumed (by anyone)
     model     model                       the library now uses this model
