@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from .errors import CannotRun, ModelUnavailable, PhotoclipError, ServiceStopped, UsageError  # noqa: F401
-from .opsregistry import OPERATIONS, Operation, _host, check_params, get, operation  # noqa: F401 - the registry
+from .opsregistry import OPERATIONS, Operation, _host, check_params, get, operation, photo_at  # noqa: F401
 # Declared in their own modules; importing them here registers them, and ops.NAME reaches each one.
 from .ops_people import (faces_not_a_face, faces_not_this_person, faces_of, faces_this_is,  # noqa: F401
                          faces_unsorted, people, people_hide, people_merge, people_name, people_show, set_find_faces)
@@ -265,10 +265,7 @@ def switch_model(lib, model: str) -> dict:
 def text(lib, path: str) -> dict:
     """The text recognised in one photo: {"path", "state", "lines": [{"text", "box", "confidence"}], "reason",
     "engine"}.  state: "read", "skipped" (no text found), "failed", "pending" (not read yet) or "off"."""
-    full = os.path.abspath(os.path.expanduser(path))
-    photo = lib.catalog.photo_by_path(full)
-    if photo is None:
-        raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
+    photo = photo_at(lib, path)
     found = lib.catalog.text_of(photo.id)
     current = found is not None and found["engine"] == lib.text_reader.version and found["hash"] == photo.hash
     if not lib.read_text:

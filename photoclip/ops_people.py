@@ -2,10 +2,9 @@
 join ops.OPERATIONS."""
 from __future__ import annotations
 
-import os
 
 from .errors import UsageError
-from .opsregistry import operation
+from .opsregistry import operation, photo_at
 
 
 # -- people ------------------------------------------------------------------------------------------
@@ -60,10 +59,7 @@ def faces_unsorted(lib, limit: int = 200) -> dict:
 def faces_of(lib, path: str) -> dict:
     """The faces found in one photo: {"path", "state", "faces": [{"id", "box", "landmarks", "quality", "person",
     "name", "confirmed"}]}; state: "looked", "failed", "pending" or "off"."""
-    full = os.path.abspath(os.path.expanduser(path))
-    photo = lib.catalog.photo_by_path(full)
-    if photo is None:
-        raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
+    photo = photo_at(lib, path)
     found = lib.catalog.face_state(photo.id)
     current = found is not None and found["engine"] == lib.face_engine.version and found["hash"] == photo.hash
     state = "off" if not lib.find_faces else (found["state"] if current else "pending")

@@ -42,6 +42,16 @@ def get(name: str) -> Operation:
     return op
 
 
+def photo_at(lib, path: str):
+    """The library's photo at `path` (~ and relative paths allowed); UsageError, one sentence, when it is none."""
+    import os
+
+    photo = lib.catalog.photo_by_path(os.path.abspath(os.path.expanduser(path)))
+    if photo is None:
+        raise UsageError(f"{path} is not a photo of the library; see photoclip folders list.")
+    return photo
+
+
 def _host(lib):
     host = getattr(lib, "host", None)
     if host is None:

@@ -105,3 +105,30 @@ def wait_for(cond, timeout=TIMEOUT, what="condition"):
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def read_rows(db, sql: str) -> dict:
+    """{first column: second} of a query, read from the catalog beside a process that writes it (WAL); {} before
+    the catalog or its table exists."""
+    import sqlite3
+
+    if not Path(db).exists():
+        return {}
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return dict(c.execute(sql).fetchall())
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        c.close()
+
+
+def shown_window(library, qtbot, timeout: int = 60_000):
+    """The main window over `library`, shown, once its sidebar has been read."""
+    from photoclip.gui.window import MainWindow
+
+    w = MainWindow(library, settle_s=0.3)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.sidebar_loaded, timeout=timeout):
+        w.show()
+    return w

@@ -420,19 +420,15 @@ def test_space_opens_the_viewer_with_facts_arrows_zoom_and_find_similar(make_win
     v.show()
     qtbot.waitUntil(lambda: v.path == receipt and not v.image.isNull() and v.facts.rowCount() > 3, timeout=WAIT)
 
-    def facts():
-        return {v.facts.itemAt(i, v.facts.ItemRole.LabelRole).widget().text():
-                v.facts.itemAt(i, v.facts.ItemRole.FieldRole).widget().text() for i in range(v.facts.rowCount())}
-
-    values = facts()
+    values = v.shown_facts()
     assert values["Path"] == receipt and " × " in values["Dimensions"]
     assert values["Albums"].startswith("Receipts (")
     fitted = v.image.size()
     qtbot.keyClick(v, Qt.Key_Right)  # the next photo of the view
     expected = shown_paths(w)[row + 1] if row + 1 < 60 else receipt
-    qtbot.waitUntil(lambda: facts().get("Path") == expected, timeout=WAIT)
+    qtbot.waitUntil(lambda: v.shown_facts().get("Path") == expected, timeout=WAIT)
     qtbot.keyClick(v, Qt.Key_Left)
-    qtbot.waitUntil(lambda: facts().get("Path") == receipt, timeout=WAIT)
+    qtbot.waitUntil(lambda: v.shown_facts().get("Path") == receipt, timeout=WAIT)
     with qtbot.waitSignal(v.loaded, timeout=WAIT):
         v.zoom_button.click()  # every pixel
     assert v.actual and v.image.size() == fitted  # a small photo: its own size either way, never enlarged
@@ -461,8 +457,7 @@ def test_the_viewer_zooms_in_steps_to_every_pixel_and_shows_the_cameras_facts(ma
     v.resize(1000, 700)
     v.show()
     qtbot.waitUntil(lambda: not v.image.isNull() and v.facts.rowCount() > 3, timeout=WAIT)
-    facts = {v.facts.itemAt(i, v.facts.ItemRole.LabelRole).widget().text():
-             v.facts.itemAt(i, v.facts.ItemRole.FieldRole).widget().text() for i in range(v.facts.rowCount())}
+    facts = v.shown_facts()
     assert facts["Camera"] == "Canon EOS R6" and facts["Lens"] == "RF35mm F1.8"
     assert facts["Exposure"] == "1/250 s · f/2.8 · ISO 400" and facts["Flash"] == "did not fire"
     assert facts["Location"] == "Lisbon, Portugal\n38.71987° N, 9.14000° W"  # the place named (places.py)

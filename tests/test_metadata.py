@@ -141,8 +141,6 @@ def test_a_sidecar_changed_under_a_running_watch_is_read_again(library, tmp_path
 
 def test_the_viewer_shows_what_other_apps_wrote(meta_library, qtbot):
     pytest.importorskip("PySide6")
-    from PySide6.QtWidgets import QFormLayout
-
     from photoclip.gui.viewer import Viewer
     from photoclip.gui.window import MainWindow
 
@@ -153,9 +151,7 @@ def test_the_viewer_shows_what_other_apps_wrote(meta_library, qtbot):
     qtbot.addWidget(v)
     with qtbot.waitSignal(v.loaded, timeout=60_000):
         v.show()
-    role = QFormLayout.ItemRole
-    rows = {v.facts.itemAt(i, role.LabelRole).widget().text(): v.facts.itemAt(i, role.FieldRole).widget().text()
-            for i in range(v.facts.rowCount())}
+    rows = v.shown_facts()
     assert rows["Rating"] == "★★★★★" and rows["Label"] == "Red" and rows["Caption"] == "Lunch with the team"
     assert "Receipts" in rows["Keywords"]
     v.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import TIMEOUT, cli_json, run_cli, wait_for
+from helpers import TIMEOUT, cli_json, read_rows, run_cli, shown_window, wait_for
 from PIL import Image, ImageEnhance, ImageOps
 
 from photoclip.query import QueryError, parse
@@ -333,15 +333,7 @@ def test_a_kill_during_the_faces_stage_loses_nothing_found(tmp_path, toy_spec):
     db = home / "data" / "catalog.sqlite3"
 
     def looked():
-        if not db.exists():
-            return {}
-        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-        try:
-            return dict(c.execute("SELECT photo_id, updated FROM photo_faces").fetchall())
-        except sqlite3.OperationalError:
-            return {}
-        finally:
-            c.close()
+        return read_rows(db, "SELECT photo_id, updated FROM photo_faces")
 
     proc = subprocess.Popen([sys.executable, "-m", "photoclip", "index", str(tmp_path / "pics")], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -431,13 +423,9 @@ def test_the_window_shows_people_names_them_and_corrects_faces(people_library, q
     from PySide6.QtWidgets import QInputDialog
 
     from photoclip.gui.viewer import Viewer
-    from photoclip.gui.window import MainWindow
 
     lib, pics = people_library
-    w = MainWindow(lib, settle_s=0.3)
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.sidebar_loaded, timeout=60_000):
-        w.show()
+    w = shown_window(lib, qtbot)
     people = [it for label, it in w.sidebar_items().items() if (it.data(0, Qt.UserRole) or ("",))[0] == "person"]
     assert len(people) == 2 and all(it.text(0).endswith("(6)") for it in people)
     qtbot.waitUntil(lambda: all(not it.icon(0).pixmap(28, 28).toImage().pixelColor(14, 14).name() == "#969696"
@@ -547,13 +535,8 @@ def test_the_people_page_shows_everyone_as_a_face(people_library, qtbot):
     pytest.importorskip("PySide6")
     from PySide6.QtCore import Qt
 
-    from photoclip.gui.window import MainWindow
-
     lib, pics = people_library
-    w = MainWindow(lib, settle_s=0.3)
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.sidebar_loaded, timeout=60_000):
-        w.show()
+    w = shown_window(lib, qtbot)
     with qtbot.waitSignal(w.view_loaded, timeout=60_000):
         w._sidebar_clicked(w.sidebar_items()["People"])
     page = w.people_page

@@ -7,7 +7,7 @@ import os
 import sqlite3
 
 import pytest
-from helpers import cli_json, run_cli
+from helpers import cli_json, run_cli, shown_window
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
@@ -155,13 +155,9 @@ def test_the_window_lists_places_and_the_viewer_names_the_place(places_library, 
     from PySide6.QtCore import Qt
 
     from photoclip.gui.viewer import Viewer
-    from photoclip.gui.window import MainWindow
 
     lib, pics = places_library
-    w = MainWindow(lib, settle_s=0.3)
-    qtbot.addWidget(w)
-    with qtbot.waitSignal(w.sidebar_loaded, timeout=60_000):
-        w.show()
+    w = shown_window(lib, qtbot)
     section = w.sidebar_items()["Places"]
     countries = {section.child(i).text(0): section.child(i) for i in range(section.childCount())}
     assert set(countries) == {"Portugal (3)", "Hong Kong (1)"}
@@ -176,11 +172,6 @@ def test_the_window_lists_places_and_the_viewer_names_the_place(places_library, 
     qtbot.addWidget(v)
     with qtbot.waitSignal(v.loaded, timeout=60_000):
         v.show()
-    from PySide6.QtWidgets import QFormLayout
-
-    role = QFormLayout.ItemRole
-    rows = {v.facts.itemAt(i, role.LabelRole).widget().text(): v.facts.itemAt(i, role.FieldRole).widget().text()
-            for i in range(v.facts.rowCount())}
-    assert rows["Location"].startswith("Porto, Portugal\n41.14")
+    assert v.shown_facts()["Location"].startswith("Porto, Portugal\n41.14")
     v.close()
     w.close()

@@ -14,7 +14,7 @@ import sys
 import time
 
 import pytest
-from helpers import TIMEOUT, cli_json, draw_folder, run_cli, wait_for
+from helpers import TIMEOUT, cli_json, draw_folder, read_rows, run_cli, wait_for
 
 from photoclip import textworld
 from photoclip.textnorm import contains_word, normalize, words
@@ -215,30 +215,22 @@ def test_a_kill_during_the_text_stage_loses_nothing_read(tmp_path, toy_spec):
     env = {**os.environ, "PHOTOCLIP_HOME": str(home), "PHOTOCLIP_MODEL": toy_spec, "PHOTOCLIP_READ_TEXT": "1"}
     db = home / "data" / "catalog.sqlite3"
 
-    def read_rows():
-        if not db.exists():
-            return {}
-        c = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)  # a reader beside the writer, as in WAL
-        try:
-            return dict(c.execute("SELECT photo_id, updated FROM photo_text").fetchall())
-        except sqlite3.OperationalError:  # before the catalog has its tables
-            return {}
-        finally:
-            c.close()
+    def read_text_rows():
+        return read_rows(db, "SELECT photo_id, updated FROM photo_text")
 
     proc = subprocess.Popen([sys.executable, "-m", "photoclip", "index", str(tmp_path / "pics")], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: 2 <= len(read_rows()) < 10, timeout=TIMEOUT, what="some photos read")
+        wait_for(lambda: 2 <= len(read_text_rows()) < 10, timeout=TIMEOUT, what="some photos read")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    first = read_rows()
+    first = read_text_rows()
     assert 2 <= len(first) < 10
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     cli_json("index", home=home, env=env)
-    after = read_rows()
+    after = read_text_rows()
     assert len(after) == 10
     assert all(after[i] == first[i] for i in first)  # not read again
     assert cli_json("status", home=home, env=env)["text"]["pending"] == 0

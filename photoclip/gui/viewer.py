@@ -313,6 +313,12 @@ class Viewer(QDialog):
         return [line for line in self.lines if self.terms and any(
             contains_word(normalize(line["text"]), t) for t in self.terms)]
 
+    def shown_facts(self) -> dict[str, str]:
+        """The info panel as the user reads it: {label: text}."""
+        role = QFormLayout.ItemRole
+        return {self.facts.itemAt(i, role.LabelRole).widget().text(): self.facts.itemAt(i, role.FieldRole).widget()
+                .text() for i in range(self.facts.rowCount())}
+
     def _label(self, text: str) -> QLabel:
         label = QLabel(text)
         label.setWordWrap(True)
