@@ -15,6 +15,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -197,8 +198,7 @@ class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries
         holder = getattr(self._local, "holder", None)
         if holder is None:
             try:
-                c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-                c.execute("PRAGMA journal_mode=WAL")
+                c = self._connect()
             except sqlite3.DatabaseError as e:
                 if disk_full(e, self.path.parent):
                     raise CatalogError(full_disk_message(self.path.parent)) from e
@@ -210,6 +210,21 @@ class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries
             with self._open_lock:
                 self._open[c] = threading.current_thread().name
         return holder.conn
+
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection in WAL mode.  An open that meets "disk I/O error" (seen under heavy load, while
+        another process grew the WAL's shared memory) is tried once more, a moment later."""
+        for attempt in (0, 1):
+            c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            try:
+                c.execute("PRAGMA journal_mode=WAL")
+                return c
+            except sqlite3.OperationalError as e:
+                c.close()
+                if attempt or "disk I/O error" not in str(e):
+                    raise
+                time.sleep(0.1)
+        raise AssertionError("unreachable")
 
     @property
     def closed(self) -> bool:

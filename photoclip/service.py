@@ -256,14 +256,17 @@ class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, 
         known = ops.get(op)
         if known.write:
             return self.submit(op, **params).result()
-        try:
-            return known(self.lib, **params)
-        except sqlite3.OperationalError as e:
-            # Seen once under heavy load, on a reader while the worker committed a burst: "disk I/O error".
-            # SQLite's advice after an I/O error is a fresh connection; a read changes nothing, so ask again.
-            log.warning("a read of %s failed (%s); asking again on a fresh connection", op, e)
-            self.lib.catalog.close_thread()
-            return known(self.lib, **params)
+        for attempt in range(3):
+            try:
+                return known(self.lib, **params)
+            except sqlite3.OperationalError as e:
+                # Seen under heavy load, on a reader while the worker committed a burst: "disk I/O error".
+                # SQLite's advice after an I/O error is a fresh connection; a read changes nothing, so ask again.
+                if attempt == 2:
+                    raise
+                log.warning("a read of %s failed (%s); asking again on a fresh connection", op, e)
+                self.lib.catalog.close_thread()
+                time.sleep(0.05 * (attempt + 1))
 
     # -- the worker ---------------------------------------------------------------------------------
     def _run(self) -> None:
