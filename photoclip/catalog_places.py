@@ -121,12 +121,11 @@ class PlaceQueries:
 
     @staticmethod
     def near_sql(lat: float, lon: float, km: float) -> tuple[str, list]:
-        """Photos within `km` of a point: a box first (indexed), then the distance on a local flat map, which
-        for the radii people type (up to a few hundred km) is within a fraction of a percent of the great
-        circle's."""
+        """Photos within `km` of a point: a band of latitude first (photo_places_lat), then the distance on a
+        local flat map, which for the radii people type (up to a few hundred km) is within a fraction of a
+        percent of the great circle's."""
         dlat = km / 111.195
         scale = max(math.cos(math.radians(lat)), 1e-6)
-        dlon = min(180.0, dlat / scale)
         return ("p.id IN (SELECT g.photo_id FROM photo_places g WHERE g.lat BETWEEN ? AND ? AND "
                 "((g.lat - ?) * (g.lat - ?) + ((g.lon - ?) * ?) * ((g.lon - ?) * ?)) <= ?)",
                 [lat - dlat, lat + dlat, lat, lat, lon, scale, lon, scale, dlat * dlat])

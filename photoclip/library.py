@@ -28,6 +28,14 @@ from .errors import PhotoclipError
 log = logging.getLogger(__name__)
 
 
+def _switched(env_name: str, setting: bool) -> bool:
+    """A setting that an environment variable may turn on or off for one run (empty: the setting decides)."""
+    env = os.environ.get(env_name)
+    if env is not None and env.strip() != "":
+        return env.strip().lower() not in ("0", "false", "no", "off")
+    return setting
+
+
 class LibraryError(PhotoclipError):
     """A request the library cannot carry out; str(e) is one sentence for the user."""
 
@@ -103,10 +111,7 @@ class Library:
     @property
     def read_text(self) -> bool:
         """Whether the service reads the text in photos: the setting, or PHOTOCLIP_READ_TEXT=0/1 for this run."""
-        env = os.environ.get(READ_TEXT_ENV)
-        if env is not None and env.strip() != "":
-            return env.strip().lower() not in ("0", "false", "no", "off")
-        return self.settings.read_text
+        return _switched(READ_TEXT_ENV, self.settings.read_text)
 
     @property
     def text_reader(self):
@@ -129,10 +134,7 @@ class Library:
     @property
     def find_faces(self) -> bool:
         """Whether the service finds faces: the setting, or PHOTOCLIP_FIND_FACES=0/1 for this run."""
-        env = os.environ.get(FIND_FACES_ENV)
-        if env is not None and env.strip() != "":
-            return env.strip().lower() not in ("0", "false", "no", "off")
-        return self.settings.find_faces
+        return _switched(FIND_FACES_ENV, self.settings.find_faces)
 
     @property
     def face_engine(self):

@@ -2,7 +2,6 @@
 join ops.OPERATIONS."""
 from __future__ import annotations
 
-from .errors import UsageError
 from .opsregistry import operation, photo_at
 
 

@@ -49,6 +49,11 @@ class FaceIndex:
         self._lock = threading.Lock()
         self._dirty = False
 
+    def _stamp(self) -> tuple[int, int]:
+        """(real faces, the highest face id): what the saved index must match to be used."""
+        return (self.catalog._one("SELECT count(*) FROM faces WHERE not_face=0"),
+                self.catalog._one("SELECT max(id) FROM faces") or 0)
+
     def _fresh(self, capacity: int):
         import hnswlib
 
@@ -60,8 +65,7 @@ class FaceIndex:
     def _ready(self):
         if self._index is not None:
             return self._index
-        count = self.catalog._one("SELECT count(*) FROM faces WHERE not_face=0")
-        top = self.catalog._one("SELECT max(id) FROM faces") or 0
+        count, top = self._stamp()
         try:
             meta = json.loads(self.meta_path.read_text())
             if meta.get("count") == count and meta.get("top") == top and self.path.exists():
@@ -110,8 +114,7 @@ class FaceIndex:
             tmp = self.path.with_suffix(".tmp")
             self._index.save_index(str(tmp))
             os.replace(tmp, self.path)
-            count = self.catalog._one("SELECT count(*) FROM faces WHERE not_face=0")
-            top = self.catalog._one("SELECT max(id) FROM faces") or 0
+            count, top = self._stamp()
             atomic_write_bytes(self.meta_path, json.dumps(
                 {"count": count, "top": top, "capacity": self._index.get_max_elements()}).encode())
             self._dirty = False

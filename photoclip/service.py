@@ -343,6 +343,10 @@ class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, 
             work()
         return not self._stopping.is_set()
 
+    def _stages_may_run(self) -> bool:
+        """Places, faces and text run only with nothing to index or re-encode, not paused, not stopping."""
+        return self.pending == 0 and not self.paused and not self._stopping.is_set() and not self.switch.ready
+
     def _work(self):
         """The worker's next job: indexing, a new model's re-encode, then places, faces, text; or None."""
         for can, run in ((self._can_index, self._index), (self._can_reencode, self._reencode),

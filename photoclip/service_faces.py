@@ -34,9 +34,7 @@ class FaceSteps:
         return self.lib.find_faces and self._faces_off_reason is None
 
     def _can_find_faces(self) -> bool:
-        if not self._faces_enabled() or self.pending > 0 or self.paused or self._stopping.is_set():
-            return False
-        if self.switch.ready:
+        if not self._faces_enabled() or not self._stages_may_run():
             return False
         if not self._faces_todo and not self._faces_exhausted:
             self._faces_todo = self.lib.catalog.faces_todo(self.lib.face_engine.version, TODO_BATCH)

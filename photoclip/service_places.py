@@ -18,7 +18,7 @@ BATCH = 128
 
 class PlaceSteps:
     def _can_place(self) -> bool:
-        if self.pending > 0 or self.paused or self._stopping.is_set() or self.switch.ready:
+        if not self._stages_may_run():
             return False
         if not self._places_todo and not self._places_exhausted:
             self._places_todo = self.lib.catalog.places_todo(BATCH)

@@ -29,10 +29,8 @@ class TextSteps:
         return self.lib.read_text and self._text_off_reason is None
 
     def _can_read_text(self) -> bool:
-        if not self._text_enabled() or self.pending > 0 or self.paused or self._stopping.is_set():
+        if not self._text_enabled() or not self._stages_may_run():
             return False
-        if self.switch.ready:
-            return False  # a model switch re-encodes first
         if not self._text_todo and not self._text_exhausted:
             self._text_todo = self.lib.catalog.text_todo(self.lib.text_reader.version, TODO_BATCH)
             self._text_exhausted = not self._text_todo

@@ -132,3 +132,26 @@ def shown_window(library, qtbot, timeout: int = 60_000):
     with qtbot.waitSignal(w.sidebar_loaded, timeout=timeout):
         w.show()
     return w
+
+
+def kill_midway(folder, env: dict, sql: str, total: int, what: str) -> tuple[dict, dict]:
+    """`photoclip index FOLDER` killed with SIGKILL once some but not all of the `total` rows of `sql` (id:
+    updated) are committed; the catalog checked intact; then `index` run again to the end.  Returns the rows
+    before the second run and after it."""
+    import signal
+    import sqlite3
+
+    db = Path(env["PHOTOCLIP_HOME"]) / "data" / "catalog.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "photoclip", "index", str(folder)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: 2 <= len(read_rows(db, sql)) < total, timeout=TIMEOUT, what=what)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    first = read_rows(db, sql)
+    assert 2 <= len(first) < total
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    cli_json("index", home=env["PHOTOCLIP_HOME"], env=env)
+    return first, read_rows(db, sql)

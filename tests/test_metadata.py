@@ -123,7 +123,7 @@ def test_tag_and_rating_find_what_other_apps_wrote_and_the_photos_are_untouched(
 def test_a_sidecar_changed_under_a_running_watch_is_read_again(library, tmp_path):
     from photoclip.service import LibraryService
 
-    pics = draw(tmp_path / "pics")
+    draw(tmp_path / "pics")
     library.add_folders([str(tmp_path / "pics")])
     service = LibraryService(library, kind="watch", serve=False, settle_s=0.2).start()
     try:

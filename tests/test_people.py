@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import TIMEOUT, cli_json, read_rows, run_cli, shown_window, wait_for
+from helpers import TIMEOUT, cli_json, kill_midway, run_cli, shown_window, wait_for
 from PIL import Image, ImageEnhance, ImageOps
 
 from photoclip.query import QueryError, parse
@@ -330,25 +330,9 @@ def test_a_kill_during_the_faces_stage_loses_nothing_found(tmp_path, toy_spec):
     home = tmp_path / "home"
     draw_people(tmp_path / "pics")
     env = {**os.environ, "PHOTOCLIP_HOME": str(home), "PHOTOCLIP_MODEL": toy_spec, "PHOTOCLIP_FIND_FACES": "1"}
-    db = home / "data" / "catalog.sqlite3"
-
-    def looked():
-        return read_rows(db, "SELECT photo_id, updated FROM photo_faces")
-
-    proc = subprocess.Popen([sys.executable, "-m", "photoclip", "index", str(tmp_path / "pics")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: 2 <= len(looked()) < 12, timeout=TIMEOUT, what="some photos looked at")
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    first = looked()
-    assert 2 <= len(first) < 12
-    with sqlite3.connect(db) as c:
-        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    cli_json("index", home=home, env=env)
-    after = looked()
-    assert len(after) == 12 and all(after[i] == first[i] for i in first)
+    first, after = kill_midway(tmp_path / "pics", env, "SELECT photo_id, updated FROM photo_faces", 12,
+                               "some photos looked at")
+    assert len(after) == 12 and all(after[i] == first[i] for i in first)  # not looked at again
     st = cli_json("people", home=home, env=env)
     assert len(st["people"]) == 2 and st["faces"]["pending"] == 0 and st["faces"]["faces"] == 12
 
@@ -431,7 +415,6 @@ def test_the_window_shows_people_names_them_and_corrects_faces(people_library, q
     qtbot.waitUntil(lambda: all(not it.icon(0).pixmap(28, 28).toImage().pixelColor(14, 14).name() == "#969696"
                                 for it in people), timeout=30_000)  # the faces' own pictures, not the grey disc
     hopper = person_of(lib, pics["hopper"][0])[0]
-    item = next(it for it in people if it.data(0, Qt.UserRole)[1] == f"Person {hopper}")
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Grace", True))
     w.rename_person(str(hopper), "")
     qtbot.waitUntil(lambda: "Grace (6)" in w.sidebar_items(), timeout=30_000)

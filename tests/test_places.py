@@ -131,8 +131,6 @@ def test_cli_places_and_status(tmp_path, toy_spec):
 
 
 def test_a_catalog_from_before_places_is_migrated_and_its_photos_wait_to_be_looked_at(tmp_path):
-    import sqlite3
-
     from photoclip import catalog as catalog_mod
 
     path = tmp_path / "old.sqlite3"

@@ -3,7 +3,6 @@ scenes, read by the real OCR models (rapidocr's PP-OCRv6, shipped in its wheel) 
 stage into the real catalog, found from the one search box in-process, over the socket and by the CLI."""
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -11,10 +10,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
-from helpers import TIMEOUT, cli_json, draw_folder, read_rows, run_cli, wait_for
+from helpers import TIMEOUT, cli_json, draw_folder, kill_midway, run_cli, wait_for
 
 from photoclip import textworld
 from photoclip.textnorm import contains_word, normalize, words
@@ -213,24 +211,8 @@ def test_a_kill_during_the_text_stage_loses_nothing_read(tmp_path, toy_spec):
     kinds = [(f"r{i}.jpg", textworld.KINDS[i % 4], i) for i in range(10)]
     draw_texts(tmp_path / "pics", kinds)
     env = {**os.environ, "PHOTOCLIP_HOME": str(home), "PHOTOCLIP_MODEL": toy_spec, "PHOTOCLIP_READ_TEXT": "1"}
-    db = home / "data" / "catalog.sqlite3"
-
-    def read_text_rows():
-        return read_rows(db, "SELECT photo_id, updated FROM photo_text")
-
-    proc = subprocess.Popen([sys.executable, "-m", "photoclip", "index", str(tmp_path / "pics")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: 2 <= len(read_text_rows()) < 10, timeout=TIMEOUT, what="some photos read")
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-    first = read_text_rows()
-    assert 2 <= len(first) < 10
-    with sqlite3.connect(db) as c:
-        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    cli_json("index", home=home, env=env)
-    after = read_text_rows()
+    first, after = kill_midway(tmp_path / "pics", env, "SELECT photo_id, updated FROM photo_text", 10,
+                               "some photos read")
     assert len(after) == 10
     assert all(after[i] == first[i] for i in first)  # not read again
     assert cli_json("status", home=home, env=env)["text"]["pending"] == 0

@@ -135,6 +135,16 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
     i18n.install(app, lang)
     saved = []
 
+    def shoot_viewer(paths, name):
+        from photoclip.gui.viewer import Viewer
+
+        v = Viewer(w, paths, 0)
+        v.resize(1200, 780)
+        v.show()
+        wait(app, v.loaded)
+        save(v, name)
+        v.close()
+
     def save(widget, name):
         settle(app)
         path = os.path.join(out, f"{name}-{lang}.png")
@@ -159,15 +169,7 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
             settle(app, 0.1)
         save(w, "search")
     if "viewer" in states:
-        from photoclip.gui.viewer import Viewer
-
-        paths = [it.path for it in w.model.items]
-        v = Viewer(w, paths, 0)
-        v.resize(1200, 780)
-        v.show()
-        wait(app, v.loaded)
-        save(v, "viewer")
-        v.close()
+        shoot_viewer([it.path for it in w.model.items], "viewer")
     if "album" in states:
         dlg = AlbumDialog(w, w.client.query("albums_show", name="Night sky"))
         dlg.show()
@@ -185,18 +187,10 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         save(dlg, "duplicates")
         dlg.close()
     if "text" in states:  # a search for words written in a photo: the viewer lists its text and outlines them
-        from photoclip.gui.viewer import Viewer
-
         w.search.setText("IKEA")
         w._search_now()
         wait(app, w.view_loaded)
-        receipt = next(it.path for it in w.model.items if it.path.endswith("receipt-ikea.jpg"))
-        v = Viewer(w, [receipt], 0)
-        v.resize(1200, 780)
-        v.show()
-        wait(app, v.loaded)
-        save(v, "text")
-        v.close()
+        shoot_viewer([next(it.path for it in w.model.items if it.path.endswith("receipt-ikea.jpg"))], "text")
     if "people" in states:  # the People page: everyone as a face, named first; the sidebar's People section
         w.search.clear()
         w.show_mode(("people", None))
@@ -206,15 +200,7 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
             settle(app, 0.1)
         save(w, "people")
     if "faces" in states:  # the viewer frames the faces and names them
-        from photoclip.gui.viewer import Viewer
-
-        together = next(p for p in lib.catalog.listing() if p[1].endswith("together.jpg"))[1]
-        v = Viewer(w, [together], 0)
-        v.resize(1200, 780)
-        v.show()
-        wait(app, v.loaded)
-        save(v, "faces")
-        v.close()
+        shoot_viewer([next(p for _i, p in lib.catalog.listing() if p.endswith("together.jpg"))], "faces")
     if "dark" in states:  # the system switched to its dark theme: the window follows (photoclip.gui.theme; a
         # virtual display has no desktop to say so, so the change arrives as colorSchemeChanged would bring it)
         from PySide6.QtCore import Qt
