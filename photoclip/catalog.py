@@ -29,6 +29,7 @@ from .catalog_meta import MetaQueries
 from .catalog_places import MIGRATION as PLACES_MIGRATION
 from .catalog_places import PlaceQueries
 from .sidecars import MIGRATION as SIDECARS_MIGRATION
+from .sidecars import MIGRATION_MADE as SIDECARS_MADE_MIGRATION
 from .catalog_text import MIGRATION as TEXT_MIGRATION
 from .catalog_text import TextQueries
 from .fsutil import disk_full, full_disk_message
@@ -39,7 +40,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 _MIGRATIONS = {
@@ -130,6 +131,8 @@ _MIGRATIONS = {
     9: SIDECARS_MIGRATION,
     # When each sidecar was read: one changed while nothing watched is read again at the next scan.
     10: META_MTIME_MIGRATION,
+    # Which sidecars photoclip made itself: only those may be deleted once they hold nothing of photoclip's.
+    11: SIDECARS_MADE_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:

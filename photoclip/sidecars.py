@@ -37,6 +37,7 @@ CREATE TABLE sidecar_written (
     PRIMARY KEY (photo_id, keyword)
 )
 """
+MIGRATION_MADE = "ALTER TABLE sidecar_written ADD COLUMN made INTEGER NOT NULL DEFAULT 0"
 
 
 def target(photo: str, mode: str, folder: str | None) -> str:
@@ -65,16 +66,18 @@ def _container(desc, name: str, kind: str):
     return node, holder
 
 
-def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = frozenset()) -> set[str]:
+def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = frozenset(),
+            made: bool = False) -> tuple[set[str], bool]:
     """Put the keywords of albums `add` into the sidecar at `path` and take those of albums `remove` out,
     leaving everything else as it was: of the plain keywords (`dc:subject`) only those in `subjects` (the ones
     photoclip added) are taken out, so a keyword the user had before stays.  Returns the albums whose plain
-    keyword this added.  A sidecar left with nothing but an empty description is deleted."""
+    keyword this added, and whether photoclip made the file (now, or before: `made`).  A sidecar photoclip made
+    that is left with nothing but an empty description is deleted; the user's own never are."""
     try:
         with open(path, "rb") as f:
             root = ET.fromstring(f.read())
     except FileNotFoundError:
-        root = ET.fromstring(EMPTY)
+        root, made = ET.fromstring(EMPTY), True
     desc = root.find(".//rdf:Description", NS)
     if desc is None:
         rdf = root.find(".//rdf:RDF", NS)
@@ -95,17 +98,17 @@ def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = f
                     added.add(value)
         if len(holder) == 0:
             desc.remove(node)
-    if len(desc) == 0 and len([k for k in desc.attrib if not k.endswith("about")]) == 0 \
+    if made and len(desc) == 0 and len([k for k in desc.attrib if not k.endswith("about")]) == 0 \
             and len(root.findall(".//rdf:Description", NS)) == 1:
         try:
             os.unlink(path)
         except FileNotFoundError:
             pass
-        return added
+        return added, made
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     atomic_write_bytes(path, b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
                        + ET.tostring(root, encoding="utf-8") + b'\n<?xpacket end="w"?>\n')
-    return added
+    return added, made
 
 
 def sync(catalog, mode: str, folder: str | None) -> dict:
@@ -119,10 +122,11 @@ def sync(catalog, mode: str, folder: str | None) -> dict:
                                             "ON a.id=m.album_id JOIN photos p ON p.id=m.photo_id "
                                             "WHERE p.status='indexed'"):
             wanted.setdefault(photo_id, set()).add(name)
-    written: dict[int, tuple[str, set[str], set[str]]] = {}  # photo: (sidecar, albums, plain keywords added)
-    for photo_id, sidecar, keyword, subject in catalog._rows(
-            "SELECT photo_id, sidecar, keyword, subject FROM sidecar_written"):
-        entry = written.setdefault(photo_id, (from_db(sidecar), set(), set()))
+    # photo: (sidecar, albums, plain keywords added, whether photoclip made the file)
+    written: dict[int, tuple[str, set[str], set[str], bool]] = {}
+    for photo_id, sidecar, keyword, subject, made in catalog._rows(
+            "SELECT photo_id, sidecar, keyword, subject, made FROM sidecar_written"):
+        entry = written.setdefault(photo_id, (from_db(sidecar), set(), set(), bool(made)))
         entry[1].add(keyword)
         if subject:
             entry[2].add(keyword)
@@ -130,20 +134,22 @@ def sync(catalog, mode: str, folder: str | None) -> dict:
     counts = {"written": 0, "cleared": 0}
     for photo_id in set(wanted) | set(written):
         want = wanted.get(photo_id, set())
-        old_path, had, subjects = written.get(photo_id, (None, set(), set()))
+        old_path, had, subjects, made = written.get(photo_id, (None, set(), set(), False))
         photo = paths.get(photo_id)
         new_path = target(photo, mode, folder) if photo and want else None
         if want == had and new_path == old_path:
             continue
         if old_path and (old_path != new_path or had - want):
-            rewrite(old_path, [], sorted(had if old_path != new_path else had - want), subjects)
+            rewrite(old_path, [], sorted(had if old_path != new_path else had - want), subjects, made)
             subjects = set() if old_path != new_path else subjects - (had - want)
+            made = made and old_path == new_path
         if new_path:
-            subjects |= rewrite(new_path, sorted(want), [])
+            added, made = rewrite(new_path, sorted(want), [], made=made)
+            subjects |= added
         with catalog.write() as c:
             c.execute("DELETE FROM sidecar_written WHERE photo_id=?", (photo_id,))
-            c.executemany("INSERT INTO sidecar_written(photo_id, sidecar, keyword, subject) VALUES (?, ?, ?, ?)",
-                          [(photo_id, to_db(new_path), k, int(k in subjects)) for k in sorted(want)]
+            c.executemany("INSERT INTO sidecar_written(photo_id, sidecar, keyword, subject, made) VALUES (?, ?, ?, ?, ?)",
+                          [(photo_id, to_db(new_path), k, int(k in subjects), int(made)) for k in sorted(want)]
                           if new_path else [])
         counts["written" if new_path else "cleared"] += 1
     return counts
