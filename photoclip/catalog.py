@@ -32,6 +32,8 @@ from .sidecars import MIGRATION as SIDECARS_MIGRATION
 from .sidecars import MIGRATION_MADE as SIDECARS_MADE_MIGRATION
 from .catalog_text import MIGRATION as TEXT_MIGRATION
 from .catalog_text import TextQueries
+from .catalog_video import MIGRATION as VIDEO_MIGRATION
+from .catalog_video import VideoQueries
 from .fsutil import disk_full, full_disk_message
 from .paths import make_private
 from .errors import PhotoclipError
@@ -40,7 +42,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 _MIGRATIONS = {
@@ -133,6 +135,8 @@ _MIGRATIONS = {
     10: META_MTIME_MIGRATION,
     # Which sidecars photoclip made itself: only those may be deleted once they hold nothing of photoclip's.
     11: SIDECARS_MADE_MIGRATION,
+    # Videos: their length, and the frames sampled at scene changes with their vectors (catalog_video.py).
+    12: VIDEO_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:
@@ -177,7 +181,7 @@ class _ThreadConnection:
             self.conn.close()
 
 
-class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries, MetaQueries):
+class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries, MetaQueries, VideoQueries):
     """Thread-safe access to the catalog file: each thread gets its own connection, and closes it itself."""
 
     def __init__(self, path: str | Path):

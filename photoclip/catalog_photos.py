@@ -162,11 +162,11 @@ class PhotoQueries:
             c.execute(
                 "UPDATE photos SET size=?, mtime_ns=?, hash=?, status='indexed', reason=NULL, priority=0, "
                 "width=coalesce(?, width), height=coalesce(?, height), taken=coalesce(?, taken), "
-                "camera=coalesce(?, camera), fingerprint=coalesce(?, fingerprint), "
+                "camera=coalesce(?, camera), fingerprint=coalesce(?, fingerprint), duration=coalesce(?, duration), "
                 "text_look=CASE WHEN hash IS ? THEN coalesce(?, text_look) ELSE ? END, updated=? WHERE id=?",
                 (size, mtime_ns, hash_, meta.get("width"), meta.get("height"), meta.get("taken"),
-                 meta.get("camera"), meta.get("fingerprint"), hash_, meta.get("text_look"), meta.get("text_look"),
-                 time.time(), photo_id))
+                 meta.get("camera"), meta.get("fingerprint"), meta.get("duration"), hash_, meta.get("text_look"),
+                 meta.get("text_look"), time.time(), photo_id))
             # Other bytes now: what was read in the old ones goes at once (the text stage reads the new ones).
             c.execute("DELETE FROM photo_text WHERE photo_id=? AND hash IS NOT ?", (photo_id, hash_))
             self.pair_siblings(c, photo_id)
@@ -186,13 +186,15 @@ class PhotoQueries:
 
     @staticmethod
     def pair_siblings(c: sqlite3.Connection, photo_id: int | None, path: str | None = None) -> None:
-        """Pair a RAW with the photo beside it of the same name (IMG_1.CR2 with IMG_1.JPG): the RAW's `pair_of`
-        points at the JPEG (or HEIC, or another picture), which shows the pair; the RAW leaves every listing,
-        result and count, its file listed with the JPEG's.  For the photo `photo_id` (or the name at `path`)
-        and its siblings, in the caller's transaction."""
+        """Pair a RAW with the photo beside it of the same name (IMG_1.CR2 with IMG_1.JPG), and a Live Photo's
+        movie with its still (IMG_1.MOV, at most video.LIVE_MAX_S long, with IMG_1.HEIC): the companion's
+        `pair_of` points at the JPEG (or HEIC, or another picture), which shows the pair; the companion leaves
+        every listing, result and count, its file listed with the still's.  For the photo `photo_id` (or the
+        name at `path`) and its siblings, in the caller's transaction."""
         import os
 
         from .rawimage import is_raw_name
+        from .video import LIVE_MAX_S, is_video_name
 
         if path is None:
             row = c.execute("SELECT path FROM photos WHERE id=?", (photo_id,)).fetchone()
@@ -201,15 +203,17 @@ class PhotoQueries:
             path = from_db(row[0])
         stem = os.path.splitext(path)[0]
         prefix = to_db(stem + ".")
-        siblings = [(i, from_db(p), status) for i, p, status in c.execute(
-            "SELECT id, path, status FROM photos WHERE substr(path, 1, ?)=?", (len(prefix), prefix)).fetchall()]
+        siblings = [(i, from_db(p), status, duration) for i, p, status, duration in c.execute(
+            "SELECT id, path, status, duration FROM photos WHERE substr(path, 1, ?)=?", (len(prefix), prefix))]
         siblings = [s for s in siblings if "." not in s[1][len(stem) + 1:] and os.sep not in s[1][len(stem) + 1:]]
-        raws = [s for s in siblings if is_raw_name(s[1])]
-        faces = [s for s in siblings if not is_raw_name(s[1]) and s[2] in ("indexed", "pending")]
+        companions = [s for s in siblings if is_raw_name(s[1]) or (
+            s[1].lower().endswith((".mov", ".mp4")) and (s[3] is None or s[3] <= LIVE_MAX_S))]
+        faces = [s for s in siblings if not is_raw_name(s[1]) and not is_video_name(s[1])
+                 and s[2] in ("indexed", "pending")]
         rank = {".jpg": 0, ".jpeg": 0, ".jpe": 0, ".heic": 1, ".heif": 1}
         face = min(faces, key=lambda s: (rank.get(os.path.splitext(s[1])[1].lower(), 2), s[1]), default=None)
         for s in siblings:
-            target = face[0] if face is not None and s in raws else None
+            target = face[0] if face is not None and s in companions else None
             c.execute("UPDATE photos SET pair_of=? WHERE id=? AND pair_of IS NOT ?", (target, s[0], target))
 
     def pair_shown(self) -> set[int]:
@@ -217,7 +221,7 @@ class PhotoQueries:
         return {r[0] for r in self._rows("SELECT DISTINCT pair_of FROM photos WHERE pair_of IS NOT NULL")}
 
     def pair_files(self, photo_id: int) -> list[str]:
-        """The other files of the pair a photo shows (its RAW), beside its own."""
+        """The other files of the pair a photo shows (its RAW, its Live Photo movie), beside its own."""
         return [from_db(r[0]) for r in self._rows("SELECT path FROM photos WHERE pair_of=? ORDER BY path",
                                                    (photo_id,))]
 

@@ -36,7 +36,17 @@ def printable(path: str) -> str:
 
 def _results_text(data: dict) -> str:
     return "\n".join((f"{r['score']:.4f}  " if r["score"] is not None else f"{r.get('taken') or '':19s}  ")
-                     + printable(r["path"]) for r in data["results"]) or "no results"
+                     + printable(r["path"]) + _video_text(r) for r in data["results"]) or "no results"
+
+
+def _video_text(r: dict) -> str:
+    """"  (video 0:42, at 0:12)": a video's length and, when a frame matched, that frame's time."""
+    if "duration" not in r:
+        return ""
+    from .video import format_duration
+
+    at = f", at {format_duration(r['at'])}" if "at" in r else ""
+    return f"  (video {format_duration(r['duration'])}{at})"
 
 
 def _album_text(d: dict) -> str:
@@ -197,8 +207,14 @@ def cmd_status(args, s: Session) -> None:
             f"watching: {'yes' + (' (paused)' if st['paused'] else '') if st['watching'] else 'no'}\n"
             "folders:\n" + "\n".join(f"  {f}" for f in st["folders"]) + "\n" + _text_status(st["text"])
             + "\n" + faces_status(st["faces"]) + f"\nplaces: {st['places']['with_position']} photos with a position"
-            + (f", {st['places']['pending']} not looked at yet" if st["places"]["pending"] else ""))
+            + (f", {st['places']['pending']} not looked at yet" if st["places"]["pending"] else "")
+            + "\n" + _videos_status(st["videos"]))
     _emit(args, st, text)
+
+
+def _videos_status(v: dict) -> str:
+    return (f"videos: {v['videos']} (counted among the photos), {v['sampled']} with their scenes sampled, "
+            f"{v['pending']} pending, {v['failed']} failed")
 
 
 def _text_status(t: dict) -> str:
@@ -338,6 +354,9 @@ def event_text(ev: dict) -> str | None:
         return f"people: {ev['people']}, {ev['faces']} faces, {ev['unsorted']} unsorted"
     if kind == "places":
         return f"places: {ev['placed']} of {ev['looked']} photos have a position ({ev['pending']} to look at)"
+    if kind == "frames":
+        said = f"{ev['frames']} scenes" if ev["state"] == "sampled" else ev["state"]
+        return f"video {printable(ev['path'])}: {said} ({ev['pending']} to sample)"
     return None
 
 

@@ -16,6 +16,7 @@ publishes, so a subscriber can tell it missed some).  The kinds and their fields
     faces     id, path, state, faces, people, pending   the faces stage looked at a photo (state: looked, failed)
     people    people, faces, unsorted      people changed (a clustering pass, or the user's word)
     places    looked, placed, pending      the places stage read a batch of positions and metadata
+    frames    id, path, state, frames, pending   the video stage sampled a video's frames (state: sampled, failed)
     idle      pending                     nothing left to do for now
     paused / resumed                      indexing was paused or resumed (by anyone)
     model     model                       the library now uses this model

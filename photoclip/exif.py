@@ -64,8 +64,15 @@ def gps(exif: Image.Exif) -> dict | None:
 
 
 def position(path: str) -> tuple[float, float] | None:
-    """(lat, lon) where the photo at `path` was taken, from its EXIF GPS; None without one (or unreadable)."""
+    """(lat, lon) where the photo at `path` was taken, from its EXIF GPS (a video's from its location tag);
+    None without one (or unreadable)."""
+    from . import video
+
     try:
+        if video.is_video_name(path):
+            f, _st = open_readonly(path)
+            with f:
+                return video.position(f)
         f, _st = open_readonly(path)
         with f, Image.open(f) as img:
             where = gps(img.getexif())

@@ -18,12 +18,15 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .rawimage import RAW_EXTENSIONS, RawError, decode_raw, is_raw_name
+from .video import MAX_VIDEO_BYTES, VIDEO_EXTENSIONS, VideoError, is_video_name
 
 log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset({
     ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif",
 }) | RAW_EXTENSIONS
+# What the library holds: photos and videos (a video is an item like a photo; video.py).
+MEDIA_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS
 # Pillow raises DecompressionBombError past twice this; we refuse from the limit itself.
 MAX_PIXELS = 180_000_000
 MAX_FILE_BYTES = 2 * 1024**3
@@ -56,14 +59,16 @@ class Decoded:
     height: int
     taken: str | None
     camera: str | None
+    duration: float | None = None  # a video's length in seconds (its image is the poster frame)
 
 
 def is_image_name(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+    """A file the library holds: a photo or a video."""
+    return os.path.splitext(name)[1].lower() in MEDIA_EXTENSIONS
 
 
-def check_stat(st: os.stat_result | None) -> str | None:
-    """The reason a path cannot be a photo, judged from its stat (None if it may be one)."""
+def check_stat(st: os.stat_result | None, name: str = "") -> str | None:
+    """The reason a path cannot be a photo, judged from its stat and name (None if it may be one)."""
     if st is None:
         return "broken link: the file it points to does not exist"
     if stat.S_ISDIR(st.st_mode):
@@ -78,7 +83,7 @@ def check_stat(st: os.stat_result | None) -> str | None:
         return "not a regular file"
     if st.st_size == 0:
         return "empty file (0 bytes)"
-    if st.st_size > MAX_FILE_BYTES:
+    if st.st_size > (MAX_VIDEO_BYTES if is_video_name(name) else MAX_FILE_BYTES):
         return f"file too large ({st.st_size / 1024**3:.1f} GB)"
     return None
 
@@ -96,7 +101,7 @@ def open_readonly(path: str):
     except OSError as e:
         raise PhotoError(f"cannot be opened ({e.strerror or e})") from None
     st = os.fstat(fd)
-    reason = check_stat(st)
+    reason = check_stat(st, path)
     if reason:
         os.close(fd)
         raise PhotoError(reason)
@@ -188,13 +193,21 @@ _huge = threading.BoundedSemaphore(1)
 
 def decode(f, target: int = 256) -> Decoded:
     """Decode an open image file to RGB at reduced size (JPEG draft mode), with EXIF orientation applied.  RAW
-    photos (by their name) go through rawimage.py."""
+    photos (by their name) go through rawimage.py, videos through video.py (their poster frame)."""
     if is_raw_name(str(getattr(f, "name", ""))):
         try:
             img, width, height, taken, camera = decode_raw(f, target, _exif_facts)
         except RawError as e:
             raise PhotoError(str(e)) from None
         return Decoded(img, width, height, taken, camera)
+    if is_video_name(str(getattr(f, "name", ""))):
+        from . import video
+
+        try:
+            img, facts = video.poster(f, target)
+        except VideoError as e:
+            raise PhotoError(str(e)) from None
+        return Decoded(img, facts.width, facts.height, facts.taken, facts.camera, facts.duration)
     _register_heif()
     try:
         with warnings.catch_warnings():

@@ -213,7 +213,7 @@ class Indexer(Reconciler):
     def _model_input(self, decoded: imageio.Decoded) -> tuple[object, dict]:
         """A photo Pillow decoded -> (what the encoder takes, the facts the catalog keeps)."""
         meta = {"width": decoded.width, "height": decoded.height, "taken": decoded.taken, "camera": decoded.camera,
-                "fingerprint": imageio.fingerprint(decoded.image)}
+                "fingerprint": imageio.fingerprint(decoded.image), "duration": decoded.duration}
         if not self.reencode and self.look_for_text():  # on a decode as large as the text stage's own look's
             from .ocr import SMALL_SIDE, text_like_lines
             if min(decoded.image.size) >= min(SMALL_SIDE, decoded.width, decoded.height):

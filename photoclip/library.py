@@ -409,7 +409,8 @@ class Library:
                 "offline": counts["offline"], "model": self.model_id, "folders": self.folder_paths(),
                 "switching_to": switch, "to_reencode": self.catalog.count_lacking(switch) if switch else 0,
                 "encoded_with": self.stored_model,
-                "text": self.text_status(), "faces": self.faces_status(), "places": self.catalog.places_counted()}
+                "text": self.text_status(), "faces": self.faces_status(), "places": self.catalog.places_counted(),
+                "videos": self.catalog.video_counts(self.model_id)}
 
     def text_status(self) -> dict:
         """{"pending", "done", "with_text", "skipped", "failed", "enabled"}: the text stage's counts."""

@@ -141,7 +141,18 @@ def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
                       "albums": [{"name": n, "score": round(float(sc), 4)} for n, sc in lib.albums.albums_of(photo.id)],
                       "faces": lib.catalog.faces_in(photo.id) if lib.find_faces else [],
                       "place": place_named(lib.catalog.place_of(photo.id)), "meta": lib.catalog.meta_of(photo.id),
-                      "pair": lib.catalog.pair_files(photo.id)}}
+                      "pair": lib.catalog.pair_files(photo.id), **_video_info(lib, photo)}}
+
+
+def _video_info(lib, photo) -> dict:
+    """A video's length and its sampled frames' times; a Live Photo's movie."""
+    from .video import is_video_name
+
+    if photo.duration is not None:
+        return {"duration": photo.duration, "frames": lib.catalog.frames_of(photo.id, lib.model_id),
+                "sampling": lib.catalog.sampling(photo.id, lib.model_id)}
+    movie = next((p for p in lib.catalog.pair_files(photo.id) if is_video_name(p)), None)
+    return {"live": movie} if movie else {}
 
 
 @operation()

@@ -1,13 +1,14 @@
 """The search box's language, parsed once here for the CLI and the app alike.
 
     dog on a beach -people -"a person" like:~/a.jpg after:2023-05 before:2024 year:2023 in:~/Pictures/Trips
-    album:Beach -album:Receipts type:jpeg camera:pixel orientation:portrait text:IKEA -text:draft
+    album:Beach -album:Receipts type:jpeg type:video type:live camera:pixel orientation:portrait text:IKEA
     person:"Mum" -person:Dad people:0 people:3+ people:2 place:Lisbon place:"Hong Kong" country:PT
-    near:38.72,-9.14,10km tag:family -tag:work rating:4+ rating:5
+    near:38.72,-9.14,10km tag:family -tag:work rating:4+ rating:5 -text:draft
 
 Free words are the text query; `-word` / `-"a phrase"` push matching photos out; `like:PATH` uses a photo
 as an example (repeatable); the rest are filters.  Quotes group words and paths with spaces.  Every mistake
-is one sentence (QueryError).  `text:X` keeps photos whose recognised text contains X (any case, accents
+is one sentence (QueryError).  `type:X` keeps one kind of file: jpeg, heic, raw, dng, photo (any still), video,
+mp4, mov, or live (a Live Photo: a still with its movie paired).  `text:X` keeps photos whose recognised text contains X (any case, accents
 ignored, any script), `-text:X` those whose text does not.  `person:NAME` keeps photos in which that person
 appears (repeat it: all of them), `-person:NAME` those without them; `people:N` photos with exactly N faces,
 `people:N+` with N or more.  `place:X` keeps photos taken in the place, region or country named X (English
@@ -25,11 +26,17 @@ import shlex
 from dataclasses import dataclass, field
 from .errors import PhotoclipError
 from .rawimage import RAW_EXTENSIONS
+from .video import VIDEO_EXTENSIONS
 
 TYPES = {"jpeg": (".jpg", ".jpeg", ".jpe"), "png": (".png",), "heic": (".heic", ".heif"), "webp": (".webp",),
          "tiff": (".tif", ".tiff"), "gif": (".gif",), "bmp": (".bmp",),
-         "raw": tuple(sorted(RAW_EXTENSIONS)), "dng": (".dng",)}
-_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff"}
+         "raw": tuple(sorted(RAW_EXTENSIONS)), "dng": (".dng",),
+         "photo": tuple(sorted({".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".gif",
+                                ".bmp"} | RAW_EXTENSIONS)),
+         "video": tuple(sorted(VIDEO_EXTENSIONS)), "mp4": (".mp4", ".m4v"), "mov": (".mov",),
+         "live": ()}  # a Live Photo: a still whose movie is paired with it (catalog_photos.pair_siblings)
+_TYPE_ALIASES = {"jpg": "jpeg", "jpe": "jpeg", "heif": "heic", "tif": "tiff", "videos": "video", "photos": "photo",
+                 "movie": "video", "m4v": "mp4"}
 ORIENTATIONS = ("portrait", "landscape", "square")
 KEYS = ("like", "after", "before", "year", "in", "album", "type", "camera", "orientation", "text", "person",
         "people", "place", "country", "near", "tag", "rating")
@@ -69,6 +76,7 @@ class Query:
     tags: list[str] = field(default_factory=list)
     not_tags: list[str] = field(default_factory=list)
     rating: tuple[int, int | None] | None = None  # rating:N (N, N) or rating:N+ (N, None)
+    live: bool = False  # type:live
 
     @property
     def has_filters(self) -> bool:
@@ -76,7 +84,7 @@ class Query:
                     or self.extensions or self.cameras or self.orientation or self.texts or self.not_texts
                     or self.persons or self.not_persons or self.person_ids or self.not_person_ids
                     or self.faces is not None or self.places or self.not_places or self.countries
-                    or self.near is not None or self.tags or self.not_tags or self.rating is not None)
+                    or self.near is not None or self.tags or self.not_tags or self.rating is not None or self.live)
 
     @property
     def ranks(self) -> bool:
@@ -162,6 +170,7 @@ def _apply(q: Query, negated: bool, key: str, value: str, base: str | None = Non
         if kind not in TYPES:
             raise QueryError(f"type:{value} is not a photo type photoclip knows; use one of {', '.join(TYPES)}.")
         q.extensions.extend(TYPES[kind])
+        q.live = q.live or kind == "live"
     elif key == "camera":
         q.cameras.append(value)
     elif key == "orientation":

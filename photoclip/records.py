@@ -88,6 +88,7 @@ class Photo:
     priority: int
     offline: int
     updated: float
+    duration: float | None = None  # a video's length in seconds; None for a photo
 
 
 _PHOTO_COLS = ", ".join(f"p.{f}" for f in Photo.__dataclass_fields__)

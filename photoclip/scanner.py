@@ -74,7 +74,7 @@ def walk(root: str, excluded=(), sidecars: dict | None = None) -> Iterator[Entry
                     visited.add(key)
                     stack.append(entry.path)
                 if is_image_name(entry.name):
-                    yield Entry(entry.path, dst, check_stat(dst))
+                    yield Entry(entry.path, dst, check_stat(dst, entry.name))
                 continue
             if not is_image_name(entry.name):
                 if sidecars is not None and entry.name.lower().endswith(".xmp"):
@@ -91,7 +91,7 @@ def walk(root: str, excluded=(), sidecars: dict | None = None) -> Iterator[Entry
             except OSError as e:
                 yield Entry(entry.path, None, f"cannot be read ({e.strerror or e})")
                 continue
-            yield Entry(entry.path, est, check_stat(est))
+            yield Entry(entry.path, est, check_stat(est, entry.name))
 
 
 def stat_entry(path: str) -> Entry | None:
@@ -104,4 +104,4 @@ def stat_entry(path: str) -> Entry | None:
         return Entry(path, None, check_stat(None)) if os.path.islink(path) else None
     except OSError as e:
         return Entry(path, None, f"cannot be read ({e.strerror or e})")
-    return Entry(path, st, check_stat(st))
+    return Entry(path, st, check_stat(st, path))

@@ -11,7 +11,7 @@ from . import imageio
 from .catalog import Catalog
 from .encoder import Encoder
 from .index import VectorIndex
-from . import scoring, textsearch
+from . import scoring, textsearch, videoframes
 from .errors import PhotoclipError
 
 
@@ -83,10 +83,14 @@ class Answer:
     # False: nothing matched clearly, and `results` are only the closest photos (said as such everywhere)
     clear: bool = True
     matched: dict[int, str] = field(default_factory=dict)  # photo id -> the line of its text that matched
+    durations: dict[int, float] = field(default_factory=dict)  # video id -> its length in seconds
+    at: dict[int, float] = field(default_factory=dict)  # video id -> the time of the frame that matched
 
     def as_json(self) -> dict:
         out = {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": self.taken.get(r.id),
-                            **({"matched_text": self.matched[r.id]} if r.id in self.matched else {})}
+                            **({"matched_text": self.matched[r.id]} if r.id in self.matched else {}),
+                            **({"duration": self.durations[r.id]} if r.id in self.durations else {}),
+                            **({"at": round(self.at[r.id], 3)} if r.id in self.at else {})}
                            for r in self.results],
                "hidden": self.hidden, "clear": self.clear}
         if self.warning:
@@ -116,10 +120,16 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
         rows = allowed[:limit]
         matched = textsearch.line_with(catalog, [i for i, _, _ in rows], q.texts) if q.texts else {}
         return Answer([Result(i, p, None) for i, p, _ in rows], 0, {i: t for i, _, t in rows}, warning,
-                      matched=matched)
+                      matched=matched, durations=catalog.durations([i for i, _, _ in rows]))
     vector, own = _query_vector(catalog, encoder, q)
-    hits = _candidates(catalog, index, vector, allowed, max(limit, CANDIDATES), own)
-    relevant, hidden, kept = _relevant(catalog, encoder, q, hits, show_all)
+    depth = max(limit, CANDIDATES)
+    hits = _candidates(catalog, index, vector, allowed, depth, own)
+    # Videos by their best frame (videoframes.py): scored above their poster, or joining the candidates.
+    frames = videoframes.best(catalog, index.model_id, vector, None if allowed is None else
+                              {i for i, _, _ in allowed}, depth)
+    hits, at = videoframes.merge(hits, frames, own)
+    hits = hits[:depth]
+    relevant, hidden, kept = _relevant(catalog, encoder, q, hits, show_all, {i: frames[i][2] for i in at})
     # The query's words written in photos (textsearch.py): they join, merged by rank with CLIP's answer.
     pushed_out = {i for i, _ in hits} - {i for i, _ in kept}  # what a negative explained better
     text_hits = [(i, line) for i, line in (textsearch.matches(
@@ -141,7 +151,9 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
     # `hidden`: what the relevance cut-off left out that --all (the app's "Show N less relevant") would add
     # within the same limit; relevant matches past the limit are not "less relevant" and are not counted.
     hidden = min(hidden, max(0, limit - len(results)))
-    return Answer(results, hidden, taken, warning, clear, matched)
+    durations = catalog.durations([r.id for r in results])
+    return Answer(results, hidden, taken, warning, clear, matched, durations,
+                  {i: t for i, t in at.items() if i in durations})
 
 
 def _person_id(catalog: Catalog, name: str) -> int:
@@ -196,7 +208,8 @@ def _candidates(catalog, index, vector, allowed, k, exclude) -> list[tuple[int, 
     return index.query(vector, k, frozenset(exclude), keep=keep)
 
 
-def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, float]], int, list[tuple[int, float]]]:
+def _relevant(catalog, encoder, q, hits, show_all, frame_vecs: dict | None = None
+              ) -> tuple[list[tuple[int, float]], int, list[tuple[int, float]]]:
     """Push out what the negatives name, then cut off what does not clearly match (unless show_all).
 
     Each candidate is scored as in CLIP's zero-shot classification (scoring.py, as albums are): a softmax (the
@@ -204,8 +217,8 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     better than the query leaves the results.  The cut-off is that probability: the photos the query
     explains clearly better than generic prompts stay; the threshold is the gap in this query's own score
     distribution (Otsu), kept within CUTOFF_RANGE.  Queries of example photos alone have no text to weigh
-    against generic prompts, so they are not cut off.  Returns (relevant, how many the cut-off hid, the
-    candidates the negatives left)."""
+    against generic prompts, so they are not cut off.  A video matched by a frame is weighed by that frame's
+    vector (`frame_vecs`).  Returns (relevant, how many the cut-off hid, the candidates the negatives left)."""
     if not hits:
         return [], 0, []
     sigmoid = scoring.is_sigmoid(encoder)
@@ -215,6 +228,9 @@ def _relevant(catalog, encoder, q, hits, show_all) -> tuple[list[tuple[int, floa
     row = {int(i): n for n, i in enumerate(found)}
     hits = [h for h in hits if h[0] in row]
     mat = mat[[row[i] for i, _ in hits]]
+    for n, (i, _s) in enumerate(hits):
+        if frame_vecs and i in frame_vecs:
+            mat[n] = frame_vecs[i]
     cos = np.array([[s] for _, s in hits], dtype=np.float32)
     neg = mat @ encoder.encode_texts(q.negatives).T if q.negatives else np.zeros((len(hits), 0), np.float32)
     background = mat @ scoring.background_texts(encoder).T if q.text and not sigmoid else None

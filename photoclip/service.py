@@ -37,6 +37,7 @@ from .service_indexing import IndexingSteps
 from .service_faces import FaceSteps
 from .service_places import PlaceSteps
 from .service_text import TextSteps
+from .service_video import VideoSteps
 from .switching import SwitchRunner
 from .watcher import FolderWatcher, RawEvent
 
@@ -68,7 +69,7 @@ class _Inbox(queue.Queue):
         super().put(item, block, timeout)
 
 
-class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks):
+class LibraryService(IndexingSteps, PlaceSteps, VideoSteps, FaceSteps, TextSteps, NewsDesk, FolderChecks):
     def __init__(self, library, *, kind: str = "watch", watch: bool = True, serve: bool = True,
                  settle_s: float = 1.0, force_polling: bool = False, poll_interval: float = 2.0,
                  on_event: Callable[[LiveEvent], None] | None = None, clock: Callable[[], float] = time.monotonic):
@@ -125,8 +126,8 @@ class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, 
         self._rescan_when_room = False  # file events were dropped on a full disk: rescan once it has room
         self._next_folder_check = 0.0
         self._root_ids: dict[str, tuple[int, int] | None] = {}  # each root's (device, inode) at the last check
-        self._rearm: set[str] = set()
-        self._catalog_id: tuple[int, int] | None = None  # the catalog file's (device, inode) at start  # roots whose own folder was deleted or moved away since the last check
+        self._rearm: set[str] = set()  # roots whose own folder was deleted or moved away since the last check
+        self._catalog_id: tuple[int, int] | None = None  # the catalog file's (device, inode) at start
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "LibraryService":
@@ -343,14 +344,10 @@ class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, 
             work()
         return not self._stopping.is_set()
 
-    def _stages_may_run(self) -> bool:
-        """Places, faces and text run only with nothing to index or re-encode, not paused, not stopping."""
-        return self.pending == 0 and not self.paused and not self._stopping.is_set() and not self.switch.ready
-
     def _work(self):
-        """The worker's next job: indexing, a new model's re-encode, then places, faces, text; or None."""
-        for can, run in ((self._can_index, self._index), (self._can_reencode, self._reencode),
-                         (self._can_place, self._place), (self._can_find_faces, self._find_faces),
+        """The worker's next job: indexing, a new model's re-encode, then places, videos' frames, faces, text."""
+        for can, run in ((self._can_index, self._index), (self._can_reencode, self._reencode), (self._can_place,
+                          self._place), (self._can_sample, self._sample), (self._can_find_faces, self._find_faces),
                          (self._can_read_text, self._read_text)):
             if can():
                 return run
@@ -427,7 +424,7 @@ class LibraryService(IndexingSteps, PlaceSteps, FaceSteps, TextSteps, NewsDesk, 
         self._follow_folders(folders_before)
 
     def _after_change(self) -> None:
-        self._text_exhausted = self._faces_exhausted = self._places_exhausted = False
+        self._text_exhausted = self._faces_exhausted = self._places_exhausted = self._frames_exhausted = False
         self.pending = self.lib.catalog.count_pending()
         since = self.lib.catalog.missing_since()
         self._purge_at = None if since is None else self.clock() + max(0.0, since + self.purge_grace_s - time.time())

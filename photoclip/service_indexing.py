@@ -27,6 +27,11 @@ class IndexingSteps:
         return (self.pending == 0 and not self.paused and self.switch.ready and not self._stopping.is_set()
                 and self.clock() >= self._retry_at)
 
+    def _stages_may_run(self) -> bool:
+        """The stages after indexing (places, videos' frames, faces, text) run only with nothing to index or
+        re-encode, not paused, not stopping."""
+        return self.pending == 0 and not self.paused and not self._stopping.is_set() and not self.switch.ready
+
     def _reencode(self) -> None:
         self._idle.clear()
         self._batches = 0

@@ -1,0 +1,316 @@
+"""Videos (MP4, MOV, M4V, MKV, WebM, AVI, 3GP, MTS) read through PyAV (FFmpeg): facts, a poster frame, and the
+frames at scene changes.
+
+A video is one item of the library.  Indexing gives it its poster (the first frame that is not black or blank
+in its first seconds): that frame's vector makes it searchable at once, like a photo, and is its thumbnail.
+The video stage (service_video.py) then samples the frames where the picture changes and encodes each with the
+same model, so a search can match a video by its best frame and say when it is (videoframes.py).
+
+Sampling decodes key frames only (FFmpeg's skip_frame=NONKEY): phones write one every second or two, and
+encoders put one at most scene cuts, so scene changes are seen at a fraction of the cost of decoding every
+frame.  A frame is kept where its small picture differs from the last kept one by SCENE_CUT, at most
+PER_MINUTE in any minute and MAX_FRAMES in all (the most different ones win).  A video with key frames rarer
+than one per SPARSE_KEYS_S (screen recordings, some downloads) is decoded whole instead, one frame a second
+considered.  Every decode is bounded: in wall time (POSTER_BUDGET_S, FRAMES_BUDGET_S), in frame size
+(MAX_FRAME_PIXELS) and in file size, so a broken or enormous video is a recorded failure or a partial sampling,
+never a stalled worker.  Nothing is written anywhere.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy and Pillow load where frames are decoded: the CLI's answers need neither
+    import numpy as np
+    from PIL import Image
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp", ".3g2", ".mts", ".m2ts"})
+MAX_VIDEO_BYTES = 16 * 1024**3  # hashed whole like a photo: larger than any phone's or camera's video
+MAX_FRAME_PIXELS = 40_000_000  # 8K is 33 MP
+POSTER_BUDGET_S = 10.0
+POSTER_WITHIN_S = 5.0  # the poster is the first picture that is not black or blank within this time
+FRAMES_BUDGET_S = 60.0
+SCENE_CUT = 0.12  # mean absolute difference (0..1) of two 32x18 colour pictures that counts as a new scene
+PER_MINUTE = 6
+MAX_FRAMES = 32
+MIN_GAP_S = 1.0
+SPARSE_KEYS_S = 10.0
+LIVE_MAX_S = 6.0  # a Live Photo's movie lasts about three seconds; longer ones beside a photo are videos
+
+
+class VideoError(Exception):
+    """str(e) is one sentence for the user."""
+
+
+def is_video_name(name: str) -> bool:
+    dot = name.rfind(".")
+    return dot >= 0 and name[dot:].lower() in VIDEO_EXTENSIONS
+
+
+@dataclass
+class Facts:
+    duration: float | None
+    width: int  # as shown, after the rotation the file asks for
+    height: int
+    taken: str | None  # local time, ISO 8601, like EXIF's dates
+    camera: str | None
+    position: tuple[float, float] | None
+
+
+@dataclass
+class Sampled:
+    frames: list[tuple[float, Image.Image]] = field(default_factory=list)  # (seconds, picture) in time order
+    reached: float = 0.0  # how far into the video the sampling got
+    partial: bool = False  # stopped by the time budget before the end
+
+
+def _av():
+    try:
+        import av
+    except ImportError:
+        raise VideoError("a video, and PyAV (FFmpeg) is not installed here") from None
+    return av
+
+
+def _open(source):
+    av = _av()
+    try:
+        container = av.open(source, metadata_errors="ignore")
+    except av.FFmpegError as e:
+        raise VideoError(f"a video FFmpeg cannot read ({type(e).__name__})") from None
+    if not container.streams.video:
+        container.close()
+        raise VideoError("a video file without pictures (sound only?)")
+    stream = container.streams.video[0]
+    w, h = stream.codec_context.width or 0, stream.codec_context.height or 0
+    if w * h > MAX_FRAME_PIXELS:
+        container.close()
+        raise VideoError(f"video too large ({w}x{h} pixels a frame, over the {MAX_FRAME_PIXELS // 1_000_000} MP limit)")
+    stream.thread_type = "AUTO"
+    return container, stream
+
+
+def _upright(img: Image.Image, rotation: int) -> Image.Image:
+    """Turn a decoded frame as its display matrix asks (PyAV's `rotation`: degrees counterclockwise)."""
+    from PIL import Image
+
+    turn = {90: Image.Transpose.ROTATE_90, -90: Image.Transpose.ROTATE_270, 270: Image.Transpose.ROTATE_270,
+            180: Image.Transpose.ROTATE_180, -180: Image.Transpose.ROTATE_180}.get(int(round(rotation or 0)))
+    return img.transpose(turn) if turn is not None else img
+
+
+def _picture(frame, target: int) -> Image.Image:
+    """The frame as an upright RGB picture about `target` pixels on its short side (scaled by FFmpeg, so no
+    full-size RGB copy is made)."""
+    w, h = frame.width, frame.height
+    scale = min(1.0, target / max(1, min(w, h)))
+    img = frame.to_image(width=max(2, round(w * scale)), height=max(2, round(h * scale)))
+    return _upright(img, getattr(frame, "rotation", 0))
+
+
+def _look(frame) -> np.ndarray:
+    """A 32x18 colour thumbnail, 0..1: what scene changes are judged on."""
+    import numpy as np
+
+    return frame.to_ndarray(format="rgb24", width=32, height=18).astype(np.float32) / 255.0
+
+
+def _blank(look: np.ndarray) -> bool:
+    return float(look.mean()) < 0.06 or float(look.std()) < 0.02
+
+
+def _start(stream) -> float:
+    return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+
+
+def _duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return round(float(stream.duration * stream.time_base), 3)
+    if container.duration is not None:
+        return round(container.duration / 1_000_000, 3)
+    return None
+
+
+def _iso6709(text: str | None) -> tuple[float, float] | None:
+    """'+38.7223-009.1393/' or '+38.7223-009.1393+012.000/' (QuickTime, Android) -> (lat, lon)."""
+    m = re.match(r"\s*([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)", text or "")
+    if not m:
+        return None
+    lat, lon = float(m[1]), float(m[2])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return lat, lon
+
+
+def _local_time(tags: dict) -> str | None:
+    """When it was filmed, in local time like EXIF's dates: Apple's creationdate carries the local time and
+    its offset; the container's creation_time is UTC (turned into this machine's local time)."""
+    apple = tags.get("com.apple.quicktime.creationdate")
+    if apple and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", apple):
+        return apple[:19]
+    utc = tags.get("creation_time")
+    if not utc:
+        return None
+    try:
+        when = _dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.year < 1971:  # an unset clock (1904 or 1970 in QuickTime's and Unix's zero)
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.astimezone().replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _tags(container, stream) -> dict:
+    return {k.lower(): v for k, v in {**stream.metadata, **container.metadata}.items()}
+
+
+def _where(tags: dict) -> tuple[float, float] | None:
+    for key in ("com.apple.quicktime.location.iso6709", "location", "location-eng"):
+        if _iso6709(tags.get(key)):
+            return _iso6709(tags.get(key))
+    return None
+
+
+def _facts(container, stream, first) -> Facts:
+    tags = _tags(container, stream)
+    make = tags.get("com.apple.quicktime.make") or tags.get("make")
+    model = tags.get("com.apple.quicktime.model") or tags.get("model")
+    camera = " ".join(p.strip() for p in (make, model) if p) or None
+    if camera and make and model and model.startswith(make):
+        camera = model.strip()
+    w, h = stream.codec_context.width, stream.codec_context.height
+    if first is not None and abs(int(getattr(first, "rotation", 0) or 0)) == 90:
+        w, h = h, w
+    return Facts(_duration(container, stream), w, h, _local_time(tags), camera, _where(tags))
+
+
+def poster(source, target: int = 256) -> tuple[Image.Image, Facts]:
+    """(the poster picture about `target` pixels on its short side, the video's facts) of an open video file
+    (or a path); raises VideoError with one sentence."""
+    av = _av()
+    container, stream = _open(source)
+    try:
+        stream.codec_context.skip_frame = "NONKEY"
+        deadline = time.monotonic() + POSTER_BUDGET_S
+        start, best, first = _start(stream), None, None
+        for frame in container.decode(stream):
+            first = first or frame
+            look = _look(frame)
+            if best is None or (_blank(best[1]) and not _blank(look)):
+                best = (frame, look)
+            if not _blank(look) or (frame.time or 0) - start > POSTER_WITHIN_S or time.monotonic() > deadline:
+                break
+        if best is None:
+            raise VideoError("a video without a picture FFmpeg can decode (damaged?)")
+        return _picture(best[0], target), _facts(container, stream, first)
+    except av.FFmpegError as e:
+        raise VideoError(f"a damaged video ({type(e).__name__})") from None
+    finally:
+        container.close()
+
+
+def position(source) -> tuple[float, float] | None:
+    """Where a video (an open file, or a path) was filmed, from QuickTime's or Android's ISO 6709 location
+    tag, read without decoding; None when it does not say or cannot be read."""
+    try:
+        container, stream = _open(source)
+    except VideoError:
+        return None
+    try:
+        return _where(_tags(container, stream))
+    finally:
+        container.close()
+
+
+def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, clock=time.monotonic) -> Sampled:
+    """The frames where the picture changes (module docstring), pictures about `target` on the short side."""
+    av = _av()
+    container, stream = _open(source)
+    out = Sampled()
+    deadline = clock() + budget_s
+    try:
+        start = _start(stream)
+        duration = _duration(container, stream) or 0.0
+        stream.codec_context.skip_frame = "NONKEY"
+        keys = _scan(container, stream, start, target, out, deadline, clock, every=0.0)
+        if not out.partial and duration > SPARSE_KEYS_S * 2 and keys < duration / SPARSE_KEYS_S:
+            container.seek(0)
+            stream.codec_context.skip_frame = "DEFAULT"
+            keep, out.frames = out.frames, []
+            _scan(container, stream, start, target, out, deadline, clock, every=1.0)
+            out.frames = out.frames or keep
+    except av.FFmpegError as e:
+        if not out.frames:
+            raise VideoError(f"a damaged video ({type(e).__name__})") from None
+        out.partial = True  # damaged past some point: what was read before stands
+    finally:
+        container.close()
+    return out
+
+
+def _scan(container, stream, start, target, out: Sampled, deadline, clock, every: float) -> int:
+    """One pass over the decoded frames (key frames only, or every frame considered each `every` seconds)."""
+    chosen: list[tuple[float, float, "Image.Image", "np.ndarray"]] = []  # (t, how new, picture, look)
+    last_look, last_t, seen, considered_t = None, -1e9, 0, -1e9
+    for frame in container.decode(stream):
+        seen += 1
+        t = max(0.0, (frame.time or 0.0) - start)
+        out.reached = max(out.reached, t)
+        if clock() > deadline:
+            out.partial = True
+            break
+        if every and t - considered_t < every:
+            continue
+        considered_t = t
+        look = _look(frame)
+        if last_look is None:
+            if _blank(look) and t < POSTER_WITHIN_S and not chosen:
+                continue  # a black or blank opening is not the video's first scene
+            change = 1.0
+        else:
+            change = float(abs(look - last_look).mean())
+        if change < SCENE_CUT or t - last_t < MIN_GAP_S:
+            continue
+        recent = [c for c in chosen if c[0] > t - 60.0]
+        if len(recent) >= PER_MINUTE:
+            weakest = min(recent[1:] if recent[0][0] == chosen[0][0] else recent, key=lambda c: c[1], default=None)
+            if weakest is None or weakest[1] >= change:
+                continue
+            chosen.remove(weakest)
+        chosen.append((t, change, _picture(frame, target), look))
+        last_look, last_t = look, t
+        if len(chosen) > MAX_FRAMES * 2:  # keep memory bounded: the first frame and the clearest changes
+            _trim(chosen, MAX_FRAMES)
+    if not chosen and seen:  # one unchanging (or blank) scene: its first frame stands for it
+        container.seek(0)
+        for frame in container.decode(stream):
+            chosen.append((max(0.0, (frame.time or 0.0) - start), 1.0, _picture(frame, target), _look(frame)))
+            break
+    _trim(chosen, MAX_FRAMES)
+    out.frames = [(round(t, 3), img) for t, _c, img, _l in chosen]
+    return seen
+
+
+def _trim(chosen: list, limit: int) -> None:
+    if len(chosen) <= limit:
+        return
+    keep = {id(chosen[0])} | {id(c) for c in sorted(chosen[1:], key=lambda c: -c[1])[:limit - 1]}
+    chosen[:] = [c for c in chosen if id(c) in keep]
+
+
+def format_duration(seconds: float | None) -> str:
+    """0:07, 3:25, 1:02:03: as players and every photo app show a video's length."""
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

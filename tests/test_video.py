@@ -1,0 +1,192 @@
+"""Videos: short videos encoded by PyAV itself (toy-world scenes one after another), indexed by their poster,
+sampled at scene changes by the video stage, found by their best frame with its time, filtered by type:video,
+placed by their location tag, paired as Live Photos with their still; a broken video is a recorded failure and
+an enormous one is bounded."""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import toyworld
+from helpers import cli_json, run_cli
+
+av = pytest.importorskip("av")
+
+from photoclip import imageio, video  # noqa: E402
+
+
+def scene(name: str, shape: str, colour: str, size=(320, 240), seed=1) -> Image.Image:
+    pic = toyworld.ToyPicture(name, [toyworld.ToyObject(shape, colour)])
+    return toyworld.draw_picture(pic, *size, random.Random(seed))
+
+
+def write_video(path, scenes: list[Image.Image], seconds: float = 2.0, fps: int = 10, gop: int = 10,
+                codec: str = "h264", tags: dict | None = None) -> str:
+    """An H.264 MP4 (or another codec) showing each picture for `seconds`, a key frame every `gop` frames,
+    with container tags (creation_time, location, ...) as phones write them."""
+    with av.open(str(path), "w") as out:
+        for k, v in (tags or {}).items():
+            out.metadata[k] = v
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height = scenes[0].size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = gop
+        for picture in scenes:
+            arr = np.asarray(picture.convert("RGB"))
+            for n in range(int(seconds * fps)):
+                moved = np.roll(arr, n, axis=1)  # a little motion, as a real camera has
+                for packet in stream.encode(av.VideoFrame.from_ndarray(moved, format="rgb24")):
+                    out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return str(path)
+
+
+def test_poster_facts_and_scene_frames(tmp_path):
+    path = write_video(tmp_path / "trip.mp4", [Image.new("RGB", (320, 240)),  # a black opening
+                                               scene("forest", "circle", "red"), scene("beach", "star", "blue"),
+                                               scene("snow", "square", "yellow")],
+                       tags={"creation_time": "2024-05-01T10:00:00.000000Z", "location": "+38.7223-009.1393/"})
+    f, _st = imageio.open_readonly(path)
+    with f:
+        decoded = imageio.decode(f, 96)
+    assert decoded.duration == pytest.approx(8.0, abs=0.2) and (decoded.width, decoded.height) == (320, 240)
+    assert decoded.taken and decoded.taken.startswith("2024-05-01")  # UTC, turned into local time
+    assert np.asarray(decoded.image).mean() > 40  # the poster skips the black opening
+    assert video.position(path) == pytest.approx((38.7223, -9.1393))
+    sampled = video.sample(path, 96)
+    times = [t for t, _ in sampled.frames]
+    # One frame per scene, each at (or just after) its cut; the black opening is not a scene.
+    assert len(times) == 3 and times[0] == pytest.approx(2.0, abs=1.05) and not sampled.partial
+    assert times[1] == pytest.approx(4.0, abs=1.05) and times[2] == pytest.approx(6.0, abs=1.05)
+
+
+def test_sampling_is_bounded_per_minute_per_video_and_in_time(tmp_path, monkeypatch):
+    colours = list(toyworld.COLORS)
+    pictures = [scene(toyworld.SCENES[i % 4], toyworld.SHAPES[i % 4], colours[i % len(colours)], (64, 48), i)
+                for i in range(30)]
+    path = write_video(tmp_path / "busy.mp4", pictures, seconds=1.0, fps=5, gop=5)  # a cut every second
+    assert len(video.sample(path, 32).frames) <= video.PER_MINUTE  # 30 cuts in 30 seconds: 6 kept
+    monkeypatch.setattr(video, "PER_MINUTE", 100)
+    monkeypatch.setattr(video, "MAX_FRAMES", 4)
+    assert len(video.sample(path, 32).frames) == 4
+    ticks = iter(range(1000))
+    out = video.sample(path, 32, budget_s=5, clock=lambda: next(ticks))  # each frame "takes" a second
+    assert out.partial and 0 < out.reached < 29 and out.frames
+
+
+def test_a_video_with_rare_key_frames_is_decoded_whole(tmp_path):
+    pictures = [scene("forest", "circle", "red", (64, 48)), scene("beach", "star", "blue", (64, 48)),
+                scene("snow", "square", "yellow", (64, 48))]
+    path = write_video(tmp_path / "screen.mp4", pictures, seconds=12.0, fps=5, gop=1000)  # one key frame
+    times = [t for t, _ in video.sample(path, 32).frames]
+    assert len(times) == 3 and times[1] == pytest.approx(12.0, abs=1.1) and times[2] == pytest.approx(24, abs=1.1)
+
+
+def test_damaged_and_huge_videos_are_refused_with_a_reason(tmp_path):
+    good = write_video(tmp_path / "good.mp4", [scene("beach", "star", "blue")])
+    data = open(good, "rb").read()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 3])
+    junk = tmp_path / "junk.mov"
+    junk.write_bytes(os.urandom(20000))
+    for path in (cut, junk):
+        f, _st = imageio.open_readonly(str(path))
+        with f, pytest.raises(imageio.PhotoError) as e:
+            imageio.decode(f, 64)
+        assert "video" in str(e.value)
+    sound = tmp_path / "sound.mp4"
+    with av.open(str(sound), "w") as out:
+        stream = out.add_stream("aac", rate=44100)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            out.mux(packet)
+    with pytest.raises(video.VideoError, match="without pictures"):
+        video.poster(str(sound))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(video, "MAX_FRAME_PIXELS", 320 * 240 - 1)
+        with pytest.raises(video.VideoError, match="too large"):
+            video.poster(good)
+
+
+def test_display_rotation_turns_frames_upright():
+    img = Image.new("RGB", (40, 20))
+    img.putpixel((0, 0), (255, 0, 0))
+    assert video._upright(img, 0).size == (40, 20)
+    turned = video._upright(img, -90)  # a phone held upright records this: shown turned a quarter clockwise
+    assert turned.size == (20, 40) and turned.getpixel((19, 0)) == (255, 0, 0)
+    assert video._upright(img, 90).getpixel((0, 39)) == (255, 0, 0)
+    assert video._upright(img, 180).getpixel((39, 19)) == (255, 0, 0)
+
+
+def test_a_video_is_found_by_its_best_frame_with_its_time(library, tmp_path):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    clip = write_video(folder / "holiday.mp4", [scene("forest", "circle", "red"), scene("beach", "star", "blue")],
+                       seconds=3.0, tags={"location": "+38.7223-009.1393/"})
+    scene("night", "triangle", "green").save(folder / "night.jpg")
+    (folder / "broken.mov").write_bytes(b"\x00\x00\x00\x18ftypqt  " + os.urandom(4000))
+    library.add_folders([str(folder)])
+    out = library.index_now()
+    assert out["indexed"] == 2 and out["failed"] == 1
+    (failure,) = library.failures()
+    assert failure["path"].endswith("broken.mov") and "video" in failure["reason"]
+    photo = library.catalog.photo_by_path(clip)
+    assert photo.duration == pytest.approx(6.0, abs=0.2)
+    assert library.catalog.frames_of(photo.id, library.model_id) == pytest.approx([0.0, 3.0], abs=0.15)
+    # The poster is the forest; the beach is only in a later frame, and still finds the video, at its time.
+    answer = library.query("a blue star on a beach", show_all=True)
+    top = answer.results[0]
+    assert top.path == clip and answer.at[top.id] == pytest.approx(3.0, abs=0.15)
+    data = answer.as_json()["results"][0]
+    assert data["duration"] == pytest.approx(6.0, abs=0.2) and data["at"] == pytest.approx(3.0, abs=0.15)
+    forest = library.query("a red circle in a forest", show_all=True)
+    assert forest.results[0].path == clip and forest.at.get(forest.results[0].id, 0.0) == pytest.approx(0, abs=.15)
+    assert [r.path for r in library.query("type:video").results] == [clip]
+    assert clip not in [r.path for r in library.query("type:photo").results]
+    assert [r.path for r in library.query("place:Lisbon").results] == [clip]
+    counts = library.catalog.video_counts(library.model_id)
+    assert counts == {"videos": 1, "sampled": 1, "failed": 0, "pending": 0}
+
+
+def test_videos_through_the_cli_with_json(tmp_path, toy_spec):
+    home = tmp_path / "home"
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    clip = write_video(folder / "clip.mov", [scene("snow", "square", "yellow"), scene("beach", "star", "blue")])
+    env = {"PHOTOCLIP_MODEL": toy_spec}
+    run_cli("index", folder, home=home, env=env)
+    found = cli_json("search", "a blue star on a beach", "--all", home=home, env=env)
+    top = found["results"][0]
+    assert top["path"] == clip and top["at"] == pytest.approx(2.0, abs=0.15) and top["duration"] > 3.5
+    text = run_cli("search", "a blue star on a beach", "--all", home=home, env=env).stdout
+    assert "0:04" in text and "0:02" in text  # its length and the matched frame's time, as players write them
+    status = cli_json("status", home=home, env=env)
+    assert status["videos"] == {"videos": 1, "sampled": 1, "failed": 0, "pending": 0}
+
+
+def test_a_live_photo_is_one_item_with_its_movie(library, tmp_path):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    still = folder / "IMG_0042.jpg"
+    scene("beach", "star", "blue").save(still, quality=90)
+    movie = write_video(folder / "IMG_0042.mov", [scene("beach", "star", "blue")], seconds=2.5)
+    long_one = write_video(folder / "party.mov", [scene("night", "circle", "red")], seconds=8)
+    scene("night", "circle", "red").save(folder / "party.jpg")  # a video beside a photo of the same name
+    library.add_folders([str(folder)])
+    library.index_now()
+    listed = {os.path.basename(p) for _i, p in library.catalog.listing()}
+    assert listed == {"IMG_0042.jpg", "party.jpg", "party.mov"}  # the movie shows with its still
+    assert [os.path.basename(r.path) for r in library.query("type:live").results] == ["IMG_0042.jpg"]
+    from photoclip import ops
+
+    info = ops.OPERATIONS["photo_info"](library, path=str(still))["photo"]
+    assert info["pair"] == [movie] and info["live"] == movie  # the viewer plays it
+    party = ops.OPERATIONS["photo_info"](library, path=long_one)["photo"]
+    assert party["duration"] > video.LIVE_MAX_S and party["frames"] == [0.0] and "live" not in party
+    assert library.catalog.photo_by_path(long_one).duration > video.LIVE_MAX_S
