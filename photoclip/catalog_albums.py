@@ -161,11 +161,11 @@ class AlbumQueries:
         return [(r[0], from_db(r[1]), *r[2:]) for r in rows]
 
     def photo_facts(self, ids: Iterable[int]) -> dict[int, dict]:
-        """What an event says about each photo, whatever its status: path, date taken, failure reason and the
-        smart albums it is in (by name)."""
+        """What an event says about each photo, whatever its status: path, date taken, failure reason, the
+        smart albums it is in (by name), and a video's length."""
         ids = list(ids)
-        facts = {r[0]: {"path": from_db(r[1]), "taken": r[2], "reason": r[3], "albums": []}
-                 for r in self._rows_for_ids(f"SELECT p.id, p.path, {TAKEN}, p.reason FROM photos p "
+        facts = {r[0]: {"path": from_db(r[1]), "taken": r[2], "reason": r[3], "albums": [], "duration": r[4]}
+                 for r in self._rows_for_ids(f"SELECT p.id, p.path, {TAKEN}, p.reason, p.duration FROM photos p "
                                              f"WHERE p.id IN ({{ids}})", ids)}
         for r in self._rows_for_ids("SELECT m.photo_id, a.name FROM album_members m JOIN albums a ON "
                                     "a.id=m.album_id WHERE m.photo_id IN ({ids}) ORDER BY a.name", ids):

@@ -102,6 +102,19 @@ class VideoQueries:
         return {r[0]: r[1] for r in self._rows_for_ids(
             "SELECT id, duration FROM photos WHERE id IN ({ids}) AND duration IS NOT NULL", ids)}
 
+    def mark_videos(self, rows: list[dict]) -> list[dict]:
+        """Give each row ({"id", ...}) of a listing its "duration" when it is a video and "live": true when it is
+        a Live Photo's still (what the grid's corner label shows); returns `rows`."""
+        videos = dict(self._rows("SELECT id, duration FROM photos WHERE duration IS NOT NULL AND pair_of IS NULL"))
+        live = {r[0] for r in self._rows("SELECT pair_of FROM photos WHERE pair_of IS NOT NULL "
+                                         "AND duration IS NOT NULL")}
+        for row in rows:
+            if row["id"] in videos:
+                row.setdefault("duration", videos[row["id"]])
+            elif row["id"] in live:
+                row["live"] = True
+        return rows
+
     def video_counts(self, model: str) -> dict[str, int]:
         """Videos shown (as `status` counts photos), sampled for `model`, waiting, failed."""
         row = self._rows(

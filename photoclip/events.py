@@ -3,8 +3,10 @@
 Every event is a dict with "event" (its kind) and "seq" (a number that grows by one per event the service
 publishes, so a subscriber can tell it missed some).  The kinds and their fields (README, "Events"):
 
-    indexed   id, path, taken, albums     a new photo is searchable (albums: the smart albums it is in)
-    moved     id, path, from, taken, albums   a known photo was moved or renamed; it keeps its vector and tags
+    indexed   id, path, taken, albums[, duration]   a new photo is searchable (albums: the smart albums it is
+                                          in; duration: a video's length in seconds)
+    moved     id, path, from, taken, albums[, duration]   a known photo was moved or renamed; it keeps its
+                                          vector and tags
     removed   id, path                    a photo left the library (deleted, moved out, or its folder removed)
     failed    id, path, reason            a file was skipped; reason is one sentence
     albums    albums: [{name, count}]     album membership or the albums themselves changed
@@ -186,10 +188,9 @@ class NewsDesk:
                 if f is None:
                     continue
                 data = {"id": photo_id, "path": f["path"]}
-                if kind == "indexed":
-                    data.update(taken=f["taken"], albums=f["albums"])
-                elif kind == "moved":
-                    data.update({"from": old, "taken": f["taken"], "albums": f["albums"]})
+                if kind in ("indexed", "moved"):
+                    data.update(taken=f["taken"], albums=f["albums"], **({"from": old} if kind == "moved" else {}),
+                                **({"duration": f["duration"]} if f["duration"] is not None else {}))
                 elif kind == "failed":
                     data["reason"] = f["reason"]
                 self._emit(LiveEvent(kind, data=data))

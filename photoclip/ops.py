@@ -22,7 +22,8 @@ from .ops_places import place_named, places  # noqa: F401
 
 def _results(lib, results) -> dict:
     taken = lib.catalog.taken([r.id for r in results])
-    return {"results": [{"id": r.id, "path": r.path, "score": r.score, "taken": taken.get(r.id)} for r in results]}
+    return {"results": lib.catalog.mark_videos([{"id": r.id, "path": r.path, "score": r.score,
+                                                 "taken": taken.get(r.id)} for r in results])}
 
 
 def threshold(album) -> float:
@@ -61,7 +62,9 @@ def search(lib, query: str, limit: int = 20, all: bool = False, sort: str = "rel
         raise UsageError(f"sort must be relevance or date, not {sort!r}.")
     if limit < 1:
         raise UsageError("limit must be at least 1.")
-    return lib.query(query, limit, show_all=all, sort=sort, base=cwd).as_json()
+    answer = lib.query(query, limit, show_all=all, sort=sort, base=cwd).as_json()
+    lib.catalog.mark_videos(answer["results"])
+    return answer
 
 
 @operation()
@@ -96,7 +99,8 @@ def albums_show(lib, name: str) -> dict:
     return {"name": a.name, "threshold": threshold(a), "prompts": a.prompts, "negatives": a.negatives,
             "automatic": a.threshold is None, "templates": a.templates, "text_any": a.text_any,
             "people": lib.albums.people_names(a),
-            "members": [{"id": i, "path": p, "score": s, "taken": taken.get(i)} for i, p, s in rows]}
+            "members": lib.catalog.mark_videos([{"id": i, "path": p, "score": s, "taken": taken.get(i)}
+                                                for i, p, s in rows])}
 
 
 @operation()
@@ -161,7 +165,7 @@ def photos(lib, folder: str | None = None) -> dict:
     folder views show."""
     rows = lib.catalog.listing(folder)
     taken = lib.catalog.taken([i for i, _ in rows])
-    return {"photos": [{"id": i, "path": p, "taken": taken.get(i)} for i, p in rows]}
+    return {"photos": lib.catalog.mark_videos([{"id": i, "path": p, "taken": taken.get(i)} for i, p in rows])}
 
 
 @operation()

@@ -33,7 +33,7 @@ def people_show(lib, person: str) -> dict:
     pid = lib.people.resolve(person)
     rows = lib.catalog.filtered(_person_query(pid))
     return {"person": _person_out(lib, lib.catalog.person(pid)),
-            "photos": [{"id": i, "path": p, "taken": t} for i, p, t in rows]}
+            "photos": lib.catalog.mark_videos([{"id": i, "path": p, "taken": t} for i, p, t in rows])}
 
 
 def _person_query(pid: int):

@@ -217,6 +217,50 @@ def poster(source, target: int = 256) -> tuple[Image.Image, Facts]:
         container.close()
 
 
+def frame_at(source, t: float, target: int = 256) -> "Image.Image":
+    """The picture shown `t` seconds into the video (the nearest frame at or after it; the last one when `t` is
+    past the end), about `target` pixels on its short side; raises VideoError with one sentence."""
+    av = _av()
+    container, stream = _open(source)
+    try:
+        start = _start(stream)
+        if t > 0 and stream.time_base is not None:
+            container.seek(int((start + t) / stream.time_base), stream=stream, backward=True)
+        deadline, last = time.monotonic() + POSTER_BUDGET_S, None
+        for frame in container.decode(stream):
+            last = frame
+            if (frame.time or 0.0) - start >= t - 0.02 or time.monotonic() > deadline:
+                break
+        if last is None:
+            raise VideoError("a video without a picture FFmpeg can decode (damaged?)")
+        return _picture(last, target)
+    except av.FFmpegError as e:
+        raise VideoError(f"a damaged video ({type(e).__name__})") from None
+    finally:
+        container.close()
+
+
+def frames_from(source, t: float, target: int, should_stop):
+    """Yield (seconds, picture) for every frame from `t` on, in order (the in-app player); stops when
+    `should_stop()` says so or the video ends.  A damaged stretch ends it quietly."""
+    av = _av()
+    container, stream = _open(source)
+    try:
+        start = _start(stream)
+        if t > 0 and stream.time_base is not None:
+            container.seek(int((start + t) / stream.time_base), stream=stream, backward=True)
+        for frame in container.decode(stream):
+            if should_stop():
+                return
+            at = (frame.time or 0.0) - start
+            if at >= t - 0.02:
+                yield at, _picture(frame, target)
+    except av.FFmpegError:
+        return
+    finally:
+        container.close()
+
+
 def position(source) -> tuple[float, float] | None:
     """Where a video (an open file, or a path) was filmed, from QuickTime's or Android's ISO 6709 location
     tag, read without decoding; None when it does not say or cannot be read."""

@@ -190,3 +190,78 @@ def test_a_live_photo_is_one_item_with_its_movie(library, tmp_path):
     party = ops.OPERATIONS["photo_info"](library, path=long_one)["photo"]
     assert party["duration"] > video.LIVE_MAX_S and party["frames"] == [0.0] and "live" not in party
     assert library.catalog.photo_by_path(long_one).duration > video.LIVE_MAX_S
+
+
+def test_the_window_shows_videos_with_their_length_the_matched_frame_and_plays_them(library, tmp_path, qtbot,
+                                                                                    monkeypatch):
+    """The grid labels a video with its length (and the matched frame's time, whose picture it shows); the
+    viewer opens there, lists the scenes, plays in the window from that frame and stops when closed; a Live
+    Photo plays its movie over the still and gives the still back."""
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import Qt
+
+    from helpers import shown_window
+    from photoclip.gui import player
+    from photoclip.gui.grid import BadgeRole
+    from photoclip.gui.viewer import Viewer
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    clip = write_video(folder / "holiday.mp4", [scene("forest", "circle", "red"), scene("beach", "star", "blue")],
+                       seconds=3.0)
+    still = folder / "IMG_0042.jpg"
+    scene("snow", "square", "yellow").save(still)
+    write_video(folder / "IMG_0042.mov", [scene("snow", "square", "yellow"), scene("night", "star", "red")],
+                seconds=1.0)
+    library.add_folders([str(folder)])
+    library.index_now()
+    w = shown_window(library, qtbot)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=30_000)
+    badges = {os.path.basename(it.path): w.model.data(w.model.index(i), BadgeRole) for i, it in enumerate(w.model.items)}
+    assert badges == {"holiday.mp4": "0:06", "IMG_0042.jpg": "LIVE"}
+    w.search.setText("a blue star on a beach")
+    w.search.returnPressed.emit()
+    qtbot.waitUntil(lambda: w.model.items and w.model.items[0].path == clip, timeout=30_000)
+    top = w.model.items[0]
+    assert top.at == pytest.approx(3.0, abs=0.15) and top.thumb == (clip, top.at)
+    assert w.model.data(w.model.index(0), BadgeRole) == "0:03 / 0:06"
+    qtbot.waitUntil(lambda: w.thumbs.get(top.thumb) is not None, timeout=30_000)
+    shown = w.thumbs.get(top.thumb).toImage()
+    pixel = shown.pixelColor(shown.width() // 2, 5)  # the beach frame (blue sky), not the forest poster
+    assert pixel.blue() > pixel.green(), (pixel.red(), pixel.green(), pixel.blue())
+    opened = []
+    monkeypatch.setattr(Viewer, "exec", lambda self: opened.append(self) or 0)
+    w.grid.setCurrentIndex(w.model.index(0))
+    qtbot.keyClick(w.grid, Qt.Key_Space)
+    v = opened[0]
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitUntil(lambda: v.video_bar.isVisible() and v.facts.rowCount() > 3, timeout=30_000)
+    facts = v.shown_facts()
+    assert facts["Length"] == "0:06" and facts["Scenes"] == "2"
+    assert v.video_bar.time_label.text() == "0:03 / 0:06" and v.video_bar.scenes.count() == 3  # "Scenes:" + 2
+    started = []
+    monkeypatch.setattr(player.subprocess, "Popen", lambda cmd, **kw: started.append(cmd))
+    monkeypatch.setattr(player.shutil, "which", lambda name: "/usr/bin/mpv" if name == "mpv" else None)
+    v.video_bar.open_button.click()
+    assert started == [["mpv", "--start=3.00", "--", clip]]
+    frames = []
+    v.video_bar.pump.frame.connect(lambda image, t: frames.append(t))
+    v.video_bar.play_button.click()
+    assert v.video_bar.play_button.text() == "❚❚ Pause"
+    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=30_000)
+    assert frames[0] == pytest.approx(3.0, abs=0.15) and frames == sorted(frames)
+    thread = v.video_bar.pump._thread
+    v.close()  # the viewer closed mid-play: its decode thread ends with it
+    v.done(0)
+    assert thread is not None and not thread.is_alive()
+    # A Live Photo: its movie plays over the still, and the still comes back at the end.
+    live = Viewer(w, [str(still)], 0)
+    qtbot.addWidget(live)
+    live.show()
+    qtbot.waitUntil(lambda: live.video_bar.isVisible(), timeout=30_000)
+    assert live.video_bar.play_button.text() == "▶ Play Live Photo" and not live.video_bar.open_button.isVisible()
+    with qtbot.waitSignal(live.video_bar.pump.ended, timeout=30_000):
+        live.video_bar.play_button.click()
+    qtbot.waitUntil(lambda: live.video_bar.play_button.text() == "▶ Play Live Photo", timeout=30_000)
+    live.done(0)

@@ -97,7 +97,8 @@ class LibraryActions:
     def preview(self, path: str) -> None:
         """The viewer over the photos of the view on screen, opened at `path` (full window)."""
         paths = [it.path for it in self.model.items] or [path]
-        viewer = Viewer(self, paths, paths.index(path) if path in paths else 0)
+        viewer = Viewer(self, paths, paths.index(path) if path in paths else 0,
+                        {it.path: it.at for it in self.model.items if it.at is not None})
         viewer.setWindowState(viewer.windowState() | Qt.WindowMaximized)
         viewer.exec()
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import bisect
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from PySide6.QtCore import (QAbstractListModel, QByteArray, QCoreApplication, QDate, QLocale, QMimeData,
                             QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl, Signal)
-from PySide6.QtGui import QGuiApplication, QKeySequence, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from .thumbnails import THUMB, ThumbnailLoader
@@ -20,6 +20,7 @@ PathRole = Qt.UserRole + 1
 ScoreRole = Qt.UserRole + 2
 IdRole = Qt.UserRole + 3
 HeaderRole = Qt.UserRole + 4
+BadgeRole = Qt.UserRole + 5
 CELL = QSize(THUMB + 8, THUMB + 8)  # a tight grid of pictures: names and scores are on hover, not under each
 
 
@@ -40,6 +41,23 @@ class Item:
     score: float | None = None
     taken: str | None = None  # ISO 8601, in date order
     header: str | None = None  # "March 2024" on the first photo of each month, in date order
+    duration: float | None = None  # a video's length in seconds
+    at: float | None = None  # the time of the video's frame a search matched (its thumbnail shows that frame)
+    live: bool = False  # a Live Photo (a still with its movie)
+
+    @property
+    def thumb(self):
+        """What the thumbnail loader is asked for: the path, or a video's (path, seconds) of the matched frame."""
+        return (self.path, self.at) if self.at is not None else self.path
+
+
+def badge_text(it: Item) -> str | None:
+    """The corner label of a video ("0:42", or "0:12 / 0:42" where a search matched that frame) or a Live Photo."""
+    from ..video import format_duration
+
+    if it.duration is not None:
+        return (f"{format_duration(it.at)} / " if it.at is not None else "") + format_duration(it.duration)
+    return translate("PhotoModel", "LIVE") if it.live else None
 
 
 def month_header(taken: str | None) -> str:
@@ -68,7 +86,7 @@ def in_date_order(items: list[Item]) -> list[Item]:
     """Newest first (date taken: EXIF, else the file's time, as every answer carries it), with a header on the
     first photo of each month.  Grid cells stay uniform (constant-time layout for 100,000 photos), so a header
     is a band over that cell."""
-    out = [Item(it.id, it.path, it.score, it.taken) for it in items]
+    out = [replace(it, header=None) for it in items]
     out.sort(key=date_key)  # newest first, then by path: the catalog's order
     month = object()
     for it in out:
@@ -233,13 +251,17 @@ class PhotoModel(QAbstractListModel):
         if role == Qt.DisplayRole:
             return display_name(os.path.basename(it.path))
         if role == Qt.DecorationRole:
-            return self.thumbs.get(it.path) or self.placeholder()  # a miss queues a render
+            return self.thumbs.get(it.thumb) or self.placeholder()  # a miss queues a render
         if role == Qt.ToolTipRole:  # the name, the date and how well it matches: on hover
             lines = [display_name(os.path.basename(it.path))]
             if it.taken:
                 lines.append(it.taken[:16].replace("T", " "))
             if it.score is not None:
                 lines.append(translate("PhotoModel", "match {0}").format(f"{it.score:.2f}"))
+            if it.at is not None:
+                from ..video import format_duration
+
+                lines.append(translate("PhotoModel", "best match at {0}").format(format_duration(it.at)))
             lines.append(display_name(os.path.dirname(it.path)))
             return "\n".join(lines)
         if role == PathRole:
@@ -250,6 +272,8 @@ class PhotoModel(QAbstractListModel):
             return it.id
         if role == HeaderRole:
             return it.header
+        if role == BadgeRole:
+            return badge_text(it)
         return None
 
     def flags(self, index):
@@ -263,8 +287,8 @@ class PhotoModel(QAbstractListModel):
         mime.setUrls([file_url(self.items[i.row()].path) for i in indexes if i.isValid()])
         return mime
 
-    def _thumb_ready(self, path: str) -> None:
-        row = self._maps()[0].get(path)
+    def _thumb_ready(self, key) -> None:
+        row = self._maps()[0].get(key[0] if isinstance(key, tuple) else key)
         if row is not None:
             idx = self.index(row)
             self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
@@ -285,6 +309,17 @@ class PhotoDelegate(QStyledItemDelegate):
             x = r.x() + (r.width() - round(pix.width() / ratio)) // 2
             y = r.y() + (r.height() - round(pix.height() / ratio)) // 2
             painter.drawPixmap(x, y, pix)
+        badge = index.data(BadgeRole)
+        if badge and pix is not None:  # a video's length (or a Live Photo), bottom right on the picture
+            metrics = painter.fontMetrics()
+            w, h = metrics.horizontalAdvance(badge) + 10, metrics.height() + 2
+            box = QRect(x + round(pix.width() / ratio) - w - 4, y + round(pix.height() / ratio) - h - 4, w, h)
+            painter.setRenderHint(QPainter.Antialiasing)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor(0, 0, 0, 150))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, Qt.AlignCenter, badge)
         header = index.data(HeaderRole)
         if header:  # where a month begins (date order): a band across the top of the cell
             band = QRect(r.x(), r.y(), r.width(), painter.fontMetrics().height() + 4)
@@ -387,7 +422,7 @@ class LiveRows:
         self.removed.add(ev["id"])
         self.inserted.pop(ev["id"], None)
         if ev["event"] in ("indexed", "moved") and (folder is None or is_within(ev["path"], folder)):
-            self.inserted[ev["id"]] = Item(ev["id"], ev["path"], None, ev.get("taken"))
+            self.inserted[ev["id"]] = Item(ev["id"], ev["path"], None, ev.get("taken"), duration=ev.get("duration"))
         if not self.timer.isActive():
             self.timer.start()
 

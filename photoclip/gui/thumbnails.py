@@ -1,5 +1,7 @@
 """Thumbnails: an LRU of QPixmaps in front of an atomic disk cache, filled by a LIFO worker queue.
 
+A thumbnail is asked for by path, or by (path, seconds) for the frame of a video that a search matched.
+
 Only cells that are painted ask for a thumbnail; the newest requests are served first (the user scrolled
 there), workers build QImages (QPixmap only on the GUI thread), and results for stale requests are kept
 in the disk cache but not forced into the view.
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 THUMB = 160
 
 
-def cache_key(path: str, size: int = THUMB) -> str:
+def cache_key(path: str, size: int = THUMB, at: float | None = None) -> str:
     try:
         st = os.stat(path)
         sig = f"{path}|{st.st_size}|{st.st_mtime_ns}"
@@ -34,12 +36,16 @@ def cache_key(path: str, size: int = THUMB) -> str:
         sig = path
     if size != THUMB:  # a HiDPI screen's larger thumbnails live beside the others
         sig += f"|{size}"
+    if at is not None:  # a video's frame
+        sig += f"|t={at:.3f}"
     return hashlib.sha1(sig.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def render(path: str, cache_dir: str, size: int = THUMB) -> QImage | None:
-    """Disk cache hit, or decode + shrink + store, `size` pixels on the long side. Runs on a worker thread."""
-    key = cache_key(path, size)
+def render(source, cache_dir: str, size: int = THUMB) -> QImage | None:
+    """Disk cache hit, or decode + shrink + store, `size` pixels on the long side, of a path or a video's
+    (path, seconds). Runs on a worker thread."""
+    path, at = source if isinstance(source, tuple) else (source, None)
+    key = cache_key(path, size, at)
     cached = os.path.join(cache_dir, key[:2], key + ".jpg")
     img = QImage(cached) if os.path.exists(cached) else QImage()
     if not img.isNull():
@@ -47,10 +53,14 @@ def render(path: str, cache_dir: str, size: int = THUMB) -> QImage | None:
     try:
         f, _st = imageio.open_readonly(path)
         with f:
-            decoded = imageio.decode(f, size)
-    except imageio.PhotoError:
+            if at is None:
+                pil = imageio.decode(f, size).image
+            else:
+                from .. import video
+
+                pil = video.frame_at(f, at, size)
+    except (imageio.PhotoError, imageio.VideoError):
         return None
-    pil = decoded.image
     pil.thumbnail((size, size))
     buf = io.BytesIO()
     pil.save(buf, "JPEG", quality=85)
@@ -62,7 +72,8 @@ def render(path: str, cache_dir: str, size: int = THUMB) -> QImage | None:
 
 
 class ThumbnailLoader(QObject):
-    ready = Signal(object)  # a path whose thumbnail is now in memory (object: Qt strings drop undecodable bytes)
+    ready = Signal(object)  # a path (or (path, seconds)) whose thumbnail is now in memory (object: Qt strings drop
+    # the undecodable bytes of a name)
     _delivered = Signal(object)  # not str: a Qt string drops the undecodable bytes of a name, and the lookup fails
 
     def __init__(self, cache_dir: str, capacity: int = 600, threads: int = 2, scale: float = 1.0):

@@ -31,15 +31,28 @@ ZOOM_STEPS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 SHOWN_MAX = 24_000  # pixels on the long side a zoomed picture may take on screen
 
 
-def load_picture(client, path: str, size: QSize | None) -> tuple[dict | None, QImage, QSize]:
+def load_picture(client, path: str, size: QSize | None, at: float | None = None) -> tuple[dict | None, QImage, QSize]:
     """On a worker: the photo's facts (photo_info through the client, with its text), its picture at most
-    `size` (None: actual size, up to ACTUAL_MAX), upright (EXIF orientation), and its own full size."""
+    `size` (None: actual size, up to ACTUAL_MAX), upright (EXIF orientation), and its own full size.  For a
+    video: the frame `at` seconds in (a search's match, a scene), else its poster."""
     info = client.query("photo_info", path=path)["photo"]
     if info is not None:
         try:
             info["text"] = client.query("text", path=path)
         except Exception:  # the text is a bonus: the photo shows without it
             info["text"] = None
+    if at is not None and info and info.get("duration") is not None:
+        from .. import imageio, video
+        from .player import to_qimage
+
+        limit = size or QSize(ACTUAL_MAX, ACTUAL_MAX)
+        try:
+            f, _st = imageio.open_readonly(path)
+            with f:
+                image = to_qimage(video.frame_at(f, at, min(limit.width(), limit.height())))
+            return info, image, QSize(info["width"] or image.width(), info["height"] or image.height())
+        except (imageio.PhotoError, video.VideoError):
+            pass  # the poster, as for any video
     reader = QImageReader(path)
     reader.setAutoTransform(True)
     full = reader.size()
@@ -61,7 +74,9 @@ def load_picture(client, path: str, size: QSize | None) -> tuple[dict | None, QI
             pil = decoded.image.convert("RGB")
             if pil.width > limit.width() or pil.height > limit.height():
                 pil.thumbnail((limit.width(), limit.height()))
-            image = QImage(pil.tobytes(), pil.width, pil.height, 3 * pil.width, QImage.Format_RGB888).copy()
+            from .player import to_qimage
+
+            image = to_qimage(pil)
             original = QSize(decoded.width, decoded.height)
         except imageio.PhotoError:
             pass
@@ -85,11 +100,13 @@ class _CtrlWheel(QObject):
 class Viewer(QDialog):
     loaded = Signal()  # the photo on show has its picture and facts
 
-    def __init__(self, window, paths: list[str], index: int):
+    def __init__(self, window, paths: list[str], index: int, times: dict[str, float] | None = None):
+        """`times`: for videos a search matched by a frame, that frame's time (the viewer opens there)."""
         super().__init__(window)
         self.window_ = window
         self.paths = paths
         self.index = index
+        self.times = times or {}
         self.zoom: float | None = None  # None: fit the window; else the scale of the photo's own pixels
         self._request = 0
         self.image = QImage()
@@ -155,8 +172,12 @@ class Viewer(QDialog):
             b.setFocusPolicy(Qt.NoFocus)  # the arrow keys stay the viewer's
             buttons.addWidget(b)
         buttons.addStretch()
+        from .player import VideoBar
+
+        self.video_bar = VideoBar(self)  # a video's or a Live Photo's: play, scenes, open in player
         left = QVBoxLayout()
         left.addWidget(self.scroll, 1)
+        left.addWidget(self.video_bar)
         left.addLayout(buttons)
         lay = QHBoxLayout(self)
         lay.addLayout(left, 1)
@@ -217,21 +238,33 @@ class Viewer(QDialog):
         self.accept()
         self.window_.find_similar(path)
 
-    def show_photo(self, index: int) -> None:
+    def show_photo(self, index: int, at: float | None = None) -> None:
+        """Show the photo at `index` (a video: at `at` seconds, else where the search matched it)."""
         self.index = index
         self.setWindowTitle(display_name(os.path.basename(self.path)))
         self.prev_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.paths) - 1)
         self._request += 1
         req, path, size = self._request, self.path, None if self.actual else FIT
+        at = self.times.get(path) if at is None else at
+        if self.video_bar.item != path:
+            self.video_bar.stop()
         client = self.window_.client
-        run_task(lambda: load_picture(client, path, size), lambda r: self._shown(req, path, size is None, *r),
+        run_task(lambda: load_picture(client, path, size, at), lambda r: self._shown(req, path, size is None, at, *r),
                  owner=self)
 
-    def _shown(self, req: int, path: str, full: bool, info: dict | None, image: QImage, original: QSize) -> None:
+    def show_frame(self, image: QImage) -> None:
+        """A frame of the video playing in the window."""
+        self.image = image
+        self._place()
+
+    def _shown(self, req: int, path: str, full: bool, at: float | None, info: dict | None, image: QImage,
+               original: QSize) -> None:
         if req != self._request:
             return  # the user moved on meanwhile
         self.image, self.full, self.original = image, full, original
+        if self.video_bar.item != path:
+            self.video_bar.show_for(path, info, at)
         while self.facts.rowCount():
             self.facts.removeRow(0)
         self.facts.addRow(self.tr("Path"), self._label(display_name(path)))
@@ -242,6 +275,15 @@ class Viewer(QDialog):
         if info and info.get("pair"):  # a RAW+JPEG pair: the RAW is shown as this photo, its file listed here
             self.facts.addRow(self.tr("Also"), self._label("\n".join(display_name(os.path.basename(p))
                                                                      for p in info["pair"])))
+        if info and info.get("duration") is not None:
+            from ..video import format_duration
+
+            sampling = info.get("sampling") or {}
+            self.facts.addRow(self.tr("Length"), self._label(format_duration(info["duration"])))
+            self.facts.addRow(self.tr("Scenes"), self._label(
+                sampling["reason"] if sampling.get("reason") else
+                str(len(info.get("frames") or [])) + (f" ({sampling['note']})" if sampling.get("note") else "")
+                if sampling else self.tr("not sampled yet")))
         if info:
             self.facts.addRow(self.tr("Dimensions"), self._label(f"{info['width']} × {info['height']}"
                                                                  if info["width"] else self.tr("unknown")))

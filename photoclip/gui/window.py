@@ -386,7 +386,8 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, PlacesMixin, ModelSt
             rows = q("people_show", person=self.person_ref(arg))["photos"]
         else:
             rows = q("photos", folder=arg if kind == "folder" else None)["photos"]
-        items = [Item(r["id"], r["path"], r.get("score"), r.get("taken")) for r in rows]
+        items = [Item(r["id"], r["path"], r.get("score"), r.get("taken"), duration=r.get("duration"), at=r.get("at"),
+                      live=bool(r.get("live"))) for r in rows]
         # The library's own views are in date order with month headers, like every photo library; the sort
         # box orders search answers.
         dated = sort == "date" or kind in ("all", "folder", "person")
