@@ -890,7 +890,8 @@ def test_the_screenshot_script_still_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     made = sorted(p.name for p in tmp_path.glob("*.png"))
     assert made == sorted(f"{s}-{lang}.png" for s in ("library", "search", "viewer", "album", "duplicates", "dark",
-                                                      "text", "people", "faces", "first-run", "offline")
+                                                      "text", "people", "faces", "video-search", "video",
+                                                      "first-run", "offline")
                                        for lang in ("en", "zh_CN"))
     from PIL import Image
 

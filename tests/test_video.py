@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import toyworld
-from helpers import cli_json, run_cli
+from helpers import cli_json, run_cli, write_video
 
 av = pytest.importorskip("av")
 
@@ -22,28 +22,6 @@ from photoclip import imageio, video  # noqa: E402
 def scene(name: str, shape: str, colour: str, size=(320, 240), seed=1) -> Image.Image:
     pic = toyworld.ToyPicture(name, [toyworld.ToyObject(shape, colour)])
     return toyworld.draw_picture(pic, *size, random.Random(seed))
-
-
-def write_video(path, scenes: list[Image.Image], seconds: float = 2.0, fps: int = 10, gop: int = 10,
-                codec: str = "h264", tags: dict | None = None) -> str:
-    """An H.264 MP4 (or another codec) showing each picture for `seconds`, a key frame every `gop` frames,
-    with container tags (creation_time, location, ...) as phones write them."""
-    with av.open(str(path), "w") as out:
-        for k, v in (tags or {}).items():
-            out.metadata[k] = v
-        stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height = scenes[0].size
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.gop_size = gop
-        for picture in scenes:
-            arr = np.asarray(picture.convert("RGB"))
-            for n in range(int(seconds * fps)):
-                moved = np.roll(arr, n, axis=1)  # a little motion, as a real camera has
-                for packet in stream.encode(av.VideoFrame.from_ndarray(moved, format="rgb24")):
-                    out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return str(path)
 
 
 def test_poster_facts_and_scene_frames(tmp_path):

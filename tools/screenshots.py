@@ -20,8 +20,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tools"), os.path.join(ROOT, "tests")]
 
-STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "text", "people", "faces", "first-run",
-          "offline")
+STATES = ("library", "search", "viewer", "album", "duplicates", "dark", "text", "people", "faces", "video",
+          "first-run", "offline")
 
 
 def draw_library(folder: str) -> None:
@@ -46,6 +46,27 @@ def draw_library(folder: str) -> None:
                               ("sign.jpg", "sign", 2)):
         textworld.draw(kind, index, 1200, 900, rng).image.save(os.path.join(folder, name), quality=90)
     draw_people(folder)
+    draw_videos(folder)
+
+
+def draw_videos(folder: str) -> None:
+    """Two short videos (their scenes one after another, encoded by PyAV) and a Live Photo (a still with its
+    three-second movie)."""
+    import random
+
+    import toyworld
+    from helpers import write_video
+
+    def scene(name, shape, colour, seed):
+        pic = toyworld.ToyPicture(name, [toyworld.ToyObject(shape, colour)])
+        return toyworld.draw_picture(pic, 480, 360, random.Random(seed))
+
+    write_video(os.path.join(folder, "trip.mp4"), [scene("forest", "circle", "red", 1), scene("snow", "star", "blue", 2),
+                                                  scene("night", "square", "yellow", 3)], seconds=4.0)
+    write_video(os.path.join(folder, "walk.mov"), [scene("room", "triangle", "green", 4),
+                                                  scene("beach", "circle", "orange", 5)], seconds=7.0)
+    scene("beach", "star", "purple", 6).save(os.path.join(folder, "IMG_0042.jpg"), quality=88)
+    write_video(os.path.join(folder, "IMG_0042.mov"), [scene("beach", "star", "purple", 6)], seconds=3.0)
 
 
 def draw_people(folder: str) -> None:
@@ -135,10 +156,10 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
     i18n.install(app, lang)
     saved = []
 
-    def shoot_viewer(paths, name):
+    def shoot_viewer(paths, name, times=None):
         from photoclip.gui.viewer import Viewer
 
-        v = Viewer(w, paths, 0)
+        v = Viewer(w, paths, 0, times)
         v.resize(1200, 780)
         v.show()
         wait(app, v.loaded)
@@ -201,6 +222,16 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         save(w, "people")
     if "faces" in states:  # the viewer frames the faces and names them
         shoot_viewer([next(p for _i, p in lib.catalog.listing() if p.endswith("together.jpg"))], "faces")
+    if "video" in states:  # a video found by a later scene: the grid shows that frame and its time, the viewer
+        w.search.clear()  # opens there with the video's scenes and the player's buttons
+        w.search.setText("雪地" if lang.startswith("zh") and lib.encoder.languages != ["en"] else "snow")
+        w._search_now()
+        wait(app, w.view_loaded)
+        while w.thumbs._queued:
+            settle(app, 0.1)
+        save(w, "video-search")
+        hit = next(it for it in w.model.items if it.path.endswith("trip.mp4"))
+        shoot_viewer([hit.path], "video", {hit.path: hit.at} if hit.at is not None else None)
     if "dark" in states:  # the system switched to its dark theme: the window follows (photoclip.gui.theme; a
         # virtual display has no desktop to say so, so the change arrives as colorSchemeChanged would bring it)
         from PySide6.QtCore import Qt

@@ -139,6 +139,7 @@ class VideoBar(QWidget):
                 for t in frames[:12]:
                     b = QPushButton(format_duration(t))
                     b.setFocusPolicy(Qt.NoFocus)
+                    b.setMaximumWidth(b.fontMetrics().horizontalAdvance("0:00:00") + 20)
                     b.setToolTip(self.tr("Show the scene at {0}").format(format_duration(t)))
                     b.clicked.connect(lambda _=False, t=t: self.seek(t))
                     self.scenes.addWidget(b)

@@ -331,47 +331,47 @@ score {1} — click to put it {2}</source>
         <translation>这张照片的文字还没有读取</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="116"/>
+        <location filename="../actions.py" line="117"/>
         <source>Add a photo folder</source>
         <translation>添加照片文件夹</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="142"/>
+        <location filename="../actions.py" line="143"/>
         <source>Copy the photos of {0} into</source>
         <translation>将 {0} 的照片复制到</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="146"/>
+        <location filename="../actions.py" line="147"/>
         <source>exported {0} photos to {1}, {2} were already there</source>
         <translation>已将 {0} 张照片导出到 {1}，{2} 张已存在</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="148"/>
+        <location filename="../actions.py" line="149"/>
         <source>; {0} skipped ({1})</source>
         <translation>；跳过 {0} 张（{1}）</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="161"/>
+        <location filename="../actions.py" line="162"/>
         <source>Stop reading the text in photos and delete all text read so far?</source>
         <translation>停止读取照片中的文字，并删除已读取的全部文字？</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="168"/>
+        <location filename="../actions.py" line="169"/>
         <source>Stop finding faces and delete every face and person, with the names you gave?</source>
         <translation>停止识别人脸，并删除所有人脸和人物（包括你起的名字）？</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="185"/>
+        <location filename="../actions.py" line="186"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="193"/>
+        <location filename="../actions.py" line="194"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="199"/>
+        <location filename="../actions.py" line="200"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -544,12 +544,12 @@ score {1} — click to put it {2}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="410"/>
+        <location filename="../window.py" line="411"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="412"/>
+        <location filename="../window.py" line="413"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
@@ -731,14 +731,24 @@ score {1} — click to put it {2}</source>
 <context>
     <name>PhotoModel</name>
     <message>
-        <location filename="../grid.py" line="48"/>
+        <location filename="../grid.py" line="60"/>
+        <source>LIVE</source>
+        <translation>实况</translation>
+    </message>
+    <message>
+        <location filename="../grid.py" line="66"/>
         <source>Date unknown</source>
         <translation>日期未知</translation>
     </message>
     <message>
-        <location filename="../grid.py" line="242"/>
+        <location filename="../grid.py" line="260"/>
         <source>match {0}</source>
         <translation>匹配度 {0}</translation>
+    </message>
+    <message>
+        <location filename="../grid.py" line="264"/>
+        <source>best match at {0}</source>
+        <translation>最匹配处 {0}</translation>
     </message>
 </context>
 <context>
@@ -981,206 +991,259 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
     </message>
 </context>
 <context>
+    <name>VideoBar</name>
+    <message>
+        <location filename="../player.py" line="110"/>
+        <source>Open in player</source>
+        <translation>在播放器中打开</translation>
+    </message>
+    <message>
+        <location filename="../player.py" line="138"/>
+        <source>Scenes:</source>
+        <translation>场景：</translation>
+    </message>
+    <message>
+        <location filename="../player.py" line="142"/>
+        <source>Show the scene at {0}</source>
+        <translation>显示 {0} 处的场景</translation>
+    </message>
+    <message>
+        <location filename="../player.py" line="156"/>
+        <source>■ Stop</source>
+        <translation>■ 停止</translation>
+    </message>
+    <message>
+        <location filename="../player.py" line="156"/>
+        <source>▶ Play Live Photo</source>
+        <translation>▶ 播放实况照片</translation>
+    </message>
+    <message>
+        <location filename="../player.py" line="159"/>
+        <source>❚❚ Pause</source>
+        <translation>❚❚ 暂停</translation>
+    </message>
+    <message>
+        <location filename="../player.py" line="159"/>
+        <source>▶ Play</source>
+        <translation>▶ 播放</translation>
+    </message>
+</context>
+<context>
     <name>Viewer</name>
     <message>
-        <location filename="../viewer.py" line="134"/>
+        <location filename="../viewer.py" line="151"/>
         <source>Actual size</source>
         <translation>实际大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="135"/>
+        <location filename="../viewer.py" line="152"/>
         <source>Find similar</source>
         <translation>查找相似照片</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="133"/>
+        <location filename="../viewer.py" line="150"/>
         <source>Fit</source>
         <translation>适合窗口</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="110"/>
+        <location filename="../viewer.py" line="127"/>
         <source>Text in the photo</source>
         <translation>照片中的文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="113"/>
+        <location filename="../viewer.py" line="130"/>
         <source>Copy text</source>
         <translation>复制文字</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="143"/>
+        <location filename="../viewer.py" line="160"/>
         <source>Previous photo (Left)</source>
         <translation>上一张（左方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="144"/>
+        <location filename="../viewer.py" line="161"/>
         <source>Next photo (Right)</source>
         <translation>下一张（右方向键）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="145"/>
+        <location filename="../viewer.py" line="162"/>
         <source>Zoom out (−, or Ctrl and the mouse wheel)</source>
         <translation>缩小（−，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="146"/>
+        <location filename="../viewer.py" line="163"/>
         <source>Zoom in (+, or Ctrl and the mouse wheel)</source>
         <translation>放大（+，或 Ctrl 加鼠标滚轮）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="147"/>
+        <location filename="../viewer.py" line="164"/>
         <source>The whole photo in the window (0)</source>
         <translation>整张照片适合窗口（0）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="148"/>
+        <location filename="../viewer.py" line="165"/>
         <source>Every pixel: 100% (1)</source>
         <translation>显示每个像素：100%（1）</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="237"/>
+        <location filename="../viewer.py" line="270"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="239"/>
+        <location filename="../viewer.py" line="272"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="243"/>
+        <location filename="../viewer.py" line="276"/>
         <source>Also</source>
         <translation>另有文件</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="246"/>
+        <location filename="../viewer.py" line="282"/>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="283"/>
+        <source>Scenes</source>
+        <translation>场景</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="286"/>
+        <source>not sampled yet</source>
+        <translation>尚未取样</translation>
+    </message>
+    <message>
+        <location filename="../viewer.py" line="288"/>
         <source>Dimensions</source>
         <translation>尺寸</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="247"/>
-        <location filename="../viewer.py" line="249"/>
-        <location filename="../viewer.py" line="252"/>
+        <location filename="../viewer.py" line="289"/>
+        <location filename="../viewer.py" line="291"/>
+        <location filename="../viewer.py" line="294"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="248"/>
+        <location filename="../viewer.py" line="290"/>
         <source>Date taken</source>
         <translation>拍摄日期</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="251"/>
+        <location filename="../viewer.py" line="293"/>
         <source>Camera</source>
         <translation>相机</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="253"/>
+        <location filename="../viewer.py" line="295"/>
         <source>Lens</source>
         <translation>镜头</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="253"/>
+        <location filename="../viewer.py" line="295"/>
         <source>Focal length</source>
         <translation>焦距</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="259"/>
+        <location filename="../viewer.py" line="301"/>
         <source>Exposure</source>
         <translation>曝光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="261"/>
+        <location filename="../viewer.py" line="303"/>
         <source>Flash</source>
         <translation>闪光灯</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="261"/>
+        <location filename="../viewer.py" line="303"/>
         <source>fired</source>
         <translation>已闪光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="262"/>
+        <location filename="../viewer.py" line="304"/>
         <source>did not fire</source>
         <translation>未闪光</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="266"/>
+        <location filename="../viewer.py" line="308"/>
         <source>Location</source>
         <translation>位置</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="271"/>
+        <location filename="../viewer.py" line="313"/>
         <source>Title</source>
         <translation>标题</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="271"/>
+        <location filename="../viewer.py" line="313"/>
         <source>Caption</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="276"/>
+        <location filename="../viewer.py" line="318"/>
         <source>Rating</source>
         <translation>评分</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="276"/>
+        <location filename="../viewer.py" line="318"/>
         <source>rejected</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="279"/>
+        <location filename="../viewer.py" line="321"/>
         <source>Label</source>
         <translation>颜色标签</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="281"/>
+        <location filename="../viewer.py" line="323"/>
         <source>Keywords</source>
         <translation>关键词</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="282"/>
+        <location filename="../viewer.py" line="324"/>
         <source>Albums</source>
         <translation>相册</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="283"/>
+        <location filename="../viewer.py" line="325"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="285"/>
+        <location filename="../viewer.py" line="327"/>
         <source>People</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="325"/>
+        <location filename="../viewer.py" line="373"/>
         <source>cannot show this file</source>
         <translation>无法显示此文件</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="379"/>
+        <location filename="../viewer.py" line="427"/>
         <source>Person {0}</source>
         <translation>人物 {0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="379"/>
+        <location filename="../viewer.py" line="427"/>
         <source>Who is this?</source>
         <translation>这是谁？</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="407"/>
+        <location filename="../viewer.py" line="455"/>
         <source>This is…</source>
         <translation>这是…</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="409"/>
+        <location filename="../viewer.py" line="457"/>
         <source>Not {0}</source>
         <translation>不是{0}</translation>
     </message>
     <message>
-        <location filename="../viewer.py" line="411"/>
+        <location filename="../viewer.py" line="459"/>
         <source>Not a face</source>
         <translation>不是人脸</translation>
     </message>
