@@ -123,8 +123,9 @@ class AlbumQueries:
         if q.extensions:
             where.append("(" + " OR ".join(["lower(p.path) LIKE ?"] * len(q.extensions)) + ")")
             args += [f"%{ext}" for ext in q.extensions]
-        if q.live:  # a still with a Live Photo's movie paired to it
-            where.append("EXISTS (SELECT 1 FROM photos c WHERE c.pair_of=p.id AND c.duration IS NOT NULL)")
+        if q.live:  # a still with a Live Photo's movie paired to it, or a Motion Photo's inside
+            where.append("(EXISTS (SELECT 1 FROM photos c WHERE c.pair_of=p.id AND c.duration IS NOT NULL) OR "
+                         "p.id IN (SELECT m.photo_id FROM photo_meta m WHERE m.motion IS NOT NULL))")
         for camera in q.cameras:
             where.append("p.camera LIKE ?")
             args.append(f"%{camera}%")

@@ -49,19 +49,21 @@ class MetaQueries:
             if meta is None or (meta.empty and not meta.sidecar):
                 continue
             c.execute("INSERT INTO photo_meta(photo_id, sidecar, sidecar_mtime, rating, label, title, caption, "
-                      "keywords, updated) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=?",
+                      "keywords, motion, updated) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=?",
                       (to_db(meta.sidecar) if meta.sidecar else None, meta.sidecar_mtime, meta.rating, meta.label,
-                       meta.title, meta.caption, json.dumps(meta.keywords, ensure_ascii=False), now, photo_id))
+                       meta.title, meta.caption, json.dumps(meta.keywords, ensure_ascii=False), meta.motion, now,
+                       photo_id))
             c.executemany("INSERT OR IGNORE INTO photo_keywords(photo_id, key) SELECT id, ? FROM photos WHERE id=?",
                           [(keyword_key(k), photo_id) for k in meta.keywords])
 
     def meta_of(self, photo_id: int) -> dict | None:
-        rows = self._rows("SELECT rating, label, title, caption, keywords FROM photo_meta WHERE photo_id=?",
+        rows = self._rows("SELECT rating, label, title, caption, keywords, motion FROM photo_meta WHERE photo_id=?",
                           (photo_id,))
         if not rows:
             return None
         r = rows[0]
-        return {"rating": r[0], "label": r[1], "title": r[2], "caption": r[3], "keywords": json.loads(r[4])}
+        return {"rating": r[0], "label": r[1], "title": r[2], "caption": r[3], "keywords": json.loads(r[4]),
+                "motion": r[5]}
 
     def forget_facts(self, ids: Iterable[int]) -> int:
         """A photo's sidecar changed: its metadata and position are read again by the places stage."""

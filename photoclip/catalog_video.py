@@ -15,9 +15,13 @@ import numpy as np
 
 from .records import VISIBLE, from_db
 
-# Schema 12: videos.
+# Schema 12: videos; Motion Photos (a still with its movie inside: photo_meta.motion, the movie's offset), for
+# which the stills already looked at are read again by the places stage.
 MIGRATION = """
 ALTER TABLE photos ADD COLUMN duration REAL;
+ALTER TABLE photo_meta ADD COLUMN motion INTEGER;
+DELETE FROM photo_places WHERE photo_id IN (SELECT id FROM photos WHERE lower(path) LIKE '%.jpg'
+    OR lower(path) LIKE '%.jpeg' OR lower(path) LIKE '%.heic' OR lower(path) LIKE '%.heif');
 CREATE TABLE video_frames (
     photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
     model TEXT NOT NULL,
@@ -104,10 +108,11 @@ class VideoQueries:
 
     def mark_videos(self, rows: list[dict]) -> list[dict]:
         """Give each row ({"id", ...}) of a listing its "duration" when it is a video and "live": true when it is
-        a Live Photo's still (what the grid's corner label shows); returns `rows`."""
+        a Live Photo's still or a Motion Photo (what the grid's corner label shows); returns `rows`."""
         videos = dict(self._rows("SELECT id, duration FROM photos WHERE duration IS NOT NULL AND pair_of IS NULL"))
         live = {r[0] for r in self._rows("SELECT pair_of FROM photos WHERE pair_of IS NOT NULL "
-                                         "AND duration IS NOT NULL")}
+                                         "AND duration IS NOT NULL UNION SELECT photo_id FROM photo_meta "
+                                         "WHERE motion IS NOT NULL")}
         for row in rows:
             if row["id"] in videos:
                 row.setdefault("duration", videos[row["id"]])

@@ -149,14 +149,18 @@ def photo_info(lib, path: str = "", ids: list[int] | None = None) -> dict:
 
 
 def _video_info(lib, photo) -> dict:
-    """A video's length and its sampled frames' times; a Live Photo's movie."""
+    """A video's length and its sampled frames' times; a Live Photo's movie (a Motion Photo's: its own file,
+    from `live_offset`)."""
     from .video import is_video_name
 
     if photo.duration is not None:
         return {"duration": photo.duration, "frames": lib.catalog.frames_of(photo.id, lib.model_id),
                 "sampling": lib.catalog.sampling(photo.id, lib.model_id)}
     movie = next((p for p in lib.catalog.pair_files(photo.id) if is_video_name(p)), None)
-    return {"live": movie} if movie else {}
+    if movie:
+        return {"live": movie}
+    offset = (lib.catalog.meta_of(photo.id) or {}).get("motion")
+    return {"live": photo.path, "live_offset": offset} if offset is not None else {}
 
 
 @operation()

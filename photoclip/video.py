@@ -17,7 +17,9 @@ never a stalled worker.  Nothing is written anywhere.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import io
 import logging
 import re
 import time
@@ -348,6 +350,81 @@ def _trim(chosen: list, limit: int) -> None:
         return
     keep = {id(chosen[0])} | {id(c) for c in sorted(chosen[1:], key=lambda c: -c[1])[:limit - 1]}
     chosen[:] = [c for c in chosen if id(c) in keep]
+
+
+# -- Motion Photos: a still with its movie inside the same file ------------------------------------------------
+SAMSUNG_MARK = b"MotionPhoto_Data"
+MAX_MOVIE_TAIL = 64 * 1024 * 1024  # how far from the end a Samsung trailer's movie may begin
+
+
+def embedded_movie(f, xmp: bytes | None) -> int | None:
+    """Where the movie of a Motion Photo begins in the open file `f` (a byte offset), or None for a still alone.
+    Google's format says so in the XMP (GCamera:MotionPhoto with a Container:Directory item of Semantic
+    "MotionPhoto" and its Length, counted from the end; the older GCamera:MicroVideoOffset likewise); Samsung's
+    appends "MotionPhoto_Data" and the MP4 after the JPEG.  The offset is trusted only where an MP4's "ftyp"
+    box starts there."""
+    try:
+        size = f.seek(0, 2)
+        candidates = []
+        if xmp:
+            for item in re.finditer(rb"<Container:Item\b[^>]*>", xmp):
+                if b'Semantic="MotionPhoto"' in item[0]:
+                    length = re.search(rb'Length="(\d+)"', item[0])
+                    padding = re.search(rb'Padding="(\d+)"', item[0])
+                    if length:
+                        candidates.append(size - int(length[1]) - (int(padding[1]) if padding else 0))
+                        candidates.append(size - int(length[1]))
+            old = re.search(rb'MicroVideoOffset="(\d+)"', xmp)
+            if old:
+                candidates.append(size - int(old[1]))
+        tail_start = max(0, size - MAX_MOVIE_TAIL)
+        f.seek(tail_start)
+        tail = f.read(size - tail_start)
+        mark = tail.rfind(SAMSUNG_MARK)
+        if mark >= 0:
+            candidates.append(tail_start + mark + len(SAMSUNG_MARK))
+        for offset in candidates:
+            if 0 < offset < size - 16:
+                f.seek(offset)
+                head = f.read(12)
+                if head[4:8] == b"ftyp":
+                    return offset
+    except (OSError, ValueError):
+        return None
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            f.seek(0)
+    return None
+
+
+class Slice(io.RawIOBase):
+    """The bytes of an open file from `offset` to its end, as a file of their own (the movie of a Motion Photo,
+    for PyAV)."""
+
+    def __init__(self, f, offset: int):
+        super().__init__()
+        self.f, self.offset = f, offset
+        self.size = f.seek(0, 2) - offset
+        self.f.seek(offset)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        data = self.f.read(min(len(b), max(0, self.offset + self.size - self.f.tell())))
+        b[:len(data)] = data
+        return len(data)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.tell(), 2: self.size}[whence]
+        self.f.seek(self.offset + max(0, base + pos))
+        return self.tell()
+
+    def tell(self) -> int:
+        return self.f.tell() - self.offset
 
 
 def format_duration(seconds: float | None) -> str:

@@ -34,6 +34,7 @@ class Meta:
     caption: str | None = None
     sidecar: str | None = None
     sidecar_mtime: int | None = None  # the sidecar's st_mtime_ns when it was read
+    motion: int | None = None  # a Motion Photo: where its movie begins in the file (video.embedded_movie)
 
     def as_json(self) -> dict:
         return {"keywords": self.keywords, "rating": self.rating, "label": self.label, "title": self.title,
@@ -41,7 +42,8 @@ class Meta:
 
     @property
     def empty(self) -> bool:
-        return not (self.keywords or self.rating is not None or self.label or self.title or self.caption)
+        return not (self.keywords or self.rating is not None or self.label or self.title or self.caption
+                    or self.motion is not None)
 
 
 def sidecars(path: str) -> list[str]:
@@ -129,17 +131,24 @@ def read(path: str) -> Meta:
     """Everything photoclip reads about the photo at `path` from it and its sidecar (never raises)."""
     from PIL import Image
 
-    inside = Meta()
+    from .video import embedded_movie, is_video_name
+
+    inside, motion = Meta(), None
     iptc: tuple[list[str], str | None, str | None] = ([], None, None)
     try:
         f, _st = open_readonly(path)
-        with f, Image.open(f) as img:
-            packet = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp")
-            if isinstance(packet, str):
-                packet = packet.encode("utf-8")
-            if packet:
-                inside = parse_xmp(packet)
-            iptc = _iptc_keywords(img)
+        with f:
+            if not is_video_name(path):
+                with Image.open(f) as img:
+                    packet = img.info.get("xmp") or img.info.get("XML:com.adobe.xmp")
+                    if isinstance(packet, str):
+                        packet = packet.encode("utf-8")
+                    if packet:
+                        inside = parse_xmp(packet)
+                    iptc = _iptc_keywords(img)
+                    still = img.format in ("JPEG", "HEIF")
+                if still:
+                    motion = embedded_movie(f, packet)
     except Exception:
         pass
     side, sidecar, mtime = Meta(), sidecar_of(path), None
@@ -154,4 +163,5 @@ def read(path: str) -> Meta:
     keywords = _unique(side.keywords + inside.keywords + iptc[0])
     pick = (lambda a, b, c=None: a if a is not None else b if b is not None else c)
     return Meta(keywords, pick(side.rating, inside.rating), pick(side.label, inside.label),
-                pick(side.title, inside.title, iptc[1]), pick(side.caption, inside.caption, iptc[2]), sidecar, mtime)
+                pick(side.title, inside.title, iptc[1]), pick(side.caption, inside.caption, iptc[2]), sidecar, mtime,
+                motion)

@@ -243,3 +243,67 @@ def test_the_window_shows_videos_with_their_length_the_matched_frame_and_plays_t
         live.video_bar.play_button.click()
     qtbot.waitUntil(lambda: live.video_bar.play_button.text() == "▶ Play Live Photo", timeout=30_000)
     live.done(0)
+
+
+def motion_photo(path, movie: str, samsung: bool = False) -> str:
+    """A Motion Photo as Pixel phones write it (a JPEG whose XMP says where the MP4 appended to it begins), or
+    as older Samsung phones do (the MP4 after a "MotionPhoto_Data" mark, no XMP)."""
+    import io
+
+    data = open(movie, "rb").read()
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" '
+           b'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
+           b'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" GCamera:MotionPhoto="1">'
+           b'<Container:Directory><rdf:Seq><rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" '
+           b'Item:Semantic="Primary"/></rdf:li><rdf:li rdf:parseType="Resource"><Container:Item '
+           b'Item:Mime="video/mp4" Item:Semantic="MotionPhoto" Item:Length="%d" Item:Padding="0"/></rdf:li>'
+           b'</rdf:Seq></Container:Directory></rdf:Description></rdf:RDF></x:xmpmeta>' % len(data))
+    buf = io.BytesIO()
+    if samsung:
+        scene("room", "circle", "green").save(buf, "JPEG", quality=90)
+        data = b"MotionPhoto_Data" + data
+    else:
+        scene("room", "circle", "green").save(buf, "JPEG", quality=90, xmp=xmp)
+    with open(path, "wb") as f:
+        f.write(buf.getvalue() + data)
+    return str(path)
+
+
+def test_motion_photos_are_live_and_play_their_movie_from_inside_the_file(library, tmp_path, qtbot):
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    movie = write_video(tmp_path / "movie.mp4", [scene("room", "circle", "green"), scene("night", "star", "red")],
+                        seconds=1.0)
+    pixel = motion_photo(folder / "PXL_0001.MP.jpg", movie)
+    samsung = motion_photo(folder / "20240501_120000.jpg", movie, samsung=True)
+    scene("room", "circle", "green").save(folder / "plain.jpg", quality=90)
+    library.add_folders([str(folder)])
+    library.index_now()
+    assert sorted(os.path.basename(r.path) for r in library.query("type:live").results) == \
+        ["20240501_120000.jpg", "PXL_0001.MP.jpg"]
+    from photoclip import ops
+
+    info = ops.OPERATIONS["photo_info"](library, path=pixel)["photo"]
+    size = os.path.getsize(pixel)
+    assert info["live"] == pixel and info["live_offset"] == size - os.path.getsize(movie)
+    assert ops.OPERATIONS["photo_info"](library, path=samsung)["photo"]["live_offset"] > 0
+    assert "live" not in ops.OPERATIONS["photo_info"](library, path=str(folder / "plain.jpg"))["photo"]
+    assert {r["path"]: r.get("live") for r in ops.photos(library)["photos"]} == {
+        pixel: True, samsung: True, str(folder / "plain.jpg"): None}
+    assert open(pixel, "rb").read()[-os.path.getsize(movie):] == open(movie, "rb").read()  # never written
+    pytest.importorskip("PySide6")
+    from helpers import shown_window
+    from photoclip.gui.viewer import Viewer
+
+    w = shown_window(library, qtbot)
+    v = Viewer(w, [pixel], 0)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitUntil(lambda: v.video_bar.isVisible(), timeout=30_000)
+    times = []
+    v.video_bar.pump.frame.connect(lambda image, t: times.append(t))
+    with qtbot.waitSignal(v.video_bar.pump.ended, timeout=30_000):
+        v.video_bar.play_button.click()
+    assert len(times) >= 15 and times[-1] == pytest.approx(1.9, abs=0.15)  # the whole two-second movie
+    v.done(0)

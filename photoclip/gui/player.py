@@ -5,7 +5,8 @@ Playback decodes on a thread of its own (video.frames_from, PyAV) at the size th
 frames' own times, and hands each picture to the viewer through a queued signal: the GUI thread never decodes.
 It has no sound: photoclip is a photo library, and "Open in player" hands the file to the player the user
 chose, at the same moment where that player takes a start time (mpv, VLC), else from its beginning.
-A Live Photo's movie plays over its still and gives the still back when it ends.  Stopping (pause, another
+A Live Photo's movie (or a Motion Photo's, inside the photo's own file) plays over its still and gives the
+still back when it ends.  Stopping (pause, another
 photo, closing the viewer) ends the thread before anything it uses goes away.
 """
 from __future__ import annotations
@@ -51,22 +52,24 @@ class FramePump(QObject):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, path: str, at: float, side: int = PLAY_SIDE) -> None:
+    def start(self, path: str, at: float, side: int = PLAY_SIDE, offset: int | None = None) -> None:
+        """Play `path` from `at` seconds (a Motion Photo's movie: from byte `offset` of the file)."""
         self.stop()
         self._stop = threading.Event()
         stop = self._stop
-        self._thread = threading.Thread(target=self._run, args=(path, at, side, stop), name="photoclip-player",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(path, at, side, offset, stop),
+                                        name="photoclip-player", daemon=True)
         self._thread.start()
 
-    def _run(self, path: str, at: float, side: int, stop: threading.Event) -> None:
+    def _run(self, path: str, at: float, side: int, offset: int | None, stop: threading.Event) -> None:
         from .. import video
 
         try:
             f, _st = imageio.open_readonly(path)
             with f:
+                source = f if offset is None else video.Slice(f, offset)
                 began, first = time.monotonic(), None
-                for t, picture in video.frames_from(f, at, side, stop.is_set):
+                for t, picture in video.frames_from(source, at, side, stop.is_set):
                     first = t if first is None else first
                     wait = (t - first) - (time.monotonic() - began)
                     if wait > 0 and stop.wait(wait):
@@ -101,6 +104,7 @@ class VideoBar(QWidget):
         self.item: str | None = None  # the viewer's item the bar is for
         self.path: str | None = None  # what plays: the video, or the Live Photo's movie
         self.live = False
+        self.offset: int | None = None  # a Motion Photo's movie: where it begins in the photo's file
         self.at = 0.0
         self.duration: float | None = None
         self.play_button = QPushButton()
@@ -125,7 +129,7 @@ class VideoBar(QWidget):
     def show_for(self, path: str, info: dict | None, at: float | None) -> None:
         """The bar for the item on show (hidden for a photo)."""
         self.stop()
-        self.item = path
+        self.item, self.offset = path, None
         info = info or {}
         while self.scenes.count():
             w = self.scenes.takeAt(0).widget()
@@ -145,6 +149,7 @@ class VideoBar(QWidget):
                     self.scenes.addWidget(b)
         elif info.get("live"):
             self.path, self.live, self.duration, self.at = info["live"], True, None, 0.0
+            self.offset = info.get("live_offset")
         else:
             self.path = None
         self.open_button.setVisible(not self.live)
@@ -168,7 +173,7 @@ class VideoBar(QWidget):
         elif self.path:
             if self.duration and self.at >= self.duration - 0.1:
                 self.at = 0.0  # played to the end: again from the start
-            self.pump.start(self.path, self.at)
+            self.pump.start(self.path, self.at, offset=self.offset)
         self._labels()
 
     def seek(self, t: float) -> None:
