@@ -1,7 +1,8 @@
-"""Every kind of photo: how fast RAW photos decode for indexing, and what reading positions, place names and
-other apps' metadata costs against indexing by meaning, in one run.
+"""Every kind of photo: how fast RAW photos decode for indexing, how fast videos are sampled and encoded, and
+what reading positions, place names and other apps' metadata costs against indexing by meaning, in one run.
 
-    python benchmarks/bench_formats.py [--raws 6] [--raw-size 6000x4000] [--photos 60] [--model SPEC]
+    python benchmarks/bench_formats.py [--raws 6] [--raw-size 6000x4000] [--photos 60] [--videos 3]
+                                       [--video-seconds 60] [--model SPEC]
 
 1. RAW: --raws DNGs of a 24 MP Bayer mosaic (12-bit, uncompressed, as pidng writes them; a camera scene's
    gradients and noise), decoded as the indexer asks (imageio.decode at 256 px: rawpy's half-size demosaic,
@@ -12,6 +13,12 @@ other apps' metadata costs against indexing by meaning, in one run.
 2. Places and metadata: --photos 12 MP JPEGs with GPS EXIF, half of them with a digiKam sidecar; `photoclip
    index` of them (faces and text off) with the default preset's image tower (ViT-B/32, random weights), and
    the places stage's own work on every photo (EXIF position, gazetteer, XMP and sidecar) timed alone.
+3. Video: --videos phone-like videos (1920x1080 H.264, 30 frames/s, a key frame every second as phones write
+   them, a new scene every 8 seconds, moving detail so the encoder works as on real footage) of
+   --video-seconds each, encoded here by PyAV.  Timed: the poster (what indexing decodes), the video stage's
+   scene sampling (key frames only), and encoding the sampled frames with the default preset's image tower
+   (ViT-B/32, random weights).  Baseline in the same run: decoding every frame (what sampling by decoding the
+   whole video would cost).  Then a search's exact pass over 50,000 frames' vectors (videoframes.best).
 """
 from __future__ import annotations
 
@@ -154,17 +161,121 @@ def bench_places(n: int, model: str | None) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def write_phone_video(path: str, seconds: int, rng) -> None:
+    import av
+
+    from PIL import Image
+
+    with av.open(path, "w") as out:
+        out.metadata["location"] = "+38.7223-009.1393/"
+        stream = out.add_stream("h264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        stream.codec_context.gop_size = 30
+        stream.options = {"preset": "veryfast"}  # CABAC and B-frames, as phones' encoders use
+        for scene in range(0, seconds, 8):
+            # A scene: its own light and colours (a sky over ground, as shot), with detail that moves.
+            top, bottom = rng.integers(0, 255, 3), rng.integers(0, 255, 3)
+            ramp = np.linspace(0, 1, 1080)[:, None, None]
+            light = (top * (1 - ramp) + bottom * ramp)[:, :, :].repeat(1920 + 480, axis=1)
+            detail = np.asarray(Image.fromarray(rng.integers(0, 255, (270, 600, 3), dtype=np.uint8))
+                                .resize((1920 + 480, 1080), Image.BILINEAR), dtype=np.float32)
+            base = np.clip(light * 0.75 + detail * 0.25, 0, 255).astype(np.uint8)
+            for n in range(30 * min(8, seconds - scene)):
+                frame = np.ascontiguousarray(base[:, 2 * n:2 * n + 1920])  # a pan across the scene
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                    out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def bench_video(n: int, seconds: int, model: str | None) -> None:
+    import av
+
+    from bench_index import random_model
+
+    from photoclip import video, videoframes
+    from photoclip.encoder import Encoder
+
+    work = tempfile.mkdtemp(prefix="bench-video-")
+    try:
+        rng = np.random.default_rng(5)
+        paths = [os.path.join(work, f"VID_{i:04d}.mp4") for i in range(n)]
+        t0 = time.perf_counter()
+        for p in paths:
+            write_phone_video(p, seconds, rng)
+        made = time.perf_counter() - t0
+        encoder = Encoder(model or random_model("ViT-B-32"), device="cpu").load()
+        size = max(encoder.input_size, 64)
+        poster, sample, encode, full, kept, decoded = [], [], [], [], 0, 0
+        for p in paths:
+            t0 = time.perf_counter()
+            f, _st = imageio.open_readonly(p)
+            with f:
+                imageio.decode(f, size)
+            poster.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            got = video.sample(p, size)
+            sample.append(time.perf_counter() - t0)
+            kept += len(got.frames)
+            t0 = time.perf_counter()
+            encoder.encode_images([encoder.preprocess(img) for _t, img in got.frames])
+            encode.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            with av.open(p) as c:
+                s = c.streams.video[0]
+                s.thread_type = "AUTO"
+                decoded += sum(1 for _ in c.decode(s))
+            full.append(time.perf_counter() - t0)
+        total_s, minutes = n * seconds, n * seconds / 60
+        print(f"video, {n} videos of {seconds} s, 1920x1080 H.264 30 frames/s (made in {made:.0f} s):")
+        print(f"  poster (indexing's decode): {statistics.median(poster) * 1000:.0f} ms a video")
+        print(f"  scene sampling (key frames): {sum(sample):.1f} s for {total_s} s of video = "
+              f"{total_s / sum(sample):.0f}x real time; {kept} frames kept ({kept / minutes:.1f} a minute)")
+        print(f"  baseline, decoding every frame: {sum(full):.1f} s ({decoded / sum(full):.0f} frames/s) = "
+              f"{total_s / sum(full):.1f}x real time; sampling is {sum(full) / sum(sample):.1f}x faster")
+        print(f"  encoding the kept frames (ViT-B/32): {kept / sum(encode):.1f} frames/s; the video stage in all: "
+              f"{(sum(sample) + sum(encode)) / minutes:.1f} s a minute of video")
+
+        class Frames:  # 50,000 frames' vectors, as catalog_video hands them to a search
+            def frames_stamp(self, model):
+                return (1,)
+
+            def frame_matrix(self, model):
+                mat = rng.normal(size=(50_000, 512)).astype(np.float32)
+                mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+                return np.repeat(np.arange(5_000), 10), np.tile(np.arange(10, dtype=np.float32), 5_000), mat
+
+        frames, q = Frames(), rng.normal(size=512).astype(np.float32)
+        videoframes.best(frames, "m", q)  # loads the matrix once
+        times = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            videoframes.best(frames, "m", q)
+            times.append(time.perf_counter() - t0)
+        print(f"  a search over 50,000 frames of 5,000 videos: {statistics.median(times) * 1000:.1f} ms "
+              f"(exact; {50_000 * 512 * 4 / 1024**2:.0f} MB of vectors in memory)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--raws", type=int, default=6)
     p.add_argument("--raw-size", default="6000x4000")
     p.add_argument("--photos", type=int, default=60)
+    p.add_argument("--videos", type=int, default=3)
+    p.add_argument("--video-seconds", type=int, default=60)
     p.add_argument("--model", default=None)
+    p.add_argument("--only", choices=("raw", "places", "video"), default=None)
     args = p.parse_args(argv)
     w, h = (int(x) for x in args.raw_size.split("x"))
     print(f"{os.cpu_count()} CPUs")
-    bench_raw(args.raws, (w, h))
-    bench_places(args.photos, args.model)
+    if args.only in (None, "raw"):
+        bench_raw(args.raws, (w, h))
+    if args.only in (None, "places"):
+        bench_places(args.photos, args.model)
+    if args.only in (None, "video"):
+        bench_video(args.videos, args.video_seconds, args.model)
     return 0
 
 

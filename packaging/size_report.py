@@ -35,6 +35,7 @@ PARTS = [
                                                              "face_recognition_models/*", "photoclip/data/faces/*"]),
     ("places (the gazetteer)", ["photoclip/data/places.tsv.gz", "photoclip/data/countries_*.json"]),
     ("RAW photos (rawpy, LibRaw)", ["rawpy/*", "rawpy.libs/*", "rawpy-*"]),
+    ("videos (PyAV, FFmpeg)", ["av/*", "av.libs/*", "av-*"]),
     ("numpy, Pillow, HEIF and their libraries", ["numpy*", "PIL/*", "pillow*"]),
     ("the self-test's small model", ["photoclip/data/toyclip/*"]),
     ("Python and everything else", ["*"]),

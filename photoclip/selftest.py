@@ -75,6 +75,8 @@ def run(keep: bool = False) -> int:
             facts.append(_name_a_place())
             step = "raw"
             facts.append(_decode_a_raw())
+            step = "video"
+            facts.append(_sample_a_video())
         finally:
             client.close()
             service.stop()
@@ -168,6 +170,26 @@ def _decode_a_raw() -> str:
     if (decoded.width, decoded.height) != (128, 96) or not r > g > b:
         raise RuntimeError(f"a DNG was decoded as {decoded.width}x{decoded.height}, colour {r:.0f},{g:.0f},{b:.0f}")
     return f"raw {time.monotonic() - t0:.1f}s"
+
+
+def _sample_a_video() -> str:
+    """FFmpeg (PyAV), as the app ships it, decodes a small H.264 video (data/selftest.mp4: two seconds of red,
+    then two of blue, encoded by PyAV): its poster, and a frame for each of its two scenes."""
+    import numpy as np
+
+    from . import imageio, video
+
+    t0 = time.monotonic()
+    path = str(resources.files("photoclip.data").joinpath("selftest.mp4"))
+    f, _st = imageio.open_readonly(path)
+    with f:
+        decoded = imageio.decode(f, 32)
+    sampled = video.sample(path, 32)
+    colours = [np.asarray(img).reshape(-1, 3).mean(0) for _t, img in sampled.frames]
+    if decoded.duration is None or abs(decoded.duration - 4.0) > 0.2 or len(colours) != 2 \
+            or not colours[0][0] > colours[0][2] or not colours[1][2] > colours[1][0]:
+        raise RuntimeError(f"a video was read as {decoded.duration} s long with scenes {colours}")
+    return f"video {time.monotonic() - t0:.1f}s"
 
 
 def _read_receipt(home: str) -> str:

@@ -94,7 +94,9 @@ def _open(source):
     if w * h > MAX_FRAME_PIXELS:
         container.close()
         raise VideoError(f"video too large ({w}x{h} pixels a frame, over the {MAX_FRAME_PIXELS // 1_000_000} MP limit)")
-    stream.thread_type = "AUTO"
+    # Slice threads only: frame threading delays every frame by a thread's worth, which doubles the cost of the
+    # key-frame passes (measured); the player and the whole-video pass turn it on.
+    stream.thread_type = "SLICE"
     return container, stream
 
 
@@ -247,6 +249,7 @@ def frames_from(source, t: float, target: int, should_stop):
     `should_stop()` says so or the video ends.  A damaged stretch ends it quietly."""
     av = _av()
     container, stream = _open(source)
+    stream.thread_type = "AUTO"
     try:
         start = _start(stream)
         if t > 0 and stream.time_base is not None:
@@ -288,8 +291,11 @@ def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, cloc
         stream.codec_context.skip_frame = "NONKEY"
         keys = _scan(container, stream, start, target, out, deadline, clock, every=0.0)
         if not out.partial and duration > SPARSE_KEYS_S * 2 and keys < duration / SPARSE_KEYS_S:
-            container.seek(0)
-            stream.codec_context.skip_frame = "DEFAULT"
+            container.close()  # decoded again whole, with frame threads (set only before a codec opens)
+            if hasattr(source, "seek"):
+                source.seek(0)
+            container, stream = _open(source)
+            stream.thread_type = "AUTO"
             keep, out.frames = out.frames, []
             _scan(container, stream, start, target, out, deadline, clock, every=1.0)
             out.frames = out.frames or keep

@@ -3,7 +3,7 @@
 Each video is in the vector index by its poster (what indexing encoded), so it is found like a photo; its
 other frames live in one matrix per model, held in memory and reloaded only when the frames change (a cheap
 stamp query per search).  Exact scoring over the matrix is a matrix-vector product: 50,000 frames (about
-5,000 videos of phone length) take a few milliseconds and 100 MB of memory (benchmarks/bench_formats.py).  A
+5,000 videos of phone length) take 8 ms on two cores and 98 MB of memory (benchmarks/bench_formats.py).  A
 video's score is its best frame's, and the answer says that frame's time.
 """
 from __future__ import annotations

@@ -50,6 +50,8 @@ def run_spec(platform: str) -> dict[str, list[Recorder]]:
     """Execute photoclip.spec as PyInstaller would on `platform`; the build steps it asked for, by kind."""
     pytest.importorskip("PyInstaller")
     import PyInstaller.utils.hooks  # noqa: F401 - imported for real before the platform is pretended
+    import torchvision  # noqa: F401 - the spec imports it; torch's first import reads the platform (a Windows
+    # DLL search under "win32"), so it is imported for real first, whichever test of this file runs first
 
     kinds = {kind: type(kind, (Recorder,), {}) for kind in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
     Recorder.made = []
