@@ -307,3 +307,28 @@ def test_motion_photos_are_live_and_play_their_movie_from_inside_the_file(librar
         v.video_bar.play_button.click()
     assert len(times) >= 15 and times[-1] == pytest.approx(1.9, abs=0.15)  # the whole two-second movie
     v.done(0)
+
+
+def test_a_catalog_from_before_videos_is_migrated_and_its_stills_are_looked_at_again(tmp_path):
+    """Schema 11 -> 12: photos gain a length (none for photos), and JPEG and HEIC stills already looked at by the
+    places stage are looked at once more, so a Motion Photo indexed before is found; other photos keep theirs."""
+    import sqlite3
+
+    from photoclip import catalog as catalog_mod
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as c:
+        for v in range(1, 12):
+            for stmt in catalog_mod._statements(catalog_mod._MIGRATIONS[v]):
+                c.execute(stmt)
+        c.execute("PRAGMA user_version=11")
+        c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
+        for i, name in enumerate(("a.jpg", "b.png"), 1):
+            c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES(?, 1, 'indexed', 0, 'h')",
+                      (f"/p/{name}",))
+            c.execute("INSERT INTO photo_places(photo_id, hash, updated) VALUES(?, 'h', 0)", (i,))
+    cat = catalog_mod.Catalog(path)
+    assert cat.conn.execute("PRAGMA user_version").fetchone()[0] == catalog_mod.SCHEMA_VERSION
+    assert cat.places_todo() == [(1, "/p/a.jpg", "h")]
+    assert cat.photo(2).duration is None and cat.listing() == [(1, "/p/a.jpg"), (2, "/p/b.png")]
+    cat.close()
