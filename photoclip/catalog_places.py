@@ -57,24 +57,27 @@ class PlaceQueries:
             self.store_meta(c, list(metas))
             c.executemany(
                 "INSERT INTO photo_places(photo_id, hash, lat, lon, place, place_key, region, region_key, country, "
-                "updated) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=? ON CONFLICT(photo_id) DO UPDATE "
+                "place_zh, place_aliases, updated) SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM photos WHERE id=? "
+                "ON CONFLICT(photo_id) DO UPDATE "
                 "SET hash=excluded.hash, lat=excluded.lat, lon=excluded.lon, place=excluded.place, "
                 "place_key=excluded.place_key, region=excluded.region, region_key=excluded.region_key, "
-                "country=excluded.country, updated=excluded.updated",
+                "country=excluded.country, place_zh=excluded.place_zh, place_aliases=excluded.place_aliases, "
+                "updated=excluded.updated",
                 [(h, lat, lon, p.name if p else None, key(p.name) if p else None, p.region if p else None,
-                  key(p.region) if p else None, p.country_code if p else None, now, i)
+                  key(p.region) if p else None, p.country_code if p else None, p.name_zh if p else None,
+                  ("|" + "|".join(p.aliases_zh) + "|") if p and p.aliases_zh else None, now, i)
                  for i, h, lat, lon, p in rows])
 
     def place_of(self, photo_id: int) -> dict | None:
-        rows = self._rows("SELECT lat, lon, place, region, country FROM photo_places WHERE photo_id=? "
+        rows = self._rows("SELECT lat, lon, place, region, country, place_zh FROM photo_places WHERE photo_id=? "
                           "AND lat IS NOT NULL", (photo_id,))
         return {"lat": rows[0][0], "lon": rows[0][1], "place": rows[0][2], "region": rows[0][3],
-                "country_code": rows[0][4]} if rows else None
+                "country_code": rows[0][4], "place_zh": rows[0][5]} if rows else None
 
-    def place_counts(self) -> list[tuple[str | None, str | None, int]]:
-        """(country code, place, photos) of the visible photos with a position, most photos first."""
+    def place_counts(self) -> list[tuple[str | None, str | None, str | None, int]]:
+        """(country code, place, its Chinese name, photos) of the visible photos with a position, most first."""
         return [tuple(r) for r in self._rows(
-            f"SELECT g.country, g.place, count(*) FROM photo_places g JOIN photos p ON p.id=g.photo_id "
+            f"SELECT g.country, g.place, max(g.place_zh), count(*) FROM photo_places g JOIN photos p ON p.id=g.photo_id "
             f"WHERE {VISIBLE} AND g.lat IS NOT NULL GROUP BY g.country, g.place ORDER BY count(*) DESC, g.place")]
 
     def places_counted(self) -> dict:
@@ -109,9 +112,11 @@ class PlaceQueries:
     @staticmethod
     def place_sql(text: str, codes: Iterable[str], negated: bool) -> tuple[str, list]:
         codes = sorted(codes)
-        match = "g.place_key=? OR g.region_key=?" + (f" OR g.country IN ({','.join('?' * len(codes))})" if codes else "")
+        match = ("g.place_key=? OR g.region_key=? OR instr(g.place_aliases, ?) > 0"
+                 + (f" OR g.country IN ({','.join('?' * len(codes))})" if codes else ""))
         op = "NOT IN" if negated else "IN"
-        return f"p.id {op} (SELECT g.photo_id FROM photo_places g WHERE {match})", [key(text), key(text), *codes]
+        return (f"p.id {op} (SELECT g.photo_id FROM photo_places g WHERE {match})",
+                [key(text), key(text), f"|{' '.join(text.split())}|", *codes])
 
     @staticmethod
     def country_sql(codes: Iterable[str]) -> tuple[str, list]:

@@ -15,13 +15,15 @@ import numpy as np
 
 from .records import VISIBLE, from_db
 
-# Schema 12: videos; Motion Photos (a still with its movie inside: photo_meta.motion, the movie's offset), for
-# which the stills already looked at are read again by the places stage.
+# Schema 12: videos; Motion Photos (a still with its movie inside: photo_meta.motion, the movie's offset); places'
+# Chinese names (catalog_places.py).  Every photo is looked at once more by the places stage (a millisecond or
+# two each), for both.
 MIGRATION = """
 ALTER TABLE photos ADD COLUMN duration REAL;
 ALTER TABLE photo_meta ADD COLUMN motion INTEGER;
-DELETE FROM photo_places WHERE photo_id IN (SELECT id FROM photos WHERE lower(path) LIKE '%.jpg'
-    OR lower(path) LIKE '%.jpeg' OR lower(path) LIKE '%.heic' OR lower(path) LIKE '%.heif');
+ALTER TABLE photo_places ADD COLUMN place_zh TEXT;
+ALTER TABLE photo_places ADD COLUMN place_aliases TEXT;
+DELETE FROM photo_places;
 CREATE TABLE video_frames (
     photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
     model TEXT NOT NULL,

@@ -19,17 +19,18 @@ def place_named(row: dict | None) -> dict | None:
 @operation()
 def places(lib) -> dict:
     """Where the library's photos were taken, by country, then place, most photos first: {"countries":
-    [{"code", "name", "name_zh", "photos", "places": [{"name", "photos"}]}], "without_position", "pending"}."""
+    [{"code", "name", "name_zh", "photos", "places": [{"name", "name_zh", "photos"}]}], "without_position",
+    "pending"} (a place's `name_zh`: its Chinese name, or null where the data has none)."""
     from .places import shared
 
     g = shared()
     countries: dict = {}
-    for code, place, n in lib.catalog.place_counts():
+    for code, place, place_zh, n in lib.catalog.place_counts():
         c = countries.setdefault(code, {"code": code, "name": g.country_name(code),
                                         "name_zh": g.country_name(code, "zh"), "photos": 0, "places": []})
         c["photos"] += n
         if place:
-            c["places"].append({"name": place, "photos": n})
+            c["places"].append({"name": place, "name_zh": place_zh, "photos": n})
     counts = lib.catalog.places_counted()
     return {"countries": sorted(countries.values(), key=lambda c: (-c["photos"], c["name"] or "")),
             "without_position": counts["looked"] - counts["with_position"], "pending": counts["pending"]}

@@ -4,8 +4,10 @@ The gazetteer ships in the package (data/places.tsv.gz: GeoNames' 155,210 popula
 more, CC BY 4.0; data/PLACES.md).  A position becomes the nearest populated place within RADIUS_KM, with its
 region and country, where a town's reach grows with its size (REACH_KM: a village 2 km, a city of half a
 million 10 km, Hong Kong 14 km), so a street in Lisbon is "Lisbon" and not the parish it lies in; farther than
-that from any (at sea, in a desert) only the country of the nearest place, when it lies within COUNTRY_KM.  Country names are in English and in Chinese (CLDR); place names as GeoNames
-writes them.  Nothing is fetched: no geocoding service, no map tiles.
+that from any (at sea, in a desert) only the country of the nearest place, when it lies within COUNTRY_KM.
+Country names are in English and in Chinese (CLDR); place names as GeoNames writes them, and in Chinese for the
+31,199 places where GeoNames' alternate names agree on one (tools/make_places_zh.py); every Chinese name a place
+has finds it in a search.  Nothing is fetched: no geocoding service, no map tiles.
 
 The nearest place is found exactly, as the largest dot product between unit vectors on the sphere (one matrix
 product over the gazetteer: a fraction of a millisecond).
@@ -39,9 +41,11 @@ class Place:
     country: str | None  # English
     country_zh: str | None
     km: float  # to the place (or the nearest one)
+    name_zh: str | None = None  # the place's Chinese name, where the data agrees on one
+    aliases_zh: tuple[str, ...] = ()  # every Chinese name of the place (what `place:` also matches)
 
     def as_json(self) -> dict:
-        return {"name": self.name, "region": self.region, "country_code": self.country_code,
+        return {"name": self.name, "name_zh": self.name_zh, "region": self.region, "country_code": self.country_code,
                 "country": self.country, "country_zh": self.country_zh, "km": round(self.km, 1)}
 
     @property
@@ -74,9 +78,12 @@ class Gazetteer:
             if self._xyz is None:
                 data = resources.files("photoclip.data")
                 lats, lons, pops, self.names, self.regions, self.codes = [], [], [], [], [], []
+                self.names_zh, self.aliases_zh = [], []
                 with gzip.open(str(data.joinpath("places.tsv.gz")), "rt", encoding="utf-8") as f:
                     for line in f:
-                        lat, lon, name, region, code, population = line.rstrip("\n").split("\t")
+                        lat, lon, name, region, code, population, zh, aliases = line.rstrip("\n").split("\t")
+                        self.names_zh.append(zh or None)
+                        self.aliases_zh.append(tuple(aliases.split("|")) if aliases else ())
                         pops.append(int(population or 0))
                         lats.append(float(lat))
                         lons.append(float(lon))
@@ -102,7 +109,8 @@ class Gazetteer:
         code = self.codes[i] if km <= COUNTRY_KM else None
         near = km <= RADIUS_KM
         return Place(self.names[i] if near else None, self.regions[i] if near else None, code,
-                     self.countries.get(code) if code else None, self.countries_zh.get(code) if code else None, km)
+                     self.countries.get(code) if code else None, self.countries_zh.get(code) if code else None, km,
+                     self.names_zh[i] if near else None, self.aliases_zh[i] if near else ())
 
     def country_name(self, code: str | None, language: str = "en") -> str | None:
         if not code:

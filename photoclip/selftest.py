@@ -150,7 +150,7 @@ def _name_a_place() -> str:
 
     t0 = time.monotonic()
     spot = Gazetteer().place(38.7223, -9.1393)
-    if (spot.name, spot.country, spot.country_zh) != ("Lisbon", "Portugal", "葡萄牙"):
+    if (spot.name, spot.name_zh, spot.country, spot.country_zh) != ("Lisbon", "里斯本", "Portugal", "葡萄牙"):
         raise RuntimeError(f"a position in Lisbon was named {spot.label!r}")
     return f"places {time.monotonic() - t0:.1f}s"
 

@@ -63,6 +63,11 @@ def test_the_gazetteer_names_towns_by_their_reach_and_countries_in_two_languages
         p = g.place(lat, lon)
         assert (p.name, p.country_code) == (town, country)
     assert g.place(38.7223, -9.1393).country_zh == "葡萄牙"
+    # Chinese town names where GeoNames' alternate names agree on one (tools/make_places_zh.py); none otherwise
+    assert (g.place(38.7223, -9.1393).name_zh, g.place(31.23, 121.47).name_zh, g.place(35.69, 139.69).name_zh,
+            g.place(22.5455, 114.0683).name_zh) == ("里斯本", "上海", "东京", "深圳")
+    assert g.place(48.8566, 2.3522).name_zh == "巴黎" and "宝安" in g.place(22.5455, 114.0683).aliases_zh
+    assert g.place(39.8609, -83.6352).name_zh is None  # Lisbon, Ohio has none: its English name stands
     sea = g.place(0.5, -30.0)
     assert sea.name is None and sea.country_code is None and sea.km > 250
     assert g.country_codes("葡萄牙") == g.country_codes("portugal") == g.country_codes("PT") == {"PT"}
@@ -79,6 +84,9 @@ def test_positions_become_places_and_the_search_box_finds_them(places_library):
     assert found(lib, "near:41.15,-8.61,500m") == {"porto.jpg"}
     assert found(lib, "country:PT -place:Porto") == {"lisbon.jpg", "belem.jpg"}
     assert found(lib, "a photo country:HK") == {"hongkong.jpg"}  # with words
+    assert found(lib, "place:里斯本") == {"lisbon.jpg", "belem.jpg"} and found(lib, "place:波图") == {"porto.jpg"}
+    assert found(lib, "place:香港 country:香港") == {"hongkong.jpg"} and found(lib, "-place:里斯本 country:PT") == \
+        {"porto.jpg"}
     with pytest.raises(QueryError, match="not a country photoclip knows"):
         lib.query("country:Atlantis")
     from photoclip import ops
@@ -87,11 +95,13 @@ def test_positions_become_places_and_the_search_box_finds_them(places_library):
     pt = next(c for c in listed["countries"] if c["code"] == "PT")
     assert pt["name"] == "Portugal" and pt["name_zh"] == "葡萄牙" and pt["photos"] == 3
     assert {p["name"]: p["photos"] for p in pt["places"]} == {"Lisbon": 2, "Porto": 1}
+    assert {p["name"]: p["name_zh"] for p in pt["places"]} == {"Lisbon": "里斯本", "Porto": "波图"}
     assert listed["without_position"] == 1 and listed["pending"] == 0
     sea = next(c for c in listed["countries"] if c["code"] is None)
     assert sea["photos"] == 1 and sea["places"] == []
     info = ops.photo_info(lib, pics["porto"])["photo"]["place"]
     assert info["place"] == "Porto" and info["country"] == "Portugal" and abs(info["lat"] - 41.1496) < 1e-3
+    assert info["place_zh"] == "波图" and info["country_zh"] == "葡萄牙"
     assert ops.photo_info(lib, pics["nowhere"])["photo"]["place"] is None
     assert lib.status()["places"] == {"pending": 0, "looked": 6, "with_position": 5}
 

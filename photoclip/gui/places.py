@@ -1,6 +1,7 @@
 """Places in the window: the sidebar's Places (countries with their towns and photo counts, from `places`), a
-place's photos as the search `place:"…"`, and a photo's place in words for the viewer.  Country names follow the
-window's language (English or Chinese); town names are as GeoNames writes them.  No map: no tiles are fetched."""
+place's photos as the search `place:"…"`, and a photo's place in words for the viewer.  Names follow the window's
+language: in Chinese, countries' Chinese names, and towns' where the gazetteer has one (else GeoNames' name).
+No map: no tiles are fetched."""
 from __future__ import annotations
 
 from PySide6.QtCore import QLocale, Qt
@@ -13,15 +14,17 @@ def chinese() -> bool:
     return QLocale().language() == QLocale.Chinese
 
 
-def country_label(name: str | None, name_zh: str | None) -> str | None:
+def named(name: str | None, name_zh: str | None) -> str | None:
+    """A country's or a town's name in the window's language (the English one where there is no Chinese)."""
     return (name_zh or name) if chinese() else name
 
 
 def place_words(place: dict | None) -> str | None:
-    """"Lisbon, Portugal" (or "里斯本" where… GeoNames has no Chinese town names: "Lisbon, 葡萄牙")."""
+    """"Lisbon, Portugal" (in Chinese "里斯本, 葡萄牙"; a town without a Chinese name keeps GeoNames' name)."""
     if not place:
         return None
-    parts = [place.get("place"), country_label(place.get("country"), place.get("country_zh"))]
+    parts = [named(place.get("place"), place.get("place_zh")),
+             named(place.get("country"), place.get("country_zh"))]
     return ", ".join(p for p in parts if p) or None
 
 
@@ -35,11 +38,11 @@ class PlacesMixin:
         section = QTreeWidgetItem([self.tr("Places")])
         section.setFlags(Qt.ItemIsEnabled)
         for c in countries:
-            name = country_label(c["name"], c["name_zh"]) or c["code"]
+            name = named(c["name"], c["name_zh"]) or c["code"]
             it = QTreeWidgetItem([f"{name} ({c['photos']})"])
             it.setData(0, Qt.UserRole, ("query", f"country:{c['code']}"))
             for p in c["places"][:PLACES_SHOWN]:
-                town = QTreeWidgetItem([f"{p['name']} ({p['photos']})"])
+                town = QTreeWidgetItem([f"{named(p['name'], p.get('name_zh'))} ({p['photos']})"])
                 town.setData(0, Qt.UserRole, ("query", f'place:"{p["name"]}" country:{c["code"]}'))
                 it.addChild(town)
             section.addChild(it)
