@@ -353,6 +353,9 @@ class LibraryService(IndexingSteps, PlaceSteps, VideoSteps, FaceSteps, TextSteps
                 return run
         return None
 
+    def _command_waiting(self) -> bool:
+        return any(isinstance(item, _Command) for item in list(self._inbox.queue))
+
     def _next_item(self):
         if self._work() is not None:
             timeout = 0.0  # work to do: only look at what has arrived

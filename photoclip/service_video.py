@@ -3,8 +3,9 @@ its poster, each video's frames at scene changes are sampled (video.sample) and 
 model, so a search matches a video by its best frame (videoframes.py).
 
 Like the other stages it runs only when nothing waits to be indexed and nothing is paused, one video at a time,
-giving way after each to whatever arrived meanwhile; each video's frames are committed on their own, so a kill
-loses at most the video in hand.  A video that cannot be decoded is recorded with its reason (it stays
+giving way after each to whatever arrived meanwhile, and within a long one to a command or a stop (the video is
+sampled again from its start later); each video's frames are committed on their own, so a kill loses at most
+the video in hand.  A video that cannot be decoded is recorded with its reason (it stays
 searchable by its poster); one cut short by the time budget keeps what was sampled, with a note."""
 from __future__ import annotations
 
@@ -44,7 +45,10 @@ class VideoSteps:
             try:
                 f, _st = imageio.open_readonly(path)
                 with f:
-                    sampled = video.sample(f, max(encoder.input_size, 64))
+                    sampled = video.sample(f, max(encoder.input_size, 64), interrupt=self._video_interrupted)
+                if sampled.interrupted:
+                    self._frames_todo = [(photo_id, path, digest), *self._frames_todo]
+                    return
                 times = [t for t, _img in sampled.frames]
                 vecs = encoder.encode_images([encoder.preprocess(img) for _t, img in sampled.frames])
             except (imageio.PhotoError, video.VideoError) as e:
@@ -63,3 +67,7 @@ class VideoSteps:
             log.debug("frames of %s: %d in %.2fs", path, len(times), time.monotonic() - t0)
             self._emit(LiveEvent("frames", data={"id": photo_id, "path": path, "state": state,
                                                  "frames": len(times), "pending": cat.frames_pending(model)}))
+
+    def _video_interrupted(self) -> bool:
+        """A stop, or a command waiting (a user's pause or edit answers at once; file events can wait)."""
+        return self._stopping.is_set() or self._command_waiting()

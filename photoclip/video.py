@@ -70,6 +70,7 @@ class Sampled:
     frames: list[tuple[float, Image.Image]] = field(default_factory=list)  # (seconds, picture) in time order
     reached: float = 0.0  # how far into the video the sampling got
     partial: bool = False  # stopped by the time budget before the end
+    interrupted: bool = False  # stopped because `interrupt()` asked: nothing to keep, sample again later
 
 
 def _av():
@@ -279,8 +280,10 @@ def position(source) -> tuple[float, float] | None:
         container.close()
 
 
-def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, clock=time.monotonic) -> Sampled:
-    """The frames where the picture changes (module docstring), pictures about `target` on the short side."""
+def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, clock=time.monotonic,
+           interrupt=lambda: False) -> Sampled:
+    """The frames where the picture changes (module docstring), pictures about `target` on the short side.
+    `interrupt()` is asked after every frame: True stops at once (the service's stop, a command waiting)."""
     av = _av()
     container, stream = _open(source)
     out = Sampled()
@@ -289,15 +292,15 @@ def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, cloc
         start = _start(stream)
         duration = _duration(container, stream) or 0.0
         stream.codec_context.skip_frame = "NONKEY"
-        keys = _scan(container, stream, start, target, out, deadline, clock, every=0.0)
-        if not out.partial and duration > SPARSE_KEYS_S * 2 and keys < duration / SPARSE_KEYS_S:
+        keys = _scan(container, stream, start, target, out, deadline, clock, 0.0, interrupt)
+        if not out.partial and not out.interrupted and duration > SPARSE_KEYS_S * 2 and keys < duration / SPARSE_KEYS_S:
             container.close()  # decoded again whole, with frame threads (set only before a codec opens)
             if hasattr(source, "seek"):
                 source.seek(0)
             container, stream = _open(source)
             stream.thread_type = "AUTO"
             keep, out.frames = out.frames, []
-            _scan(container, stream, start, target, out, deadline, clock, every=1.0)
+            _scan(container, stream, start, target, out, deadline, clock, 1.0, interrupt)
             out.frames = out.frames or keep
     except av.FFmpegError as e:
         if not out.frames:
@@ -308,7 +311,7 @@ def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, cloc
     return out
 
 
-def _scan(container, stream, start, target, out: Sampled, deadline, clock, every: float) -> int:
+def _scan(container, stream, start, target, out: Sampled, deadline, clock, every: float, interrupt) -> int:
     """One pass over the decoded frames (key frames only, or every frame considered each `every` seconds)."""
     chosen: list[tuple[float, float, "Image.Image", "np.ndarray"]] = []  # (t, how new, picture, look)
     last_look, last_t, seen, considered_t = None, -1e9, 0, -1e9
@@ -316,6 +319,9 @@ def _scan(container, stream, start, target, out: Sampled, deadline, clock, every
         seen += 1
         t = max(0.0, (frame.time or 0.0) - start)
         out.reached = max(out.reached, t)
+        if interrupt():
+            out.interrupted = True
+            return seen
         if clock() > deadline:
             out.partial = True
             break

@@ -332,3 +332,40 @@ def test_a_catalog_from_before_videos_is_migrated_and_its_stills_are_looked_at_a
     assert sorted(cat.places_todo()) == [(1, "/p/a.jpg", "h"), (2, "/p/b.png", "h")]
     assert cat.photo(2).duration is None and cat.listing() == [(1, "/p/a.jpg"), (2, "/p/b.png")]
     cat.close()
+
+
+def test_a_long_sampling_gives_way_to_a_command_and_to_a_stop(library, tmp_path, monkeypatch):
+    """The video stage asks after every frame whether a command waits (or the service stops): a pause during a
+    long video answers at once, the video is sampled again from its start afterwards, and a stop ends it."""
+    import threading
+
+    from photoclip.service import LibraryService
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    clip = write_video(folder / "long.mp4", [scene("forest", "circle", "red"), scene("beach", "star", "blue")],
+                       seconds=3.0)
+    library.add_folders([str(folder)])
+    real, entered, go_on = video._scan, threading.Event(), threading.Event()
+
+    def slow_scan(container, stream, start, target, out, deadline, clock, every, interrupt):
+        entered.set()
+        go_on.wait(30)  # the video is "long": the pause below arrives while it is sampled
+        return real(container, stream, start, target, out, deadline, clock, every, interrupt)
+
+    monkeypatch.setattr(video, "_scan", slow_scan)
+    service = LibraryService(library, kind="watch", serve=False, settle_s=0.2).start()
+    try:
+        assert entered.wait(60)
+        paused = service.submit("pause")
+        go_on.set()
+        paused.result(timeout=30)
+        assert service.paused and library.catalog.frames_of(library.catalog.photo_by_path(clip).id,
+                                                            library.model_id) == []
+        entered.clear()
+        service.submit("resume").result(timeout=30)
+        assert service.wait_idle(60)
+        assert len(library.catalog.frames_of(library.catalog.photo_by_path(clip).id, library.model_id)) == 2
+    finally:
+        go_on.set()
+        assert service.stop()
