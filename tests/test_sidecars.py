@@ -97,7 +97,7 @@ def test_sidecars_in_a_folder_of_their_own_and_off_takes_them_back(tmp_path, toy
     assert bad.returncode != 0 and "inside (or holds) a library folder" in bad.stderr
 
 
-def test_the_settings_turn_album_sidecars_on_through_the_service(library, tmp_path, qtbot, monkeypatch):
+def test_the_settings_give_albums_back_beside_the_photos_or_in_a_folder_through_the_service(library, tmp_path, qtbot, monkeypatch):
     pytest.importorskip("PySide6")
     from photoclip.gui.dialogs import SettingsDialog
     from photoclip.gui.window import MainWindow
@@ -111,8 +111,11 @@ def test_the_settings_turn_album_sidecars_on_through_the_service(library, tmp_pa
     w = MainWindow(library, settle_s=0.3)
     qtbot.addWidget(w)
 
+    choice = {"mode": "beside", "folder": ""}
+
     def accept(dlg):
-        dlg.album_sidecars.setChecked(True)
+        dlg.album_sidecars.setCurrentIndex(dlg.album_sidecars.findData(choice["mode"]))
+        dlg.sidecar_folder.setText(choice["folder"])
         return True
 
     monkeypatch.setattr(SettingsDialog, "exec", accept)
@@ -120,4 +123,17 @@ def test_the_settings_turn_album_sidecars_on_through_the_service(library, tmp_pa
     qtbot.waitUntil(lambda: all(os.path.exists(m + ".xmp") for m in members), timeout=60_000)
     assert library.settings.album_sidecars == "beside"
     assert "Night sky" in read_back(members[0] + ".xmp")["Xmp.dc.subject"]
+    # In a folder of their own: the sidecars beside the photos go, the folder gets them, mirroring the paths.
+    choice.update(mode="folder", folder=str(tmp_path / "sidecars"))
+    w.open_settings()
+    mirrored = [str(tmp_path / "sidecars") + os.path.abspath(m) + ".xmp" for m in members]
+    qtbot.waitUntil(lambda: all(os.path.exists(p) for p in mirrored), timeout=60_000)
+    assert not any(os.path.exists(m + ".xmp") for m in members)
+    assert (library.settings.album_sidecars, library.settings.sidecar_folder) == ("folder", str(tmp_path / "sidecars"))
+    # A folder inside the library is refused in one sentence, and the choice before stands.
+    choice.update(folder=str(tmp_path / "pics" / "inside"))
+    with qtbot.waitSignal(w.command_done, timeout=60_000):
+        w.open_settings()
+    assert "inside (or holds) a library folder" in w.statusBar().currentMessage()
+    assert (library.settings.album_sidecars, library.settings.sidecar_folder) == ("folder", str(tmp_path / "sidecars"))
     w.close()

@@ -172,8 +172,20 @@ class LibraryActions:
                 else:
                     dlg.find_faces.setChecked(True)
             if dlg.album_sidecars_changed():  # the service writes (or takes back) the sidecars and the setting
-                self.command("set_album_sidecars", None, None,
-                             mode="beside" if dlg.album_sidecars.isChecked() else "off")
+                mode, folder = dlg.sidecar_choice()
+                if mode == "folder" and not folder:
+                    QMessageBox.information(self, "photoclip", self.tr(
+                        "Choose the folder for the albums' sidecars; they are not written until you do."))
+                    dlg.album_sidecars.setCurrentIndex(dlg.album_sidecars.findData(self.lib.settings.album_sidecars))
+                else:
+                    before = (self.lib.settings.album_sidecars, self.lib.settings.sidecar_folder)
+
+                    def refused(error, before=before):  # e.g. a folder inside the library: the old choice stands
+                        self.lib.settings.album_sidecars, self.lib.settings.sidecar_folder = before
+                        self.lib.settings.save(self.lib.paths.settings)
+                        self.statusBar().showMessage(str(error), 8000)
+
+                    self.command("set_album_sidecars", None, refused, mode=mode, folder=folder)
             dlg.apply()
             self.lib.settings.save(self.lib.paths.settings)
             wanted = dlg.chosen_model()

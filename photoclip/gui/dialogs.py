@@ -374,11 +374,29 @@ class SettingsDialog(QDialog):
         self.find_faces.setToolTip(self.tr("Turning it off deletes every face and person, names included; turning "
                                            "it on finds the faces again in the background."))
         form.addRow(self.tr("People"), self.find_faces)
-        self.album_sidecars = QCheckBox(self.tr("Write albums as keywords into .xmp sidecars beside the photos"))
-        self.album_sidecars.setChecked(settings.album_sidecars != "off")
+        # Albums given back to other apps as sidecar keywords: off, beside the photos, or in a folder of their own.
+        self.album_sidecars = QComboBox()
+        for label, mode in ((self.tr("Off"), "off"), (self.tr("As keywords in .xmp sidecars beside the photos"),
+                                                      "beside"),
+                            (self.tr("As keywords in .xmp sidecars in a folder of their own:"), "folder")):
+            self.album_sidecars.addItem(label, mode)
+        self.album_sidecars.setCurrentIndex(max(0, self.album_sidecars.findData(settings.album_sidecars)))
         self.album_sidecars.setToolTip(self.tr("For digiKam, Lightroom and darktable; the photos themselves are never "
-                                               "changed. Turning it off takes back every keyword photoclip wrote."))
-        form.addRow(self.tr("Other apps"), self.album_sidecars)
+                                               "changed. Off takes back every keyword photoclip wrote."))
+        self.sidecar_folder = QLineEdit(settings.sidecar_folder or "")
+        self.sidecar_folder.setPlaceholderText(self.tr("a folder outside the library"))
+        choose = QPushButton(self.tr("Choose…"))
+        choose.clicked.connect(self._choose_sidecar_folder)
+        self.album_sidecars.currentIndexChanged.connect(
+            lambda _i: [w.setEnabled(self.album_sidecars.currentData() == "folder") for w in (self.sidecar_folder,
+                                                                                              choose)])
+        self.album_sidecars.currentIndexChanged.emit(self.album_sidecars.currentIndex())
+        sidecars = QWidget()
+        row = QHBoxLayout(sidecars)
+        row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.album_sidecars, self.sidecar_folder, choose):
+            row.addWidget(w)
+        form.addRow(self.tr("Albums for other apps"), sidecars)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -404,8 +422,19 @@ class SettingsDialog(QDialog):
     def find_faces_changed(self) -> bool:
         return self.find_faces.isChecked() != self.settings.find_faces
 
+    def _choose_sidecar_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the albums' sidecars"))
+        if folder:
+            self.sidecar_folder.setText(folder)
+
+    def sidecar_choice(self) -> tuple[str, str | None]:
+        """(mode, folder): "off", "beside", or "folder" with the folder typed or chosen (None when empty)."""
+        mode = self.album_sidecars.currentData()
+        return mode, (self.sidecar_folder.text().strip() or None) if mode == "folder" else None
+
     def album_sidecars_changed(self) -> bool:
-        return self.album_sidecars.isChecked() != (self.settings.album_sidecars != "off")
+        return self.sidecar_choice() != (self.settings.album_sidecars, self.settings.sidecar_folder
+                                         if self.settings.album_sidecars == "folder" else None)
 
     def chosen_model(self) -> str | None:
         text = self.model.text().strip()
@@ -424,4 +453,4 @@ class SettingsDialog(QDialog):
         s.read_text = self.read_text.isChecked()
         s.find_faces = self.find_faces.isChecked()
         if self.album_sidecars_changed():  # the same choice the command makes, whichever process saves last
-            s.album_sidecars, s.sidecar_folder = ("beside" if self.album_sidecars.isChecked() else "off"), None
+            s.album_sidecars, s.sidecar_folder = self.sidecar_choice()

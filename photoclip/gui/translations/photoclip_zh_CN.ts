@@ -361,17 +361,22 @@ score {1} — click to put it {2}</source>
         <translation>停止识别人脸，并删除所有人脸和人物（包括你起的名字）？</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="186"/>
+        <location filename="../actions.py" line="178"/>
+        <source>Choose the folder for the albums&apos; sidecars; they are not written until you do.</source>
+        <translation>请选择存放相册附属文件（sidecar）的文件夹；选好之前不会写入。</translation>
+    </message>
+    <message>
+        <location filename="../actions.py" line="198"/>
         <source>Re-encode the library with {0}? Photos are re-encoded in the background; the vectors of {1} are kept, so switching back is free.</source>
         <translation>要用 {0} 重新编码图库吗？照片会在后台重新编码；{1} 的向量会保留，切换回来无需重新编码。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="194"/>
+        <location filename="../actions.py" line="206"/>
         <source>Re-encoding {0} photos for the new model in the background; searches use the current model until it is done.</source>
         <translation>正在后台用新模型重新编码 {0} 张照片；完成之前搜索仍使用当前模型。</translation>
     </message>
     <message>
-        <location filename="../actions.py" line="200"/>
+        <location filename="../actions.py" line="212"/>
         <source>The library keeps its current model. {0}</source>
         <translation>照片库保留当前模型。{0}</translation>
     </message>
@@ -754,7 +759,7 @@ score {1} — click to put it {2}</source>
 <context>
     <name>PlacesMixin</name>
     <message>
-        <location filename="../places.py" line="35"/>
+        <location filename="../places.py" line="38"/>
         <source>Places</source>
         <translation>地点</translation>
     </message>
@@ -872,29 +877,54 @@ score {1} — click to put it {2}</source>
         <translation>人物</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="377"/>
-        <source>Write albums as keywords into .xmp sidecars beside the photos</source>
-        <translation>把相册写成关键词，存入照片旁的 .xmp 附属文件</translation>
+        <location filename="../dialogs.py" line="379"/>
+        <source>Off</source>
+        <translation>关闭</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="379"/>
-        <source>For digiKam, Lightroom and darktable; the photos themselves are never changed. Turning it off takes back every keyword photoclip wrote.</source>
-        <translation>供 digiKam、Lightroom 和 darktable 使用；照片本身从不改动。关闭后会收回 photoclip 写入的所有关键词。</translation>
+        <source>As keywords in .xmp sidecars beside the photos</source>
+        <translation>作为关键词写入照片旁的 .xmp 附属文件</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="381"/>
-        <source>Other apps</source>
-        <translation>其他应用</translation>
+        <source>As keywords in .xmp sidecars in a folder of their own:</source>
+        <translation>作为关键词写入单独文件夹中的 .xmp 附属文件：</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="384"/>
+        <source>For digiKam, Lightroom and darktable; the photos themselves are never changed. Off takes back every keyword photoclip wrote.</source>
+        <translation>供 digiKam、Lightroom 和 darktable 使用；照片本身从不改动。关闭会收回 photoclip 写入的所有关键词。</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="387"/>
+        <source>a folder outside the library</source>
+        <translation>图库之外的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="388"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="399"/>
+        <source>Albums for other apps</source>
+        <translation>供其他应用使用的相册</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="426"/>
+        <source>Folder for the albums&apos; sidecars</source>
+        <translation>相册附属文件的文件夹</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="405"/>
         <source>A new model re-encodes the library in the background (after you confirm).
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="392"/>
+        <location filename="../dialogs.py" line="410"/>
         <source>Folder with open_clip_config.json</source>
         <translation>包含 open_clip_config.json 的文件夹</translation>
     </message>
@@ -993,37 +1023,37 @@ Language, device and thread changes apply the next time photoclip starts.</sourc
 <context>
     <name>VideoBar</name>
     <message>
-        <location filename="../player.py" line="110"/>
+        <location filename="../player.py" line="114"/>
         <source>Open in player</source>
         <translation>在播放器中打开</translation>
     </message>
     <message>
-        <location filename="../player.py" line="138"/>
+        <location filename="../player.py" line="142"/>
         <source>Scenes:</source>
         <translation>场景：</translation>
     </message>
     <message>
-        <location filename="../player.py" line="142"/>
+        <location filename="../player.py" line="147"/>
         <source>Show the scene at {0}</source>
         <translation>显示 {0} 处的场景</translation>
     </message>
     <message>
-        <location filename="../player.py" line="156"/>
+        <location filename="../player.py" line="162"/>
         <source>■ Stop</source>
         <translation>■ 停止</translation>
     </message>
     <message>
-        <location filename="../player.py" line="156"/>
+        <location filename="../player.py" line="162"/>
         <source>▶ Play Live Photo</source>
         <translation>▶ 播放实况照片</translation>
     </message>
     <message>
-        <location filename="../player.py" line="159"/>
+        <location filename="../player.py" line="165"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../player.py" line="159"/>
+        <location filename="../player.py" line="165"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
