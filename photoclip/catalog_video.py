@@ -76,11 +76,10 @@ class VideoQueries:
                       (photo_id, model, digest, len(times), reached, note, reason, time.time()))
 
     def frames_stamp(self, model: str) -> tuple:
-        """Changes whenever the frames of `model` (or which videos are visible) change: the frame matrix's key."""
-        return tuple(self._rows(
-            "SELECT count(*), max(f.rowid), sum(p.offline), sum(p.status<>'indexed'), "
-            "sum(p.pair_of IS NOT NULL) FROM video_frames f JOIN photos p ON p.id=f.photo_id WHERE f.model=?",
-            (model,))[0])
+        """Changes whenever the frames of `model` change (one index range: cheap enough for every search), the
+        frame matrix's key.  A video that left the results since (offline, deleted) is dropped from an answer
+        by its path lookup (`paths_for`), as every result is."""
+        return tuple(self._rows("SELECT count(*), max(rowid) FROM video_frames WHERE model=?", (model,))[0])
 
     def frame_matrix(self, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(video ids, times, vectors) of every sampled frame of the visible videos, for `model`."""

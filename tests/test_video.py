@@ -130,6 +130,9 @@ def test_a_video_is_found_by_its_best_frame_with_its_time(library, tmp_path):
     assert [r.path for r in library.query("place:Lisbon").results] == [clip]
     counts = library.catalog.video_counts(library.model_id)
     assert counts == {"videos": 1, "sampled": 1, "failed": 0, "pending": 0}
+    # Its folder goes offline: the video leaves the answers though its frames are still held in memory.
+    library.catalog.set_folder_online(library.catalog.folders()[0]["id"], False)
+    assert clip not in [r.path for r in library.query("a blue star on a beach", show_all=True).results]
 
 
 def test_videos_through_the_cli_with_json(tmp_path, toy_spec):
