@@ -57,7 +57,7 @@ def is_video_name(name: str) -> bool:
 
 @dataclass
 class Facts:
-    duration: float | None
+    duration: float  # seconds (0.0 when the file does not say)
     width: int  # as shown, after the rotation the file asks for
     height: int
     taken: str | None  # local time, ISO 8601, like EXIF's dates
@@ -134,12 +134,16 @@ def _start(stream) -> float:
     return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
 
 
-def _duration(container, stream) -> float | None:
+def _duration(container, stream) -> float:
+    """The video's length in seconds: its stream's, else its container's, else frames over frame rate; 0.0 when
+    nothing says (it is still a video: sampled, labelled, played)."""
     if stream.duration is not None and stream.time_base is not None:
         return round(float(stream.duration * stream.time_base), 3)
     if container.duration is not None:
         return round(container.duration / 1_000_000, 3)
-    return None
+    if stream.frames and stream.average_rate:
+        return round(stream.frames / float(stream.average_rate), 3)
+    return 0.0
 
 
 def _iso6709(text: str | None) -> tuple[float, float] | None:
@@ -290,7 +294,7 @@ def sample(source, target: int = 256, *, budget_s: float = FRAMES_BUDGET_S, cloc
     deadline = clock() + budget_s
     try:
         start = _start(stream)
-        duration = _duration(container, stream) or 0.0
+        duration = _duration(container, stream)
         stream.codec_context.skip_frame = "NONKEY"
         keys = _scan(container, stream, start, target, out, deadline, clock, 0.0, interrupt)
         if not out.partial and not out.interrupted and duration > SPARSE_KEYS_S * 2 and keys < duration / SPARSE_KEYS_S:
