@@ -19,23 +19,21 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 KEEP = 3
-HEADER = b"SQLite format 3\x00"
 
 
 def problem(path: Path, thorough: bool = False) -> str | None:
-    """Why the catalog file at `path` cannot be trusted, or None (also when it does not exist yet)."""
+    """Why the catalog file at `path` cannot be trusted, or None (also when it does not exist yet).
+
+    The file is only ever opened through SQLite, never with open(): closing any other descriptor of a database
+    file drops every POSIX lock this process holds on it, SQLite's included, and the next connection another
+    process closes then believes it is the last one and deletes the write-ahead log under this process's live
+    connections ("disk I/O error"; tests/test_recovery.py shows it)."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         return None
     if size == 0:  # SQLite would open it as a new, empty library
         return "it is empty (0 bytes)"
-    try:
-        with open(path, "rb") as f:
-            if f.read(16) != HEADER:
-                return "it is not an SQLite database"
-    except OSError as e:
-        return f"it cannot be read ({e.strerror or e})"
     try:
         # A normal connection (not read-only): after a crash it replays the write-ahead log as SQLite should.
         con = sqlite3.connect(path, timeout=30)
@@ -52,6 +50,8 @@ def problem(path: Path, thorough: bool = False) -> str | None:
         # (the normal path reports them), and a catalog is never moved aside for them.
         if isinstance(e, sqlite3.OperationalError) and not _DAMAGE.search(str(e)):
             return None
+        if "not a database" in str(e):
+            return "it is not an SQLite database"
         return f"it is damaged ({e})"
     return None
 

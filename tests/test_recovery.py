@@ -88,3 +88,28 @@ def test_a_catalog_a_live_process_holds_is_never_moved_aside(tmp_path):
     finally:
         holder.release()
     assert "kept as" in run_cli("status", home=home).stderr  # once it has stopped, recovery goes ahead
+
+
+def test_checking_and_backing_up_a_catalog_in_use_keeps_its_write_ahead_log(tmp_path):
+    """The flaky "disk I/O error" of loaded runs: a process holding the catalog open checked it (the header read
+    with open() and close()) and backed it up, which dropped its SQLite locks; the next process to close a
+    connection then took itself for the last one and deleted the write-ahead log under the live connections.
+    The check now reads the file through SQLite only: the log stays, and every connection goes on working."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from photoclip.catalog import Catalog
+
+    path = tmp_path / "catalog.sqlite3"
+    cat = Catalog(path)
+    cat.add_folder("/p")  # a write: the log holds it until a checkpoint
+    assert recovery.problem(path) is None and recovery.problem(path, thorough=True) is None
+    assert recovery.daily_backup(path) is not None
+    subprocess.run([sys.executable, "-c", f"import sqlite3; c = sqlite3.connect({str(path)!r}); "
+                    "c.execute('SELECT count(*) FROM folders').fetchone(); c.close()"], check=True)
+    assert os.path.exists(str(path) + "-wal") and os.path.exists(str(path) + "-shm")
+    cat.add_folder("/q")
+    with sqlite3.connect(path) as fresh:  # a new connection reads what the live one wrote, without an error
+        assert fresh.execute("SELECT count(*) FROM folders").fetchone()[0] == 2
+    cat.close()
