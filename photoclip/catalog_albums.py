@@ -120,9 +120,14 @@ class AlbumQueries:
         for name in q.not_albums:
             where.append(member.format("NOT IN"))
             args.append(name)
-        if q.extensions:
-            where.append("(" + " OR ".join(["lower(p.path) LIKE ?"] * len(q.extensions)) + ")")
-            args += [f"%{ext}" for ext in q.extensions]
+        if q.extensions:  # the file's own type, or a RAW in the pair it shows (type:raw finds RAW+JPEG pairs)
+            from .rawimage import RAW_EXTENSIONS
+
+            raws = [ext for ext in q.extensions if ext in RAW_EXTENSIONS]
+            where.append("(" + " OR ".join(["lower(p.path) LIKE ?"] * len(q.extensions)) + (
+                " OR EXISTS (SELECT 1 FROM photos c WHERE c.pair_of=p.id AND (" +
+                " OR ".join(["lower(c.path) LIKE ?"] * len(raws)) + "))" if raws else "") + ")")
+            args += [f"%{ext}" for ext in q.extensions] + [f"%{ext}" for ext in raws]
         if q.live:  # a still with a Live Photo's movie paired to it, or a Motion Photo's inside
             where.append("(EXISTS (SELECT 1 FROM photos c WHERE c.pair_of=p.id AND c.duration IS NOT NULL) OR "
                          "p.id IN (SELECT m.photo_id FROM photo_meta m WHERE m.motion IS NOT NULL))")

@@ -139,6 +139,10 @@ def test_a_raw_and_jpeg_pair_is_one_photo_with_both_files(library, tmp_path):
     listed = [os.path.basename(p) for _i, p in library.catalog.listing()]
     assert sorted(listed) == ["IMG_0007.jpg", "IMG_0008.dng"]  # the pair once
     assert library.status()["photos"] == 2
+    # type:raw finds the pair by its RAW (the JPEG shows it) beside the lone RAW; type:jpeg finds the pair too
+    assert sorted(os.path.basename(r.path) for r in library.query("type:raw").results) == ["IMG_0007.jpg",
+                                                                                         "IMG_0008.dng"]
+    assert [os.path.basename(r.path) for r in library.query("type:jpeg").results] == ["IMG_0007.jpg"]
     info = ops.photo_info(library, str(jpeg))["photo"]
     assert info["pair"] == [raw]
     assert ops.duplicates(library)["extra"] == 0  # half a pair is never offered for the trash
