@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -372,3 +373,33 @@ def test_a_long_sampling_gives_way_to_a_command_and_to_a_stop(library, tmp_path,
     finally:
         go_on.set()
         assert service.stop()
+
+
+def test_odd_file_names_work_through_video_and_motion_photos(library, tmp_path):
+    """A name that is not valid UTF-8, one with a newline and a very long one: indexed, sampled, found by their
+    frame, placed and played like any other (PyAV reads the open file, never the name)."""
+    if sys.platform in ("darwin", "win32"):
+        pytest.skip("macOS and Windows file systems refuse names that are not valid UTF-8")
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    names = [os.fsdecode(b"caf\xe9-\xff.mp4"), "two\nlines.mov", "v" * 240 + ".mp4"]
+    for name in names:
+        write_video(os.path.join(str(folder), name), [scene("forest", "circle", "red"),
+                                                      scene("beach", "star", "blue")], seconds=2.0,
+                    tags={"location": "+38.7223-009.1393/"})
+    motion = motion_photo(os.path.join(str(folder), os.fsdecode(b"PXL_\xfe.MP.jpg")),
+                          write_video(tmp_path / "movie.mp4", [scene("room", "circle", "green")], seconds=1.0))
+    library.add_folders([str(folder)])
+    out = library.index_now()
+    assert out["indexed"] == 4 and out["failed"] == 0
+    answer = library.query("a blue star on a beach", show_all=True)
+    paths = {os.path.join(str(folder), n) for n in names}
+    assert {r.path for r in answer.results[:3]} == paths and all(answer.at[r.id] > 1.5 for r in answer.results[:3])
+    assert {r.path for r in library.query("place:Lisbon").results} == paths
+    assert [r.path for r in library.query("type:live").results] == [motion]
+    pytest.importorskip("PySide6")
+    from photoclip.gui.thumbnails import render
+
+    for r in answer.results[:3]:
+        image = render((r.path, answer.at[r.id]), str(tmp_path / "thumbs"))
+        assert image is not None and not image.isNull()
