@@ -237,10 +237,22 @@ class Albums:
             p = 1.0 / (1.0 + np.exp(-(log_odds + FEEDBACK_WEIGHT * affinity @ signs)))
         return p.astype(np.float32)
 
+    def scores_of(self, album: Album, ids: np.ndarray, vecs: np.ndarray, feedback=None) -> np.ndarray:
+        """`score` of each photo, where a video scores as its best sampled frame (or its poster, if better),
+        as a search finds it."""
+        feedback = feedback if feedback is not None else self._feedback(album)
+        scores = self.score(album, vecs, feedback)
+        owners, frames = self.catalog.frame_vectors(self.model, ids.tolist()) if len(ids) else ([], None)
+        if len(owners):
+            row = {int(i): n for n, i in enumerate(ids)}
+            for owner, s in zip(owners.tolist(), self.score(album, frames, feedback).tolist()):
+                scores[row[owner]] = max(scores[row[owner]], s)
+        return scores
+
     def library_scores(self, album: Album) -> tuple[np.ndarray, np.ndarray]:
         """(photo ids, scores) over every searchable photo: what the threshold slider previews."""
         ids, vecs = self.catalog.vectors_for(self.model)
-        return ids, self.score(album, vecs)
+        return ids, self.scores_of(album, ids, vecs)
 
     def retag(self, album: Album) -> Album:
         """Re-decide membership for the whole library and rewrite the album's tags in one transaction.
@@ -250,7 +262,7 @@ class Albums:
         with self.catalog.write():
             marks, fb_vecs, signs = self._feedback(album)
             ids, vecs = self.catalog.vectors_for(self.model)
-            scores = self.score(album, vecs, (marks, fb_vecs, signs))
+            scores = self.scores_of(album, ids, vecs, (marks, fb_vecs, signs))
             if len(scores):
                 album.calibrated = calibrated_threshold(scores, self.sigmoid)
             self.catalog.set_album_members(album.id, self._decide(album, ids, scores, marks), album.calibrated)
@@ -322,7 +334,7 @@ class Albums:
         for album in albums:
             try:
                 marks, fb_vecs, signs = self._feedback(album)
-                members = self._decide(album, ids, self.score(album, vecs, (marks, fb_vecs, signs)), marks)
+                members = self._decide(album, ids, self.scores_of(album, ids, vecs, (marks, fb_vecs, signs)), marks)
             except Exception:  # one album's problem must not fail indexing, nor the other albums' tags
                 log.exception("album %r could not tag %d new photos; its next edit retags them", album.name,
                               len(ids))

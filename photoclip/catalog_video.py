@@ -92,6 +92,16 @@ class VideoQueries:
         mat = np.frombuffer(b"".join(r[2] for r in rows), np.float16).reshape(len(rows), -1).astype(np.float32)
         return ids, ts, mat
 
+    def frame_vectors(self, model: str, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(video id per frame, vectors) of the sampled frames of the videos among `ids`, for `model`."""
+        rows = self._rows_for_ids("SELECT photo_id, vec FROM video_frames WHERE model=? AND photo_id IN ({ids})",
+                                  ids, (model,))
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+        owners = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        return owners, np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), -1).astype(
+            np.float32)
+
     def frames_of(self, photo_id: int, model: str) -> list[float]:
         return [r[0] for r in self._rows("SELECT t FROM video_frames WHERE photo_id=? AND model=? ORDER BY t",
                                          (photo_id, model))]

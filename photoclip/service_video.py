@@ -38,7 +38,7 @@ class VideoSteps:
         done = 0
         while self._frames_todo and not self._stopping.is_set() and not self.paused:
             if done and not self._inbox.empty():
-                return
+                break
             photo_id, path, digest = self._frames_todo[0]
             self._frames_todo = self._frames_todo[1:]
             t0 = time.monotonic()
@@ -48,7 +48,7 @@ class VideoSteps:
                     sampled = video.sample(f, max(encoder.input_size, 64), interrupt=self._video_interrupted)
                 if sampled.interrupted:
                     self._frames_todo = [(photo_id, path, digest), *self._frames_todo]
-                    return
+                    break
                 times = [t for t, _img in sampled.frames]
                 vecs = encoder.encode_images([encoder.preprocess(img) for _t, img in sampled.frames])
             except (imageio.PhotoError, video.VideoError) as e:
@@ -62,11 +62,14 @@ class VideoSteps:
                 note = (f"sampled the first {video.format_duration(sampled.reached)} (time limit)"
                         if sampled.partial else None)
                 cat.store_frames(photo_id, model, digest, times, vecs, reached=sampled.reached, note=note)
+                self.lib.albums.tag_photos([photo_id])  # albums judge a video by its best frame too
                 state = "sampled"
             done += 1
             log.debug("frames of %s: %d in %.2fs", path, len(times), time.monotonic() - t0)
             self._emit(LiveEvent("frames", data={"id": photo_id, "path": path, "state": state,
                                                  "frames": len(times), "pending": cat.frames_pending(model)}))
+        if done:
+            self._publish_news(albums_now=True)  # album counts the frames changed
 
     def _video_interrupted(self) -> bool:
         """A stop, or a command waiting (a user's pause or edit answers at once; file events can wait)."""

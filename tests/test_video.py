@@ -403,3 +403,25 @@ def test_odd_file_names_work_through_video_and_motion_photos(library, tmp_path):
     for r in answer.results[:3]:
         image = render((r.path, answer.at[r.id]), str(tmp_path / "thumbs"))
         assert image is not None and not image.isNull()
+
+
+def test_smart_albums_judge_a_video_by_its_best_frame(library, tmp_path):
+    """A video whose poster is a forest and whose second scene is a beach joins the album "Beach" once its
+    scenes are sampled (not by its poster alone), and stays through a full retag of the album."""
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    clip = write_video(folder / "trip.mp4", [scene("forest", "circle", "red"), scene("beach", "star", "blue")],
+                       seconds=3.0)
+    forest = write_video(folder / "walk.mp4", [scene("forest", "square", "green", seed=3)], seconds=3.0)
+    scene("beach", "circle", "yellow", seed=4).save(folder / "beach.jpg")
+    library.albums.create("Beach", ["a beach"])
+    library.add_folders([str(folder)])
+    library.index_now()
+    members = {p for p, _s in library.albums.members("Beach")}
+    assert clip in members and forest not in members and str(folder / "beach.jpg") in members
+    photo = library.catalog.photo_by_path(clip)
+    poster = library.catalog.vector(photo.id, library.model_id).astype("float32")[None]
+    album = library.albums.get("Beach")
+    assert library.albums.score(album, poster)[0] < album.effective_threshold  # the poster alone: not a beach
+    library.albums.edit("Beach", prompts=["a beach", "the sea"])  # a full retag
+    assert clip in {p for p, _s in library.albums.members("Beach")}
