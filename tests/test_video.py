@@ -200,6 +200,8 @@ def test_the_window_shows_videos_with_their_length_the_matched_frame_and_plays_t
     w = shown_window(library, qtbot)
     qtbot.waitUntil(lambda: w.model.rowCount() == 2, timeout=30_000)
     badges = {os.path.basename(it.path): w.model.data(w.model.index(i), BadgeRole) for i, it in enumerate(w.model.items)}
+    w._on_live_event({"event": "frames", "id": 1, "path": clip, "state": "sampled", "frames": 2, "pending": 3})
+    assert w.progress_label.text() == "Finding the scenes in videos: 3 to go"  # the status line follows the stage
     assert badges == {"holiday.mp4": "0:06", "IMG_0042.jpg": "LIVE"}
     w.search.setText("a blue star on a beach")
     w.search.returnPressed.emit()

@@ -286,6 +286,9 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, PlacesMixin, ModelSt
         elif kind == "faces":  # the faces stage looks at photos after indexing
             self.progress_label.setText(self.tr("Finding faces: {0} to go").format(
                 f"{ev.get('pending', 0):,}") if ev.get("pending") else self.tr("Library is current"))
+        elif kind == "frames":  # the video stage samples videos' scenes after indexing
+            self.progress_label.setText(self.tr("Finding the scenes in videos: {0} to go").format(
+                f"{ev.get('pending', 0):,}") if ev.get("pending") else self.tr("Library is current"))
         elif kind == "text":  # the text stage reads photos after indexing
             self.progress_label.setText(self.tr("Reading the text in photos: {0} to go").format(
                 f"{ev.get('pending', 0):,}") if ev.get("pending") else self.tr("Library is current"))

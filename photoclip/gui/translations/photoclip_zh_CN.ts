@@ -455,13 +455,13 @@ score {1} — click to put it {2}</source>
     </message>
     <message>
         <location filename="../window.py" line="209"/>
-        <location filename="../window.py" line="310"/>
+        <location filename="../window.py" line="313"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
         <location filename="../window.py" line="213"/>
-        <location filename="../window.py" line="299"/>
+        <location filename="../window.py" line="302"/>
         <source>model: loading…</source>
         <translation>模型：加载中…</translation>
     </message>
@@ -492,69 +492,75 @@ score {1} — click to put it {2}</source>
     </message>
     <message>
         <location filename="../window.py" line="290"/>
+        <source>Finding the scenes in videos: {0} to go</source>
+        <translation>正在查找视频中的场景：还剩 {0} 个</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="293"/>
         <source>Reading the text in photos: {0} to go</source>
         <translation>正在读取照片中的文字：还剩 {0} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="303"/>
-        <location filename="../window.py" line="313"/>
+        <location filename="../window.py" line="306"/>
+        <location filename="../window.py" line="316"/>
         <source>Indexing paused</source>
         <translation>索引已暂停</translation>
     </message>
     <message>
-        <location filename="../window.py" line="305"/>
+        <location filename="../window.py" line="308"/>
         <source>Waiting for the model</source>
         <translation>正在等待模型</translation>
     </message>
     <message>
         <location filename="../window.py" line="288"/>
         <location filename="../window.py" line="291"/>
-        <location filename="../window.py" line="304"/>
+        <location filename="../window.py" line="294"/>
+        <location filename="../window.py" line="307"/>
         <source>Library is current</source>
         <translation>图库已是最新</translation>
     </message>
     <message>
-        <location filename="../window.py" line="310"/>
+        <location filename="../window.py" line="313"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../window.py" line="316"/>
+        <location filename="../window.py" line="319"/>
         <source>The photoclip watch that kept this library stopped; open photoclip again to go on.</source>
         <translation>管理此照片库的 photoclip watch 已停止；请重新打开 photoclip 以继续。</translation>
     </message>
     <message>
-        <location filename="../window.py" line="360"/>
+        <location filename="../window.py" line="363"/>
         <source>All photos</source>
         <translation>全部照片</translation>
     </message>
     <message>
-        <location filename="../window.py" line="360"/>
+        <location filename="../window.py" line="363"/>
         <source>Folder: {0}</source>
         <translation>文件夹：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="360"/>
+        <location filename="../window.py" line="363"/>
         <source>Album: {0}</source>
         <translation>相册：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="361"/>
+        <location filename="../window.py" line="364"/>
         <source>Search: {0}</source>
         <translation>搜索：{0}</translation>
     </message>
     <message>
-        <location filename="../window.py" line="361"/>
+        <location filename="../window.py" line="364"/>
         <source>Similar to {0}</source>
         <translation>与 {0} 相似</translation>
     </message>
     <message>
-        <location filename="../window.py" line="411"/>
+        <location filename="../window.py" line="414"/>
         <source>No clear matches for “{0}” — showing the {1} closest photos</source>
         <translation>没有明确匹配“{0}”的照片——显示最接近的 {1} 张</translation>
     </message>
     <message>
-        <location filename="../window.py" line="413"/>
+        <location filename="../window.py" line="416"/>
         <source>Show {0} less relevant</source>
         <translation>显示另外 {0} 张相关度较低的照片</translation>
     </message>
