@@ -151,9 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
                           description="List the ready-made albums that the GUI can enable with one click.")
     ast.add_argument("--language", default="en", choices=("en", "zh"),
                      help="names and prompts in English (default) or Chinese (for a multilingual model)")
-    asc = asub.add_parser("sidecars", parents=[common, js], help="give albums back to other apps as sidecar keywords",
-                          description="Write each photo's albums as XMP keywords into .xmp sidecars that digiKam, "
-                                      "Lightroom and darktable read (never into the photos), or take them back.")
+    asc = asub.add_parser("sidecars", parents=[common, js],
+                          help="give albums and named people back to other apps as sidecar keywords",
+                          description="Write each photo's albums and named people as XMP keywords into .xmp sidecars "
+                                      "that digiKam, Lightroom and darktable read (never into the photos), or take "
+                                      "them back.")
     where = asc.add_mutually_exclusive_group(required=True)
     where.add_argument("--beside", action="store_true", help="sidecars next to the photos")
     where.add_argument("--folder", metavar="DIR", help="sidecars under DIR, mirroring the photos' paths")

@@ -306,9 +306,9 @@ def set_read_text(lib, on: bool) -> dict:
 
 @operation(write=True)
 def set_album_sidecars(lib, mode: str, folder: str | None = None) -> dict:
-    """Give albums back as XMP keywords in sidecars: mode "beside" (next to each photo), "folder" (under
-    `folder`), or "off" (take back all photoclip wrote): {"album_sidecars", "sidecar_folder", "written",
-    "cleared"}."""
+    """Give albums and named people back as XMP keywords in sidecars: mode "beside" (next to each photo),
+    "folder" (under `folder`), or "off" (take back all photoclip wrote): {"album_sidecars", "sidecar_folder",
+    "written", "cleared"}."""
     return lib.set_album_sidecars(mode, folder)
 
 

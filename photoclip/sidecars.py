@@ -3,7 +3,9 @@ sidecars, in the forms digiKam, Lightroom and darktable read, never into the pho
 
 What is written, per photo in at least one album: the album's name in `dc:subject` (every app's keywords),
 `photoclip|NAME` in `lr:hierarchicalSubject` (Lightroom) and `photoclip/NAME` in `digiKam:TagsList` (digiKam), so
-the albums appear under one "photoclip" keyword in both.  Where: mode "beside" updates the photo's existing
+the albums appear under one "photoclip" keyword in both.  The people named in the photo (as `person:NAME` finds
+them; hidden people and unnamed ones are not written) go in the same way under "People": `Mum` in `dc:subject`,
+`photoclip|People|Mum` and `photoclip/People/Mum`.  Where: mode "beside" updates the photo's existing
 sidecar (NAME.EXT.xmp or NAME.xmp) or makes NAME.EXT.xmp (digiKam's and darktable's form; NAME.xmp for RAW
 files, Lightroom's); mode "folder" writes NAME.EXT.xmp under a folder of the user's choosing, mirroring the
 photo's path, for users who want nothing added beside their photos.
@@ -47,10 +49,28 @@ def target(photo: str, mode: str, folder: str | None) -> str:
     return sidecar_of(photo) or (os.path.splitext(photo)[0] + ".xmp" if is_raw_name(photo) else photo + ".xmp")
 
 
-def ours(albums: list[str]) -> dict[str, list[str]]:
-    """The keywords photoclip writes for these albums, by property."""
-    return {"dc:subject": list(albums), "lr:hierarchicalSubject": [f"{ROOT}|{a}" for a in albums],
-            "digiKam:TagsList": [f"{ROOT}/{a}" for a in albums]}
+PEOPLE = "People|"  # how a person's keyword is kept (sidecar_written.keyword): "People|Mum"
+
+
+def person_keyword(name: str) -> str:
+    return PEOPLE + name
+
+
+def _parts(keyword: str) -> list[str]:
+    """An album's name is one keyword, whatever it holds; a person's is "People" then the name."""
+    return ["People", keyword[len(PEOPLE):]] if keyword.startswith(PEOPLE) else [keyword]
+
+
+def subject_of(keyword: str) -> str:
+    """The plain keyword (`dc:subject`) of an album or a person: its name."""
+    return _parts(keyword)[-1]
+
+
+def ours(keywords: list[str]) -> dict[str, list[str]]:
+    """The keywords photoclip writes for these albums and people, by property."""
+    return {"dc:subject": [subject_of(k) for k in keywords],
+            "lr:hierarchicalSubject": ["|".join([ROOT, *_parts(k)]) for k in keywords],
+            "digiKam:TagsList": ["/".join([ROOT, *_parts(k)]) for k in keywords]}
 
 
 def _container(desc, name: str, kind: str):
@@ -68,9 +88,9 @@ def _container(desc, name: str, kind: str):
 
 def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = frozenset(),
             made: bool = False) -> tuple[set[str], bool]:
-    """Put the keywords of albums `add` into the sidecar at `path` and take those of albums `remove` out,
-    leaving everything else as it was: of the plain keywords (`dc:subject`) only those in `subjects` (the ones
-    photoclip added) are taken out, so a keyword the user had before stays.  Returns the albums whose plain
+    """Put the keywords `add` (albums, people) into the sidecar at `path` and take those of `remove` out,
+    leaving everything else as it was: of the plain keywords (`dc:subject`) only those of `subjects` (the ones
+    photoclip added) are taken out, so a keyword the user had before stays.  Returns the keywords whose plain
     keyword this added, and whether photoclip made the file (now, or before: `made`).  A sidecar photoclip made
     that is left with nothing but an empty description is deleted; the user's own never are."""
     try:
@@ -83,7 +103,8 @@ def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = f
         rdf = root.find(".//rdf:RDF", NS)
         desc = ET.SubElement(rdf if rdf is not None else root, _RDF + "Description", {_RDF + "about": ""})
     gone, wanted = ours(remove), ours(add)
-    gone["dc:subject"] = [k for k in gone["dc:subject"] if k in subjects]
+    gone["dc:subject"] = [subject_of(k) for k in remove if k in subjects]
+    from_subject = {subject_of(k): k for k in add}
     added: set[str] = set()
     for name, kind in (("dc:subject", "Bag"), ("lr:hierarchicalSubject", "Bag"), ("digiKam:TagsList", "Seq")):
         node, holder = _container(desc, name, kind)
@@ -95,7 +116,7 @@ def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = f
             if value not in present:
                 ET.SubElement(holder, _RDF + "li").text = value
                 if name == "dc:subject":
-                    added.add(value)
+                    added.add(from_subject[value])
         if len(holder) == 0:
             desc.remove(node)
     if made and len(desc) == 0 and len([k for k in desc.attrib if not k.endswith("about")]) == 0 \
@@ -112,8 +133,8 @@ def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = f
 
 
 def sync(catalog, mode: str, folder: str | None) -> dict:
-    """Make every photo's sidecar say its albums (mode "beside" or "folder"; "off" takes back all that photoclip
-    wrote).  Only photos whose albums changed since the last sync are touched: {"written", "cleared"}."""
+    """Make every photo's sidecar say its albums and named people (mode "beside" or "folder"; "off" takes back
+    all that photoclip wrote).  Only photos whose albums changed since the last sync are touched: {"written", "cleared"}."""
     from .records import from_db, to_db
 
     wanted: dict[int, set[str]] = {}
@@ -122,6 +143,11 @@ def sync(catalog, mode: str, folder: str | None) -> dict:
                                             "ON a.id=m.album_id JOIN photos p ON p.id=m.photo_id "
                                             "WHERE p.status='indexed'"):
             wanted.setdefault(photo_id, set()).add(name)
+        for photo_id, name in catalog._rows("SELECT DISTINCT f.photo_id, pe.name FROM faces f JOIN people pe ON "
+                                            "pe.id=f.person_id JOIN photos p ON p.id=f.photo_id WHERE "
+                                            "p.status='indexed' AND pe.name IS NOT NULL AND pe.hidden=0 "
+                                            "AND f.not_face=0"):
+            wanted.setdefault(photo_id, set()).add(person_keyword(name))
     # photo: (sidecar, albums, plain keywords added, whether photoclip made the file)
     written: dict[int, tuple[str, set[str], set[str], bool]] = {}
     for photo_id, sidecar, keyword, subject, made in catalog._rows(

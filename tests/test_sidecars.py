@@ -137,3 +137,45 @@ def test_the_settings_give_albums_back_beside_the_photos_or_in_a_folder_through_
     assert "inside (or holds) a library folder" in w.statusBar().currentMessage()
     assert (library.settings.album_sidecars, library.settings.sidecar_folder) == ("folder", str(tmp_path / "sidecars"))
     w.close()
+
+
+def test_named_people_go_into_the_sidecars_and_follow_a_rename(library, tmp_path, monkeypatch):
+    """The people named in a photo are written like its albums, under "People" (Mum; photoclip|People|Mum;
+    photoclip/People/Mum), read back by exiv2; a rename replaces exactly that keyword, hiding the person takes
+    it away, and turning the option off takes back everything, the user's own keywords staying."""
+    pytest.importorskip("dlib")
+    from test_people import PEOPLE, draw_people, person_of
+
+    from photoclip import ops
+
+    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
+    pics = draw_people(tmp_path / "pics")
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    collins = pics["collins"][0]
+    with open(collins + ".xmp", "w", encoding="utf-8") as f:  # the user's own sidecar, with a keyword
+        f.write(xmpmeta_empty().replace('rdf:about=""/>', 'rdf:about=""><dc:subject xmlns:dc="http://purl.org/dc/'
+                                        'elements/1.1/"><rdf:Bag><rdf:li>Space</rdf:li></rdf:Bag></dc:subject>'
+                                        '</rdf:Description>'))
+    a, b = (person_of(library, pics[w][0])[0] for w in PEOPLE)
+    ops.people_name(library, str(a), "Eileen")
+    library.set_album_sidecars("beside")
+    xmp = read_back(collins + ".xmp")
+    assert sorted(xmp["Xmp.dc.subject"]) == ["Eileen", "Space"]
+    assert xmp["Xmp.lr.hierarchicalSubject"] == ["photoclip|People|Eileen"]
+    assert xmp["Xmp.digiKam.TagsList"] == ["photoclip/People/Eileen"]
+    assert not os.path.exists(pics["hopper"][0] + ".xmp")  # person b has no name: nothing written for her
+    ops.people_name(library, str(a), "Eileen Collins")
+    library.sync_sidecars()
+    xmp = read_back(collins + ".xmp")
+    assert sorted(xmp["Xmp.dc.subject"]) == ["Eileen Collins", "Space"]
+    assert xmp["Xmp.lr.hierarchicalSubject"] == ["photoclip|People|Eileen Collins"]
+    ops.people_hide(library, str(a), True)
+    library.sync_sidecars()
+    assert read_back(collins + ".xmp")["Xmp.dc.subject"] == ["Space"]
+    ops.people_hide(library, str(a), False)
+    library.sync_sidecars()
+    assert "Eileen Collins" in read_back(collins + ".xmp")["Xmp.dc.subject"]
+    library.set_album_sidecars("off")
+    assert read_back(collins + ".xmp")["Xmp.dc.subject"] == ["Space"]  # the user's keyword and file stay
+    assert not any(os.path.exists(p + ".xmp") for p in pics["collins"][1:])  # photoclip's own sidecars went

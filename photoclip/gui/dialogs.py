@@ -396,7 +396,7 @@ class SettingsDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         for w in (self.album_sidecars, self.sidecar_folder, choose):
             row.addWidget(w)
-        form.addRow(self.tr("Albums for other apps"), sidecars)
+        form.addRow(self.tr("Albums and people for other apps"), sidecars)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -913,11 +913,6 @@ score {1} — click to put it {2}</source>
         <translation>选择…</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="399"/>
-        <source>Albums for other apps</source>
-        <translation>供其他应用使用的相册</translation>
-    </message>
-    <message>
         <location filename="../dialogs.py" line="426"/>
         <source>Folder for the albums&apos; sidecars</source>
         <translation>相册附属文件的文件夹</translation>
@@ -928,6 +923,11 @@ score {1} — click to put it {2}</source>
 Language, device and thread changes apply the next time photoclip starts.</source>
         <translation>更换模型后，图库会在后台重新编码（需先确认）。
 语言、设备和线程数的更改在下次启动 photoclip 时生效。</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="399"/>
+        <source>Albums and people for other apps</source>
+        <translation>供其他应用使用的相册和人物</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="410"/>
