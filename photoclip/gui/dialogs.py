@@ -391,12 +391,13 @@ class SettingsDialog(QDialog):
             lambda _i: [w.setEnabled(self.album_sidecars.currentData() == "folder") for w in (self.sidecar_folder,
                                                                                               choose)])
         self.album_sidecars.currentIndexChanged.emit(self.album_sidecars.currentIndex())
-        sidecars = QWidget()
-        row = QHBoxLayout(sidecars)
+        folder_row = QWidget()  # under the choice, as the model's folder is under the model
+        row = QHBoxLayout(folder_row)
         row.setContentsMargins(0, 0, 0, 0)
-        for w in (self.album_sidecars, self.sidecar_folder, choose):
-            row.addWidget(w)
-        form.addRow(self.tr("Albums and people for other apps"), sidecars)
+        row.addWidget(self.sidecar_folder, 1)
+        row.addWidget(choose)
+        form.addRow(self.tr("Albums and people for other apps"), self.album_sidecars)
+        form.addRow("", folder_row)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
