@@ -113,7 +113,8 @@ def rewrite(path: str, add: list[str], remove: list[str], subjects: set[str] = f
                 holder.remove(li)
         present = {(li.text or "").strip() for li in holder}
         for value in wanted[name]:
-            if value not in present:
+            if value not in present:  # once, even when an album and a person share the name
+                present.add(value)
                 ET.SubElement(holder, _RDF + "li").text = value
                 if name == "dc:subject":
                     added.add(from_subject[value])

@@ -179,3 +179,33 @@ def test_named_people_go_into_the_sidecars_and_follow_a_rename(library, tmp_path
     library.set_album_sidecars("off")
     assert read_back(collins + ".xmp")["Xmp.dc.subject"] == ["Space"]  # the user's keyword and file stay
     assert not any(os.path.exists(p + ".xmp") for p in pics["collins"][1:])  # photoclip's own sidecars went
+
+
+def test_an_album_and_a_person_of_one_name_share_one_keyword_and_each_keeps_it(library, tmp_path, monkeypatch):
+    """An album "Eileen" and the person Eileen in one photo: the plain keyword is written once; removing the
+    album keeps it (the person still says it), hiding the person then takes the last of photoclip's away and
+    the sidecar photoclip made goes with it."""
+    pytest.importorskip("dlib")
+    from test_people import draw_people, person_of
+
+    from photoclip import ops
+
+    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
+    pics = draw_people(tmp_path / "pics")
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    collins = pics["collins"][0]
+    person = person_of(library, collins)[0]
+    ops.people_name(library, str(person), "Eileen")
+    library.albums.create("Eileen", ["a photo"], threshold=0.0)  # every photo
+    library.set_album_sidecars("beside")
+    xmp = read_back(collins + ".xmp")
+    assert xmp["Xmp.dc.subject"] == ["Eileen"]
+    assert sorted(xmp["Xmp.lr.hierarchicalSubject"]) == ["photoclip|Eileen", "photoclip|People|Eileen"]
+    library.albums.remove("Eileen")
+    library.sync_sidecars()
+    xmp = read_back(collins + ".xmp")
+    assert xmp["Xmp.dc.subject"] == ["Eileen"] and xmp["Xmp.lr.hierarchicalSubject"] == ["photoclip|People|Eileen"]
+    ops.people_hide(library, str(person), True)
+    library.sync_sidecars()
+    assert not os.path.exists(collins + ".xmp")
