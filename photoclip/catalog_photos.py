@@ -16,6 +16,11 @@ COUNTED = ("FROM photos p JOIN vectors v ON v.photo_id=p.id AND v.model=? WHERE 
            "AND p.pair_of IS NULL")  # a RAW+JPEG pair counts once, as the grid shows it
 
 
+def unpack_vectors(blobs: list[bytes]) -> np.ndarray:
+    """Stored vectors (float16 blobs, as `vectors` and `video_frames` keep them) as one float32 matrix."""
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
+
+
 class PhotoQueries:
     # -- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str) -> int:
@@ -296,5 +301,4 @@ class PhotoQueries:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-        return out_ids, mat.astype(np.float32)
+        return out_ids, unpack_vectors([r[1] for r in rows])

@@ -13,6 +13,7 @@ from typing import Iterable
 
 import numpy as np
 
+from .catalog_photos import unpack_vectors
 from .records import VISIBLE, from_db
 
 # Schema 12: videos; Motion Photos (a still with its movie inside: photo_meta.motion, the movie's offset); places'
@@ -89,8 +90,7 @@ class VideoQueries:
             return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros((0, 0), np.float32)
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
         ts = np.fromiter((r[1] for r in rows), np.float32, len(rows))
-        mat = np.frombuffer(b"".join(r[2] for r in rows), np.float16).reshape(len(rows), -1).astype(np.float32)
-        return ids, ts, mat
+        return ids, ts, unpack_vectors([r[2] for r in rows])
 
     def frame_vectors(self, model: str, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
         """(video id per frame, vectors) of the sampled frames of the videos among `ids`, for `model`."""
@@ -99,8 +99,7 @@ class VideoQueries:
         if not rows:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
         owners = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        return owners, np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), -1).astype(
-            np.float32)
+        return owners, unpack_vectors([r[1] for r in rows])
 
     def frames_of(self, photo_id: int, model: str) -> list[float]:
         return [r[0] for r in self._rows("SELECT t FROM video_frames WHERE photo_id=? AND model=? ORDER BY t",

@@ -226,15 +226,22 @@ def poster(source, target: int = 256) -> tuple[Image.Image, Facts]:
         container.close()
 
 
+def _seek(container, stream, t: float) -> float:
+    """Go to the key frame at or before `t` seconds into the video; returns the stream's start time, which
+    frames' times count from."""
+    start = _start(stream)
+    if t > 0 and stream.time_base is not None:
+        container.seek(int((start + t) / stream.time_base), stream=stream, backward=True)
+    return start
+
+
 def frame_at(source, t: float, target: int = 256) -> "Image.Image":
     """The picture shown `t` seconds into the video (the nearest frame at or after it; the last one when `t` is
     past the end), about `target` pixels on its short side; raises VideoError with one sentence."""
     av = _av()
     container, stream = _open(source)
     try:
-        start = _start(stream)
-        if t > 0 and stream.time_base is not None:
-            container.seek(int((start + t) / stream.time_base), stream=stream, backward=True)
+        start = _seek(container, stream, t)
         deadline, last = time.monotonic() + POSTER_BUDGET_S, None
         for frame in container.decode(stream):
             last = frame
@@ -256,9 +263,7 @@ def frames_from(source, t: float, target: int, should_stop):
     container, stream = _open(source)
     stream.thread_type = "AUTO"
     try:
-        start = _start(stream)
-        if t > 0 and stream.time_base is not None:
-            container.seek(int((start + t) / stream.time_base), stream=stream, backward=True)
+        start = _seek(container, stream, t)
         for frame in container.decode(stream):
             if should_stop():
                 return
