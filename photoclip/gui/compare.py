@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QLabel, Q
 
 from .. import imageio
 from .grid import display_name
+from .thumbnails import to_qimage
 from .tasks import run_task
 
 
@@ -24,11 +25,10 @@ def load_full(path: str) -> QImage:
     try:
         f, _st = imageio.open_readonly(path)
         with f:
-            pil = imageio.decode(f, 1 << 30).image.convert("RGB")
+            pil = imageio.decode(f, 1 << 30).image
     except imageio.PhotoError:
         return QImage()
-    data = pil.tobytes()
-    return QImage(data, pil.width, pil.height, 3 * pil.width, QImage.Format_RGB888).copy()
+    return to_qimage(pil)
 
 
 class ComparePane(QWidget):

@@ -24,13 +24,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from .. import imageio
 from ..video import format_duration
 from .grid import file_url
+from .thumbnails import to_qimage
 
 PLAY_SIDE = 720  # pixels on the short side the in-window player decodes at most
-
-
-def to_qimage(pil) -> QImage:
-    pil = pil.convert("RGB")
-    return QImage(pil.tobytes(), pil.width, pil.height, 3 * pil.width, QImage.Format_RGB888).copy()
 
 
 def external_player(path: str, at: float) -> list[str] | None:

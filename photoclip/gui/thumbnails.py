@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 THUMB = 160
 
 
+def to_qimage(pil) -> QImage:
+    """A Pillow picture as a QImage of its own (RGB, copied out of Pillow's buffer)."""
+    pil = pil.convert("RGB")
+    return QImage(pil.tobytes(), pil.width, pil.height, 3 * pil.width, QImage.Format_RGB888).copy()
+
+
 def cache_key(path: str, size: int = THUMB, at: float | None = None) -> str:
     try:
         st = os.stat(path)

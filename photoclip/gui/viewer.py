@@ -23,6 +23,7 @@ from ..textnorm import contains_word, normalize, words
 from .places import place_words
 
 from .grid import display_name
+from .thumbnails import to_qimage
 from .tasks import run_task
 
 FIT = QSize(1600, 1200)  # the largest picture "fit" decodes; the label scales it to the window
@@ -43,7 +44,6 @@ def load_picture(client, path: str, size: QSize | None, at: float | None = None)
             info["text"] = None
     if at is not None and info and info.get("duration") is not None:
         from .. import imageio, video
-        from .player import to_qimage
 
         limit = size or QSize(ACTUAL_MAX, ACTUAL_MAX)
         try:
@@ -74,8 +74,6 @@ def load_picture(client, path: str, size: QSize | None, at: float | None = None)
             pil = decoded.image.convert("RGB")
             if pil.width > limit.width() or pil.height > limit.height():
                 pil.thumbnail((limit.width(), limit.height()))
-            from .player import to_qimage
-
             image = to_qimage(pil)
             original = QSize(decoded.width, decoded.height)
         except imageio.PhotoError:
