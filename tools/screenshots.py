@@ -172,22 +172,29 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         widget.grab().save(path)
         saved.append(path)
 
+    def thumbnails_arrived():
+        while w.thumbs._queued:
+            settle(app, 0.1)
+
+    def search_for(english, chinese=None):
+        """A search in the window's language (Chinese where the model reads it), its thumbnails arrived."""
+        zh = chinese and lang.startswith("zh") and lib.encoder.languages != ["en"]
+        w.search.setText(chinese if zh else english)
+        w._search_now()
+        wait(app, w.view_loaded)
+        thumbnails_arrived()
+
     w = MainWindow(lib, start_service=False)
     w.resize(1200, 780)
     w.show()
     wait(app, w.model_ready)
     if w.model.rowCount() == 0:
         wait(app, w.view_loaded)
-    while w.thumbs._queued:
-        settle(app, 0.1)
+    thumbnails_arrived()
     if "library" in states:
         save(w, "library")
     if "search" in states:
-        w.search.setText("夜空" if lang.startswith("zh") and lib.encoder.languages != ["en"] else "the night sky")
-        w._search_now()
-        wait(app, w.view_loaded)
-        while w.thumbs._queued:
-            settle(app, 0.1)
+        search_for("the night sky", "夜空")
         save(w, "search")
     if "viewer" in states:
         shoot_viewer([it.path for it in w.model.items], "viewer")
@@ -196,8 +203,7 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         dlg.show()
         wait(app, dlg.scores_ready)
         settle(app, 1.0)  # the member and borderline pictures arrive from the thumbnail workers
-        while w.thumbs._queued:
-            settle(app, 0.1)
+        thumbnails_arrived()
         save(dlg, "album")
         dlg.close()
     if "duplicates" in states:
@@ -208,27 +214,19 @@ def shoot(lib, home: str, lang: str, out: str, states) -> list[str]:
         save(dlg, "duplicates")
         dlg.close()
     if "text" in states:  # a search for words written in a photo: the viewer lists its text and outlines them
-        w.search.setText("IKEA")
-        w._search_now()
-        wait(app, w.view_loaded)
+        search_for("IKEA")
         shoot_viewer([next(it.path for it in w.model.items if it.path.endswith("receipt-ikea.jpg"))], "text")
     if "people" in states:  # the People page: everyone as a face, named first; the sidebar's People section
         w.search.clear()
         w.show_mode(("people", None))
         wait(app, w.view_loaded)
         settle(app, 1.0)
-        while w.thumbs._queued:
-            settle(app, 0.1)
+        thumbnails_arrived()
         save(w, "people")
     if "faces" in states:  # the viewer frames the faces and names them
         shoot_viewer([next(p for _i, p in lib.catalog.listing() if p.endswith("together.jpg"))], "faces")
     if "video" in states:  # a video found by a later scene: the grid shows that frame and its time, the viewer
-        w.search.clear()  # opens there with the video's scenes and the player's buttons
-        w.search.setText("雪地" if lang.startswith("zh") and lib.encoder.languages != ["en"] else "snow")
-        w._search_now()
-        wait(app, w.view_loaded)
-        while w.thumbs._queued:
-            settle(app, 0.1)
+        search_for("snow", "雪地")  # opens there with the video's scenes and the player's buttons
         save(w, "video-search")
         hit = next(it for it in w.model.items if it.path.endswith("trip.mp4"))
         shoot_viewer([hit.path], "video", {hit.path: hit.at} if hit.at is not None else None)
