@@ -41,6 +41,19 @@ def home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def people_library(library, tmp_path, monkeypatch):
+    """`library` with faces found in test_people.draw_people's photos of two people: (library, their paths)."""
+    pytest.importorskip("dlib")
+    from test_people import draw_people
+
+    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
+    pics = draw_people(tmp_path / "pics")
+    library.add_folders([str(tmp_path / "pics")])
+    library.index_now()
+    return library, pics
+
+
+@pytest.fixture
 def library(home, encoder):
     """A real Library in a temporary home, sharing the session's loaded toy model."""
     from photoclip.library import Library

@@ -134,6 +134,21 @@ def shown_window(library, qtbot, timeout: int = 60_000):
     return w
 
 
+def old_catalog(path, version: int):
+    """A connection to a new catalog at `path` built as photoclip wrote it at schema `version` (its migrations
+    1 to `version`, in order), for a test of the migrations after it; use it in a `with` to commit."""
+    import sqlite3
+
+    from photoclip import catalog as catalog_mod
+
+    c = sqlite3.connect(path)
+    for v in range(1, version + 1):
+        for stmt in catalog_mod._statements(catalog_mod._MIGRATIONS[v]):
+            c.execute(stmt)
+    c.execute(f"PRAGMA user_version={version}")
+    return c
+
+
 def kill_midway(folder, env: dict, sql: str, total: int, what: str) -> tuple[dict, dict]:
     """`photoclip index FOLDER` killed with SIGKILL once some but not all of the `total` rows of `sql` (id:
     updated) are committed; the catalog checked intact; then `index` run again to the end.  Returns the rows

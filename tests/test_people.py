@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import TIMEOUT, cli_json, kill_midway, run_cli, shown_window, wait_for
+from helpers import TIMEOUT, cli_json, kill_midway, old_catalog, run_cli, shown_window, wait_for
 from PIL import Image, ImageEnhance, ImageOps
 
 from photoclip.query import QueryError, parse
@@ -57,15 +57,6 @@ def draw_people(folder: Path) -> dict[str, list[str]]:
     Image.new("RGB", (800, 600), (30, 160, 60)).save(folder / "lawn.jpg")
     out["group"], out["nobody"] = [str(folder / "group.jpg")], [str(folder / "lawn.jpg")]
     return out
-
-
-@pytest.fixture
-def people_library(library, tmp_path, monkeypatch):
-    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
-    pics = draw_people(tmp_path / "pics")
-    library.add_folders([str(tmp_path / "pics")])
-    library.index_now()
-    return library, pics
 
 
 def paths_of(answer) -> set[str]:
@@ -366,11 +357,7 @@ def test_a_catalog_from_before_people_is_migrated(tmp_path):
     from photoclip import catalog as catalog_mod
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as c:
-        for v in (1, 2, 3, 4):
-            for stmt in catalog_mod._statements(catalog_mod._MIGRATIONS[v]):
-                c.execute(stmt)
-        c.execute("PRAGMA user_version=4")
+    with old_catalog(path, 4) as c:
         c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
         c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES('/p/a.jpg', 1, 'indexed', 0, 'h')")
         c.execute("INSERT INTO albums(name, prompts, negatives, created) VALUES('Beach', '[\"a beach\"]', '[]', 0)")

@@ -4,10 +4,9 @@ place:, country:, near: in the CLI, over the socket and in the window."""
 from __future__ import annotations
 
 import os
-import sqlite3
 
 import pytest
-from helpers import cli_json, run_cli, shown_window
+from helpers import cli_json, old_catalog, run_cli, shown_window
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
@@ -144,11 +143,7 @@ def test_a_catalog_from_before_places_is_migrated_and_its_photos_wait_to_be_look
     from photoclip import catalog as catalog_mod
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as c:  # schema 5, as photoclip wrote it before places
-        for v in range(1, 6):
-            for stmt in catalog_mod._statements(catalog_mod._MIGRATIONS[v]):
-                c.execute(stmt)
-        c.execute("PRAGMA user_version=5")
+    with old_catalog(path, 5) as c:  # schema 5, as photoclip wrote it before places
         c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
         c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES('/p/a.jpg', 1, 'indexed', 0, 'h')")
     cat = catalog_mod.Catalog(path)

@@ -139,19 +139,15 @@ def test_the_settings_give_albums_back_beside_the_photos_or_in_a_folder_through_
     w.close()
 
 
-def test_named_people_go_into_the_sidecars_and_follow_a_rename(library, tmp_path, monkeypatch):
+def test_named_people_go_into_the_sidecars_and_follow_a_rename(people_library):
     """The people named in a photo are written like its albums, under "People" (Mum; photoclip|People|Mum;
     photoclip/People/Mum), read back by exiv2; a rename replaces exactly that keyword, hiding the person takes
     it away, and turning the option off takes back everything, the user's own keywords staying."""
-    pytest.importorskip("dlib")
-    from test_people import PEOPLE, draw_people, person_of
+    from test_people import PEOPLE, person_of
 
     from photoclip import ops
 
-    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
-    pics = draw_people(tmp_path / "pics")
-    library.add_folders([str(tmp_path / "pics")])
-    library.index_now()
+    library, pics = people_library
     collins = pics["collins"][0]
     with open(collins + ".xmp", "w", encoding="utf-8") as f:  # the user's own sidecar, with a keyword
         f.write(xmpmeta_empty().replace('rdf:about=""/>', 'rdf:about=""><dc:subject xmlns:dc="http://purl.org/dc/'
@@ -181,19 +177,15 @@ def test_named_people_go_into_the_sidecars_and_follow_a_rename(library, tmp_path
     assert not any(os.path.exists(p + ".xmp") for p in pics["collins"][1:])  # photoclip's own sidecars went
 
 
-def test_an_album_and_a_person_of_one_name_share_one_keyword_and_each_keeps_it(library, tmp_path, monkeypatch):
+def test_an_album_and_a_person_of_one_name_share_one_keyword_and_each_keeps_it(people_library):
     """An album "Eileen" and the person Eileen in one photo: the plain keyword is written once; removing the
     album keeps it (the person still says it), hiding the person then takes the last of photoclip's away and
     the sidecar photoclip made goes with it."""
-    pytest.importorskip("dlib")
-    from test_people import draw_people, person_of
+    from test_people import person_of
 
     from photoclip import ops
 
-    monkeypatch.setenv("PHOTOCLIP_FIND_FACES", "1")
-    pics = draw_people(tmp_path / "pics")
-    library.add_folders([str(tmp_path / "pics")])
-    library.index_now()
+    library, pics = people_library
     collins = pics["collins"][0]
     person = person_of(library, collins)[0]
     ops.people_name(library, str(person), "Eileen")

@@ -7,12 +7,11 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 
 import pytest
-from helpers import TIMEOUT, cli_json, draw_folder, kill_midway, run_cli, wait_for
+from helpers import TIMEOUT, cli_json, draw_folder, kill_midway, old_catalog, run_cli, wait_for
 
 from photoclip import textworld
 from photoclip.textnorm import contains_word, normalize, words
@@ -222,11 +221,7 @@ def test_a_catalog_from_before_text_is_migrated_and_keeps_everything(tmp_path):
     from photoclip import catalog as catalog_mod
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as c:  # schema 3, as photoclip wrote it before text in photos
-        for v in (1, 2, 3):
-            for stmt in catalog_mod._statements(catalog_mod._MIGRATIONS[v]):
-                c.execute(stmt)
-        c.execute("PRAGMA user_version=3")
+    with old_catalog(path, 3) as c:  # schema 3, as photoclip wrote it before text in photos
         c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
         c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES('/p/a.jpg', 1, 'indexed', 0, 'h')")
         c.execute("INSERT INTO albums(name, prompts, negatives, created) VALUES('Beach', '[\"a beach\"]', '[]', 0)")

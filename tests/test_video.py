@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import toyworld
-from helpers import cli_json, run_cli, write_video
+from helpers import cli_json, old_catalog, run_cli, write_video
 
 av = pytest.importorskip("av")
 
@@ -318,16 +318,10 @@ def test_motion_photos_are_live_and_play_their_movie_from_inside_the_file(librar
 def test_a_catalog_from_before_videos_is_migrated_and_its_stills_are_looked_at_again(tmp_path):
     """Schema 11 -> 12: photos gain a length (none for photos), and every photo already looked at by the places
     stage is looked at once more (a Motion Photo indexed before is found, places get their Chinese names)."""
-    import sqlite3
-
     from photoclip import catalog as catalog_mod
 
     path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as c:
-        for v in range(1, 12):
-            for stmt in catalog_mod._statements(catalog_mod._MIGRATIONS[v]):
-                c.execute(stmt)
-        c.execute("PRAGMA user_version=11")
+    with old_catalog(path, 11) as c:
         c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
         for i, name in enumerate(("a.jpg", "b.png"), 1):
             c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES(?, 1, 'indexed', 0, 'h')",
