@@ -123,18 +123,17 @@ def run(catalog: Catalog, index: VectorIndex, encoder: Encoder, text: str, limit
                       matched=matched, durations=catalog.durations([i for i, _, _ in rows]))
     vector, own = _query_vector(catalog, encoder, q)
     depth = max(limit, CANDIDATES)
-    hits = _candidates(catalog, index, vector, allowed, depth, own)
+    allowed_ids = None if allowed is None else {i for i, _, _ in allowed}
+    hits = _candidates(catalog, index, vector, allowed_ids, depth, own)
     # Videos by their best frame (videoframes.py): scored above their poster, or joining the candidates.
-    frames = videoframes.best(catalog, index.model_id, vector, None if allowed is None else
-                              {i for i, _, _ in allowed}, depth)
+    frames = videoframes.best(catalog, index.model_id, vector, allowed_ids, depth)
     hits, at = videoframes.merge(hits, frames, own)
     hits = hits[:depth]
     relevant, hidden, kept = _relevant(catalog, encoder, q, hits, show_all, {i: frames[i][2] for i in at})
     # The query's words written in photos (textsearch.py): they join, merged by rank with CLIP's answer.
     pushed_out = {i for i, _ in hits} - {i for i, _ in kept}  # what a negative explained better
-    text_hits = [(i, line) for i, line in (textsearch.matches(
-        catalog, q.text, None if allowed is None else {i for i, _, _ in allowed}) if q.text else [])
-        if i not in own and i not in pushed_out]
+    text_hits = [(i, line) for i, line in (textsearch.matches(catalog, q.text, allowed_ids) if q.text else [])
+                 if i not in own and i not in pushed_out]
     clear = bool(relevant) or bool(text_hits) or not kept
     if not clear:  # nothing clears the cut-off: show the closest, and say that they are only that
         relevant, hidden = kept, 0
@@ -196,16 +195,16 @@ def _query_vector(catalog: Catalog, encoder: Encoder, q) -> tuple[np.ndarray, se
     return v / max(float(np.linalg.norm(v)), 1e-12), own
 
 
-def _candidates(catalog, index, vector, allowed, k, exclude) -> list[tuple[int, float]]:
+def _candidates(catalog, index, vector, allowed: set[int] | None, k, exclude) -> list[tuple[int, float]]:
+    """The `k` nearest photos, among the ids `allowed` by the query's filters (None: any)."""
     if allowed is not None and len(allowed) <= EXACT_FILTERED:  # small filtered set: exact, nothing missed
-        ids, mat = catalog.vectors_for(index.model_id, [i for i, _, _ in allowed])
+        ids, mat = catalog.vectors_for(index.model_id, sorted(allowed))
         if not len(ids):
             return []
         scores = mat @ vector
         order = np.argsort(-scores)
         return [(int(ids[j]), float(scores[j])) for j in order if int(ids[j]) not in exclude][:k]
-    keep = None if allowed is None else {i for i, _, _ in allowed}
-    return index.query(vector, k, frozenset(exclude), keep=keep)
+    return index.query(vector, k, frozenset(exclude), keep=allowed)
 
 
 def _relevant(catalog, encoder, q, hits, show_all, frame_vecs: dict | None = None
