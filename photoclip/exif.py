@@ -69,13 +69,12 @@ def position(path: str) -> tuple[float, float] | None:
     from . import video
 
     try:
-        if video.is_video_name(path):
-            f, _st = open_readonly(path)
-            with f:
-                return video.position(f)
         f, _st = open_readonly(path)
-        with f, Image.open(f) as img:
-            where = gps(img.getexif())
+        with f:
+            if video.is_video_name(path):
+                return video.position(f)
+            with Image.open(f) as img:
+                where = gps(img.getexif())
     except Exception:
         return None
     return (where["lat"], where["lon"]) if where else None
