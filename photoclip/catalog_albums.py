@@ -129,8 +129,9 @@ class AlbumQueries:
                 " OR ".join(["lower(c.path) LIKE ?"] * len(raws)) + "))" if raws else "") + ")")
             args += [f"%{ext}" for ext in q.extensions] + [f"%{ext}" for ext in raws]
         if q.live:  # a still with a Live Photo's movie paired to it, or a Motion Photo's inside
-            where.append("(EXISTS (SELECT 1 FROM photos c WHERE c.pair_of=p.id AND c.duration IS NOT NULL) OR "
-                         "p.id IN (SELECT m.photo_id FROM photo_meta m WHERE m.motion IS NOT NULL))")
+            from .catalog_video import LIVE_IDS
+
+            where.append(f"p.id IN ({LIVE_IDS})")
         for camera in q.cameras:
             where.append("p.camera LIKE ?")
             args.append(f"%{camera}%")

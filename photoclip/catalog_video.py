@@ -46,6 +46,10 @@ CREATE TABLE video_sampled (
 )
 """
 
+# The stills that are Live Photos: one with a Live Photo's movie paired to it, or a Motion Photo's inside it.
+LIVE_IDS = ("SELECT pair_of FROM photos WHERE pair_of IS NOT NULL AND duration IS NOT NULL "
+            "UNION SELECT photo_id FROM photo_meta WHERE motion IS NOT NULL")
+
 _TODO = (f"FROM photos p LEFT JOIN video_sampled s ON s.photo_id=p.id AND s.model=? WHERE {VISIBLE} "
          "AND p.status='indexed' AND p.duration IS NOT NULL AND (s.photo_id IS NULL OR s.hash IS NOT p.hash)")
 
@@ -57,7 +61,7 @@ class VideoQueries:
             f"SELECT p.id, p.path, p.hash {_TODO} ORDER BY p.id DESC LIMIT ?", (model, limit))]
 
     def frames_pending(self, model: str) -> int:
-        return self._rows(f"SELECT count(*) {_TODO}", (model,))[0][0]
+        return self._one(f"SELECT count(*) {_TODO}", (model,))
 
     def store_frames(self, photo_id: int, model: str, digest: str | None, times: list[float] | None = None,
                      vecs: np.ndarray | None = None, *, reached: float | None = None, note: str | None = None,
@@ -120,9 +124,7 @@ class VideoQueries:
         """Give each row ({"id", ...}) of a listing its "duration" when it is a video and "live": true when it is
         a Live Photo's still or a Motion Photo (what the grid's corner label shows); returns `rows`."""
         videos = dict(self._rows("SELECT id, duration FROM photos WHERE duration IS NOT NULL AND pair_of IS NULL"))
-        live = {r[0] for r in self._rows("SELECT pair_of FROM photos WHERE pair_of IS NOT NULL "
-                                         "AND duration IS NOT NULL UNION SELECT photo_id FROM photo_meta "
-                                         "WHERE motion IS NOT NULL")}
+        live = {r[0] for r in self._rows(LIVE_IDS)}
         for row in rows:
             if row["id"] in videos:
                 row.setdefault("duration", videos[row["id"]])
