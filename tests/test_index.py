@@ -76,6 +76,22 @@ def test_corrupt_or_missing_files_are_rebuilt_from_the_catalog(tmp_path, catalog
     assert len(VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()) == 100
 
 
+def test_a_save_with_no_saved_graph_builds_it_from_the_catalog(tmp_path, catalog):
+    # A kill after the catalog committed but before the graph was saved: the next run that saves, even one that
+    # had nothing to do and never loaded the graph, writes it, so later starts do not rebuild it each time.
+    vecs = _fill(catalog, 120)
+    untouched = VectorIndex(tmp_path / "idx", "m", catalog)
+    untouched.save()
+    state = json.loads(next((tmp_path / "idx").glob("*.state.json")).read_text())
+    assert state["elements"] == state["alive"] == 120
+    loaded = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
+    assert loaded.query(vecs[10], 1)[0][0] == 11
+    bare = Catalog(tmp_path / "other.sqlite3")
+    VectorIndex(tmp_path / "empty", "m", bare).save()  # no vectors: nothing to write
+    bare.close()
+    assert not (tmp_path / "empty").exists()
+
+
 def test_an_empty_index_answers_nothing(tmp_path, catalog):
     idx = VectorIndex(tmp_path / "idx", "m", catalog).ensure_loaded()
     assert idx.query(np.ones(DIM, np.float32) / 4, 5) == []
