@@ -92,8 +92,9 @@ class PlaceQueries:
         the last three are catalog_meta.py's)."""
         from .places import shared
 
-        out = [self.place_sql(t, shared().country_codes(t), False) for t in q.places]
-        out += [self.place_sql(t, shared().country_codes(t), True) for t in q.not_places]
+        g = shared()
+        out = [self.place_sql(t, g.country_codes(t), g.regions_named(t), False) for t in q.places]
+        out += [self.place_sql(t, g.country_codes(t), g.regions_named(t), True) for t in q.not_places]
         for text in q.countries:
             codes = shared().country_codes(text)
             if not codes:
@@ -110,13 +111,18 @@ class PlaceQueries:
         return out
 
     @staticmethod
-    def place_sql(text: str, codes: Iterable[str], negated: bool) -> tuple[str, list]:
-        codes = sorted(codes)
+    def place_sql(text: str, codes: Iterable[str], regions: Iterable[tuple[str, str]],
+                  negated: bool) -> tuple[str, list]:
+        """A town by any of its names, a region by its English name or (`regions`: the (country, region) pairs the
+        text names in Chinese) its Chinese one, a country (`codes`)."""
+        codes, regions = sorted(codes), sorted(regions)
         match = ("g.place_key=? OR g.region_key=? OR instr(g.place_aliases, ?) > 0"
+                 + "".join(" OR (g.country=? AND g.region_key=?)" for _ in regions)
                  + (f" OR g.country IN ({','.join('?' * len(codes))})" if codes else ""))
         op = "NOT IN" if negated else "IN"
         return (f"p.id {op} (SELECT g.photo_id FROM photo_places g WHERE {match})",
-                [key(text), key(text), f"|{' '.join(text.split())}|", *codes])
+                [key(text), key(text), f"|{' '.join(text.split())}|",
+                 *(v for code, region in regions for v in (code, key(region))), *codes])
 
     @staticmethod
     def country_sql(codes: Iterable[str]) -> tuple[str, list]:

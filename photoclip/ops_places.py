@@ -5,15 +5,16 @@ from .opsregistry import operation
 
 
 def place_named(row: dict | None) -> dict | None:
-    """A photo's stored place with its country's names: {"lat", "lon", "place", "region", "country_code",
-    "country", "country_zh"}, or None without a position."""
+    """A photo's stored place with its region's and country's names: {"lat", "lon", "place", "place_zh", "region",
+    "region_zh", "country_code", "country", "country_zh"}, or None without a position."""
     if row is None:
         return None
     from .places import shared
 
     code = row.get("country_code")
     g = shared()
-    return {**row, "country": g.country_name(code), "country_zh": g.country_name(code, "zh")}
+    return {**row, "region_zh": g.region_name(code, row.get("region")), "country": g.country_name(code),
+            "country_zh": g.country_name(code, "zh")}
 
 
 @operation()

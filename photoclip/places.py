@@ -7,7 +7,9 @@ million 10 km, Hong Kong 14 km), so a street in Lisbon is "Lisbon" and not the p
 that from any (at sea, in a desert) only the country of the nearest place, when it lies within COUNTRY_KM.
 Country names are in English and in Chinese (CLDR); place names as GeoNames writes them, and in Chinese for the
 31,199 places where GeoNames' alternate names agree on one (tools/make_places_zh.py); every Chinese name a place
-has finds it in a search.  Nothing is fetched: no geocoding service, no map tiles.
+has finds it in a search.  Regions have Chinese names where iso-codes translates their ISO 3166-2 subdivision
+(data/regions_zh.json, tools/make_regions_zh.py: every province of China, every prefecture of Japan, the US
+states, ...), and `place:广东` or `place:广东省` finds the photos taken in the region.  Nothing is fetched: no geocoding service, no map tiles.
 
 The nearest place is found exactly, as the largest dot product between unit vectors on the sphere (one matrix
 product over the gazetteer: a fraction of a millisecond).
@@ -17,6 +19,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +34,8 @@ def reach_km(population):
     return np.clip(2.0 + 3.0 * np.log10(np.maximum(np.asarray(population, dtype=np.float64), 1000) / 1000), 2, 15)
 COUNTRY_KM = 250.0
 EARTH_KM = 6371.0
+# What a Chinese region name says about its kind, which a search may leave out: 广东 for 广东省, 东京 for 东京都.
+REGION_KIND = re.compile(r"(?<=..)(?:维吾尔自治区|壮族自治区|回族自治区|自治区|特别行政区|省|市|州|县|府|都|邦)$")
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,12 @@ class Place:
     km: float  # to the place (or the nearest one)
     name_zh: str | None = None  # the place's Chinese name, where the data agrees on one
     aliases_zh: tuple[str, ...] = ()  # every Chinese name of the place (what `place:` also matches)
+    region_zh: str | None = None
 
     def as_json(self) -> dict:
-        return {"name": self.name, "name_zh": self.name_zh, "region": self.region, "country_code": self.country_code,
-                "country": self.country, "country_zh": self.country_zh, "km": round(self.km, 1)}
+        return {"name": self.name, "name_zh": self.name_zh, "region": self.region, "region_zh": self.region_zh,
+                "country_code": self.country_code, "country": self.country, "country_zh": self.country_zh,
+                "km": round(self.km, 1)}
 
     @property
     def label(self) -> str:
@@ -92,6 +99,12 @@ class Gazetteer:
                         self.codes.append(code)
                 self.countries = json.loads(data.joinpath("countries_en.json").read_text(encoding="utf-8"))
                 self.countries_zh = json.loads(data.joinpath("countries_zh.json").read_text(encoding="utf-8"))
+                self.regions_zh = json.loads(data.joinpath("regions_zh.json").read_text(encoding="utf-8"))
+                self._region_names = {}  # a Chinese name, and that name without its kind -> {(code, region)}
+                for code, names in self.regions_zh.items():
+                    for region, zh in names.items():
+                        for form in {zh, REGION_KIND.sub("", zh)}:
+                            self._region_names.setdefault(form, set()).add((code, region))
                 self._lat, self._lon = np.array(lats), np.array(lons)
                 self._xyz = unit(self._lat, self._lon).astype(np.float32)
                 self._pop = np.array(pops, dtype=np.int64)
@@ -110,13 +123,24 @@ class Gazetteer:
         near = km <= RADIUS_KM
         return Place(self.names[i] if near else None, self.regions[i] if near else None, code,
                      self.countries.get(code) if code else None, self.countries_zh.get(code) if code else None, km,
-                     self.names_zh[i] if near else None, self.aliases_zh[i] if near else ())
+                     self.names_zh[i] if near else None, self.aliases_zh[i] if near else (),
+                     self.region_name(code, self.regions[i]) if near else None)
 
     def country_name(self, code: str | None, language: str = "en") -> str | None:
         if not code:
             return None
         self._load()
         return (self.countries_zh if language == "zh" else self.countries).get(code)
+
+    def region_name(self, code: str | None, region: str | None) -> str | None:
+        """A region's Chinese name, where the data has one."""
+        self._load()
+        return self.regions_zh.get(code or "", {}).get(region or "")
+
+    def regions_named(self, text: str) -> set[tuple[str, str]]:
+        """(country code, region) of the regions one of whose Chinese names is `text` (广东省 or 广东)."""
+        self._load()
+        return set(self._region_names.get(text.strip(), ()))
 
     def country_codes(self, text: str) -> set[str]:
         """ISO codes whose code or English or Chinese name is `text` (any case)."""

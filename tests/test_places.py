@@ -70,6 +70,14 @@ def test_the_gazetteer_names_towns_by_their_reach_and_countries_in_two_languages
     sea = g.place(0.5, -30.0)
     assert sea.name is None and sea.country_code is None and sea.km > 250
     assert g.country_codes("葡萄牙") == g.country_codes("portugal") == g.country_codes("PT") == {"PT"}
+    # Regions in Chinese where iso-codes translates them (tools/make_regions_zh.py), with or without their kind
+    shenzhen = g.place(22.5455, 114.0683)
+    assert (shenzhen.region, shenzhen.region_zh, shenzhen.as_json()["region_zh"]) == ("Guangdong", "广东省", "广东省")
+    assert g.place(35.69, 139.69).region_zh == "东京都" and g.place(34.05, -118.24).region_zh == "加利福尼亚州"
+    assert g.regions_named("广东") == g.regions_named("广东省") == {("CN", "Guangdong")}
+    assert g.regions_named("内蒙古") == {("CN", "Inner Mongolia")} and g.regions_named("巴伐利亚") == {("DE", "Bavaria")}
+    assert g.regions_named("Guangdong") == set()  # English names are matched by the catalog's region_key
+    assert g.place(51.5074, -0.1278).region_zh is None  # England: iso-codes has no Chinese name, the English stands
 
 
 def test_positions_become_places_and_the_search_box_finds_them(places_library):
@@ -84,6 +92,9 @@ def test_positions_become_places_and_the_search_box_finds_them(places_library):
     assert found(lib, "country:PT -place:Porto") == {"lisbon.jpg", "belem.jpg"}
     assert found(lib, "a photo country:HK") == {"hongkong.jpg"}  # with words
     assert found(lib, "place:里斯本") == {"lisbon.jpg", "belem.jpg"} and found(lib, "place:波图") == {"porto.jpg"}
+    # The region of Porto, by its Chinese name (iso-codes writes 波尔图 where GeoNames' town is 波图)
+    assert found(lib, "place:波尔图") == {"porto.jpg"} and found(lib, "country:PT -place:波尔图") == \
+        {"lisbon.jpg", "belem.jpg"}
     assert found(lib, "place:香港 country:香港") == {"hongkong.jpg"} and found(lib, "-place:里斯本 country:PT") == \
         {"porto.jpg"}
     with pytest.raises(QueryError, match="not a country photoclip knows"):
@@ -101,6 +112,7 @@ def test_positions_become_places_and_the_search_box_finds_them(places_library):
     info = ops.photo_info(lib, pics["porto"])["photo"]["place"]
     assert info["place"] == "Porto" and info["country"] == "Portugal" and abs(info["lat"] - 41.1496) < 1e-3
     assert info["place_zh"] == "波图" and info["country_zh"] == "葡萄牙"
+    assert info["region"] == "Porto" and info["region_zh"] == "波尔图"
     assert ops.photo_info(lib, pics["nowhere"])["photo"]["place"] is None
     assert lib.status()["places"] == {"pending": 0, "looked": 6, "with_position": 5}
 
