@@ -4,7 +4,8 @@ Fast path: the JPEG preview the camera embedded, when it is large enough for wha
 a full-size or 1,600-pixel one): decoded like any JPEG, in draft mode.  Otherwise a half-size demosaic
 (LibRaw's half_size: a quarter of the pixels, no interpolation), with the camera's white balance.  Either way
 the photo is turned upright from the RAW's own orientation (LibRaw's `flip`), which embedded previews often
-lack.  A file LibRaw cannot read is a RawError with one sentence, which imageio turns into a PhotoError like
+lack.  The date taken and the camera come from the RAW's own TIFF directories (a CR3 keeps them in boxes), else
+from the embedded preview's EXIF (a RAF's).  A file LibRaw cannot read is a RawError with one sentence, which imageio turns into a PhotoError like
 any other unreadable photo.
 """
 from __future__ import annotations
@@ -17,6 +18,9 @@ RAW_EXTENSIONS = frozenset({".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".sr
                             ".rw2", ".dng", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".mrw", ".rwl"})
 # LibRaw's flip: how to turn the sensor's picture upright.
 _FLIP = {3: Image.Transpose.ROTATE_180, 5: Image.Transpose.ROTATE_90, 6: Image.Transpose.ROTATE_270}
+# Canon's CR3 (ISO base media, like MP4) keeps its TIFF directories in boxes CMT1 (IFD0: camera, DateTime) and
+# CMT2 (the Exif directory: DateTimeOriginal) inside this uuid box of `moov`.
+CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
 MAX_RAW_BYTES = 400 * 1024 * 1024  # larger than any camera's RAW: refuse rather than read it into memory
 stats = {"preview": 0, "demosaic": 0}  # how each RAW was decoded in this process (the benchmark reads it)
 
@@ -47,6 +51,9 @@ def decode_raw(f, target: int, facts=None):
             sizes = raw.sizes
             width, height = (sizes.height, sizes.width) if sizes.flip in (5, 6) else (sizes.width, sizes.height)
             taken, camera = _facts(data, facts)
+            if (taken is None or camera is None) and facts is not None:  # RAF and kin: the preview's EXIF
+                t, c = _preview_facts(raw, facts)
+                taken, camera = taken or t, camera or c
             img = _preview(raw, target, sizes.flip)
             if img is None:
                 rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8, user_flip=sizes.flip)
@@ -65,9 +72,9 @@ def decode_raw(f, target: int, facts=None):
 
 
 def _facts(data: bytes, facts) -> tuple[str | None, str | None]:
-    """(taken, camera) from the RAW's own TIFF directories (the TIFF-based RAWs: DNG, NEF, CR2, ARW, PEF, …),
-    else from what Pillow makes of the file; (None, None) when neither says."""
-    taken, camera = _tiff_facts(data)
+    """(taken, camera) from the RAW's own TIFF directories (the TIFF-based RAWs: DNG, NEF, CR2, ARW, PEF, …, and
+    those a CR3 keeps in its boxes), else from what Pillow makes of the file; (None, None) when neither says."""
+    taken, camera = _tiff_facts(data) if data[:2] in (b"II", b"MM") else _cr3_facts(data)
     if (taken is None or camera is None) and facts is not None:
         try:
             with Image.open(io.BytesIO(data)) as img:
@@ -88,8 +95,8 @@ def _tiff_facts(data: bytes) -> tuple[str | None, str | None]:
         ifd = TiffImagePlugin.ImageFileDirectory_v2(fp.read(8))
         ifd.load(fp)
         make, model = (str(ifd.get(t) or "").strip("\0 ") for t in (271, 272))
-        taken = None
-        if 34665 in ifd:  # the Exif directory: DateTimeOriginal
+        taken = ifd.get(36867)  # DateTimeOriginal: in the Exif directory, or in IFD0 of a CR3's CMT2
+        if 34665 in ifd:
             fp.seek(int(ifd[34665]))
             sub = TiffImagePlugin.ImageFileDirectory_v2(data[:8])
             sub.load(fp)
@@ -101,6 +108,48 @@ def _tiff_facts(data: bytes) -> tuple[str | None, str | None]:
         taken = f"{taken[:4]}-{taken[5:7]}-{taken[8:10]}T{taken[11:19]}"
     camera = (model if make and model.lower().startswith(make.split()[0].lower()) else f"{make} {model}".strip())
     return taken, camera or None
+
+
+def _boxes(data: bytes, start: int, end: int):
+    """The ISO base media boxes between start and end: (type, where its content starts, where it ends)."""
+    pos = start
+    while pos + 8 <= end:
+        size, kind, head = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8], 8
+        if size == 1:  # a 64-bit size follows the type
+            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        elif size == 0:  # to the end
+            size = end - pos
+        if size < head or pos + size > end:
+            return
+        yield kind, pos + head, pos + size
+        pos += size
+
+
+def _cr3_facts(data: bytes) -> tuple[str | None, str | None]:
+    """(taken, camera) from a CR3's CMT1 and CMT2 boxes; (None, None) for any other file."""
+    if data[4:12] != b"ftypcrx ":
+        return None, None
+    for kind, start, end in _boxes(data, 0, len(data)):
+        if kind != b"moov":
+            continue
+        for kind, start, end in _boxes(data, start, end):
+            if kind == b"uuid" and data[start:start + 16] == CANON_UUID:
+                tiffs = {k: data[a:b] for k, a, b in _boxes(data, start + 16, end) if k in (b"CMT1", b"CMT2")}
+                written, camera = _tiff_facts(tiffs.get(b"CMT1", b""))
+                original, _ = _tiff_facts(tiffs.get(b"CMT2", b""))
+                return original or written, camera
+    return None, None
+
+
+def _preview_facts(raw, facts) -> tuple[str | None, str | None]:
+    """(taken, camera) from the EXIF of the JPEG preview the camera embedded (a RAF's carries the camera's whole
+    EXIF); (None, None) without one."""
+    try:
+        thumb = raw.extract_thumb()
+        with Image.open(io.BytesIO(thumb.data)) as img:
+            return facts(img)
+    except Exception:  # no preview, a bitmap one, or one Pillow cannot open
+        return None, None
 
 
 def _preview(raw, target: int, flip: int) -> Image.Image | None:

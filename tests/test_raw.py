@@ -88,6 +88,63 @@ def test_the_embedded_preview_is_used_when_large_enough_and_turned_upright():
     assert rawimage._preview(Raw(buf.getvalue()), 2000, flip=0) is None  # too small: demosaic instead
 
 
+def _tiff(tags: dict) -> bytes:
+    """A TIFF header and one directory of `tags`, as a CR3 keeps them in its CMT boxes."""
+    from PIL import TiffImagePlugin
+
+    ifd = TiffImagePlugin.ImageFileDirectory_v2()
+    for tag, value in tags.items():
+        ifd[tag] = value
+    return b"II*\0" + (8).to_bytes(4, "little") + ifd.tobytes(8)
+
+
+def _box(kind: bytes, content: bytes, large: bool = False) -> bytes:
+    if large:  # a 64-bit size, as a large mdat has
+        return (1).to_bytes(4, "big") + kind + (16 + len(content)).to_bytes(8, "big") + content
+    return (8 + len(content)).to_bytes(4, "big") + kind + content
+
+
+def test_a_cr3s_date_and_camera_come_from_its_cmt_boxes():
+    # The layout of Canon's CR3 (ISO base media): ftyp "crx ", then moov holding Canon's uuid box, whose CMT1 is
+    # IFD0 (Make, Model, DateTime) and CMT2 the Exif directory (DateTimeOriginal), each a TIFF of its own.
+    cmt1 = _tiff({271: "Canon", 272: "Canon EOS R5", 306: "2023:05:01 10:00:05"})
+    cmt2 = _tiff({36867: "2023:05:01 09:59:58", 33434: 0.004})
+    canon = _box(b"uuid", rawimage.CANON_UUID + _box(b"CNCV", b"CanonCR3_001/00.10.00/00.00.00")
+                 + _box(b"CMT1", cmt1) + _box(b"CMT2", cmt2) + _box(b"CMT3", b"II*\0junk"))
+    head = _box(b"ftyp", b"crx \0\0\0\1crx isom")
+    cr3 = head + _box(b"uuid", bytes(16) + b"xmp") + _box(b"moov", _box(b"mvhd", bytes(100)) + canon) \
+        + _box(b"mdat", bytes(64), large=True)
+    assert rawimage._facts(cr3, None) == ("2023-05-01T09:59:58", "Canon EOS R5")
+    no_exif = head + _box(b"moov", _box(b"uuid", rawimage.CANON_UUID + _box(b"CMT1", cmt1)))
+    assert rawimage._facts(no_exif, None) == ("2023-05-01T10:00:05", "Canon EOS R5")  # DateTime, then
+    cut = cr3[:len(head) + 40]  # a truncated file: nothing, and no error
+    assert rawimage._facts(cut, None) == (None, None)
+    assert rawimage._facts(b"FUJIFILMCCD-RAW 0201" + bytes(200), None) == (None, None)
+
+
+def test_a_raws_date_and_camera_fall_back_to_its_previews_exif():
+    # A RAF keeps the camera's EXIF in its embedded JPEG; LibRaw hands that JPEG back whole.
+    class Thumb:
+        def __init__(self, data):
+            self.data = data
+
+    class Raw:
+        def __init__(self, data):
+            self.data = data
+
+        def extract_thumb(self):
+            return Thumb(self.data)
+
+    exif = Image.Exif()
+    exif[271], exif[272] = "FUJIFILM", "X-T5"
+    exif.get_ifd(0x8769)[36867] = "2024:02:03 14:15:16"
+    buf = io.BytesIO()
+    Image.new("RGB", (160, 120), (200, 100, 0)).save(buf, "JPEG", exif=exif)
+    assert rawimage._preview_facts(Raw(buf.getvalue()), imageio._exif_facts) == ("2024-02-03T14:15:16",
+                                                                                    "FUJIFILM X-T5")
+    assert rawimage._preview_facts(Raw(b"not a jpeg"), imageio._exif_facts) == (None, None)
+
+
 def test_raw_photos_are_indexed_searched_and_shown(library, tmp_path, qtbot):
     folder = tmp_path / "pics"
     folder.mkdir()
