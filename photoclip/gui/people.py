@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QInputDialog, QLabel, 
 from ..faces import chip_path
 from .tasks import run_task
 
-FACE_ICON = 28  # the sidebar's round faces (logical pixels)
+FACE_ICON = 24  # the sidebar's round faces and every sidebar icon (logical pixels): a face must be recognisable
 PAGE_FACE = 112  # the People page's
 UNSORTED_ICON = 96
 

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QProgressBar, QPushButton,
                                QSplitter, QStackedWidget, QToolBar, QTreeWidget, QVBoxLayout, QWidget)
@@ -26,7 +26,7 @@ from ..service import LibraryService
 from .actions import LibraryActions
 from .grid import Item, LiveRows, PhotoGrid, PhotoModel, in_date_order
 from .modelstate import ModelState
-from .people import PeopleMixin
+from .people import FACE_ICON, PeopleMixin
 from .places import PlacesMixin
 from .sidebar import SidebarMixin
 from .tasks import Bridge, TaskPools, run_task, when_done
@@ -123,6 +123,8 @@ class MainWindow(LibraryActions, SidebarMixin, PeopleMixin, PlacesMixin, ModelSt
 
         self.sidebar = QTreeWidget()
         self.sidebar.setHeaderHidden(True)
+        self.sidebar.setIconSize(QSize(FACE_ICON, FACE_ICON))  # Qt's 16 shrank people's faces past knowing them
+        self.sidebar.setUniformRowHeights(True)  # rows with and without an icon alike
         self.sidebar.itemClicked.connect(self._sidebar_clicked)
         self.sidebar.setContextMenuPolicy(Qt.CustomContextMenu)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
