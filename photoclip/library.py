@@ -299,7 +299,8 @@ class Library:
             albums = Albums(self.catalog, encoder)
             for album in albums.all():
                 albums.retag(album)
-        old_index.save()
+        if old_index.loaded:  # what this run changed in it; an unloaded one is not built just to be saved
+            old_index.save()
         self.encoder, self.index, self._albums, self._next_encoder = encoder, index, albums, None
 
     def add_folders(self, paths: list[str]) -> list[str]:
