@@ -3,7 +3,7 @@ import os
 import shutil
 
 import pytest
-from helpers import draw_folder
+from helpers import draw_folder, wait_for
 
 from photoclip.encoder import Encoder, ModelLoadError
 
@@ -95,13 +95,13 @@ def test_wait_idle_never_reports_idle_while_an_item_is_on_its_way_to_the_worker(
         real = svc._apply
 
         def slow(item):  # widen the moment between the worker's get() and its work
-            time.sleep(0.5)
+            time.sleep(3.0)
             return real(item)
 
         monkeypatch.setattr(svc, "_apply", slow)
         svc._inbox.put(RawEvent("modified", str(tmp_path / "p" / "nothing.jpg"), None, False))
-        time.sleep(0.1)  # the worker has taken it: the queue is empty, the item is not done
-        assert svc._inbox.empty() and svc.wait_idle(0.2) is False
+        wait_for(svc._inbox.empty, timeout=30, what="the worker to take the item")  # taken, not done
+        assert svc.wait_idle(0.2) is False
         assert svc.wait_idle(30)
     finally:
         svc.stop()

@@ -309,8 +309,9 @@ def test_a_full_disk_is_said_once_in_one_sentence_and_indexing_backs_off(library
     errors = [e.message for e in events if e.kind == "error"]
     assert errors == [f"The disk holding {library.paths.data} is full; free some space there, and photoclip carries on."]
     gaps = [b - a for a, b in zip(attempts, attempts[1:])]
-    assert 3 <= len(gaps) <= 4 and all(later > 1.6 * earlier for earlier, later in zip(gaps, gaps[1:])), gaps
-    # 0.25 s, 0.5 s, 1 s, 2 s: backing off, not spinning
+    # 0.25 s, 0.5 s, 1 s, 2 s: backing off, not spinning.  Each wait is at least its share (a busy machine only
+    # lengthens them, so the lower bounds are what can be asserted without timing noise).
+    assert 3 <= len(gaps) <= 4 and all(gap >= 0.95 * 0.25 * 2 ** i for i, gap in enumerate(gaps)), gaps
     assert not [r for r in caplog.records if r.exc_info]  # no traceback
 
 
