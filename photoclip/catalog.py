@@ -27,6 +27,7 @@ from .catalog_meta import MIGRATION as META_MIGRATION
 from .catalog_meta import MIGRATION_MTIME as META_MTIME_MIGRATION
 from .catalog_meta import MetaQueries
 from .catalog_places import MIGRATION as PLACES_MIGRATION
+from .catalog_places import MIGRATION_NAMES as PLACES_NAMES_MIGRATION
 from .catalog_places import PlaceQueries
 from .sidecars import MIGRATION as SIDECARS_MIGRATION
 from .sidecars import MIGRATION_MADE as SIDECARS_MADE_MIGRATION
@@ -42,7 +43,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 _MIGRATIONS = {
@@ -137,6 +138,8 @@ _MIGRATIONS = {
     11: SIDECARS_MADE_MIGRATION,
     # Videos: their length, and the frames sampled at scene changes with their vectors (catalog_video.py).
     12: VIDEO_MIGRATION,
+    # Places named again: the gazetteer's Chinese names chosen anew (catalog_places.py).
+    13: PLACES_NAMES_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:

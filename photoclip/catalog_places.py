@@ -32,6 +32,11 @@ CREATE INDEX photo_places_place ON photo_places(place_key);
 CREATE INDEX photo_places_lat ON photo_places(lat)
 """
 
+# Schema 13: the gazetteer's Chinese names chosen anew (tools/make_places_zh.py: 广州, 悉尼, 仁川 where none was shown)
+# and regions in Chinese (data/regions_zh.json).  Places are stored with the names of their day, so every photo is
+# looked at once more by the places stage (a millisecond or two each).
+MIGRATION_NAMES = "DELETE FROM photo_places"
+
 _TODO = (f"FROM photos p LEFT JOIN photo_places g ON g.photo_id=p.id WHERE {VISIBLE} AND p.status='indexed' "
          "AND (g.photo_id IS NULL OR g.hash IS NOT p.hash)")
 

@@ -165,6 +165,37 @@ def test_a_catalog_from_before_places_is_migrated_and_its_photos_wait_to_be_look
     cat.close()
 
 
+def test_a_catalog_named_with_the_old_gazetteer_looks_at_its_photos_again(tmp_path):
+    from photoclip import catalog as catalog_mod
+
+    path = tmp_path / "old.sqlite3"
+    with old_catalog(path, 12) as c:  # schema 12: Guangzhou stored with no Chinese name, as the old gazetteer had
+        c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
+        c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES('/p/a.jpg', 1, 'indexed', 0, 'h')")
+        c.execute("INSERT INTO photo_places(photo_id, hash, lat, lon, place, place_key, country, updated) "
+                  "VALUES(1, 'h', 23.13, 113.26, 'Guangzhou', 'guangzhou', 'CN', 0)")
+    cat = catalog_mod.Catalog(path)
+    assert cat.places_todo() == [(1, "/p/a.jpg", "h")]  # named again, now 广州
+    cat.close()
+
+
+def test_chinese_names_are_chosen_as_mainland_readers_write_them():
+    import make_places_zh as tool
+
+    same = lambda s: s  # noqa: E731 (the names below are simplified already)
+    # Japanese forms (広, 戸) are searchable but not counted; CLDR's name of a time zone's city wins
+    assert tool.chinese_names(["広州", "広州市", "广州", "广州市", "Guangzhou"], same) == \
+        ("广州", ["广州", "广州市", "広州", "広州市"])
+    assert tool.chinese_names(["悉尼", "雪梨"], same)[0] == "" and tool.chinese_names(["悉尼", "雪梨"], same, "悉尼")[0] == "悉尼"
+    assert tool.chinese_names(["仁川广域市", "仁川広域市"], same)[0] == "仁川"  # a city's status comes off
+    assert tool.chinese_names(["景德镇", "景德镇市"], same)[0] == "景德镇"  # 镇 stays where it is the name's
+    assert tool.chinese_names(["汉堡区"], same)[0] == "汉堡区" and tool.chinese_names(["西班牙镇"], same)[0] == "西班牙镇"
+    assert tool.chinese_names(["深圳", "深圳市", "宝安"], same)[0] == "深圳"
+    g = Gazetteer()  # and the data file made with these rules
+    assert [g.place(*p).name_zh for p in ((23.13, 113.26), (-33.87, 151.21), (37.46, 126.70), (29.29, 117.21))] == \
+        ["广州", "悉尼", "仁川", "景德镇"]
+
+
 def test_the_window_lists_places_and_the_viewer_names_the_place(places_library, qtbot):
     pytest.importorskip("PySide6")
     from PySide6.QtCore import Qt
