@@ -221,3 +221,32 @@ def test_the_window_lists_places_and_the_viewer_names_the_place(places_library, 
     assert v.shown_facts()["Location"].startswith("Porto, Portugal\n41.14")
     v.close()
     w.close()
+
+
+def test_the_viewer_names_the_region_where_it_says_more_in_the_windows_language():
+    pytest.importorskip("PySide6")
+    from PySide6.QtCore import QLocale
+
+    from photoclip.gui.places import place_words
+    from photoclip.ops_places import place_named
+
+    g = Gazetteer()
+
+    def facts(lat, lon):  # what photo_info hands the viewer, from the place the stage stored
+        p = g.place(lat, lon)
+        return place_named({"lat": lat, "lon": lon, "place": p.name, "place_zh": p.name_zh, "region": p.region,
+                            "country_code": p.country_code})
+
+    shenzhen, lisbon, london = facts(22.5455, 114.0683), facts(38.7223, -9.1393), facts(51.5074, -0.1278)
+    before = QLocale()
+    try:
+        QLocale.setDefault(QLocale(QLocale.English, QLocale.UnitedStates))
+        assert place_words(shenzhen) == "Shenzhen, Guangdong, China"
+        assert place_words(lisbon) == "Lisbon, Portugal"  # the region is the town: said once
+        assert place_words(london) == "London, England, United Kingdom"
+        QLocale.setDefault(QLocale(QLocale.Chinese, QLocale.China))
+        assert place_words(shenzhen) == "深圳, 广东省, 中国"
+        assert place_words(lisbon) == "里斯本, 葡萄牙"
+        assert place_words(london) == "伦敦, 英国"  # England has no Chinese name here: left out, not in English
+    finally:
+        QLocale.setDefault(before)

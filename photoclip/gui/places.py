@@ -20,12 +20,17 @@ def named(name: str | None, name_zh: str | None) -> str | None:
 
 
 def place_words(place: dict | None) -> str | None:
-    """"Lisbon, Portugal" (in Chinese "里斯本, 葡萄牙"; a town without a Chinese name keeps GeoNames' name)."""
+    """"Shenzhen, Guangdong, China" (in Chinese "深圳, 广东省, 中国"; a town without a Chinese name keeps GeoNames'
+    name).  The region only where it says more than the town ("Lisbon, Portugal", not "Lisbon, Lisbon, …") and,
+    in Chinese, only where it has a Chinese name (no English between Chinese words)."""
     if not place:
         return None
-    parts = [named(place.get("place"), place.get("place_zh")),
-             named(place.get("country"), place.get("country_zh"))]
-    return ", ".join(p for p in parts if p) or None
+    town = named(place.get("place"), place.get("place_zh"))
+    country = named(place.get("country"), place.get("country_zh"))
+    region = place.get("region_zh") if chinese() else place.get("region")
+    if region in (town, country) or (town and place.get("region") == place.get("place")):
+        region = None
+    return ", ".join(p for p in (town, region, country) if p) or None
 
 
 class PlacesMixin:
