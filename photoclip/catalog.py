@@ -32,7 +32,8 @@ from .catalog_places import PlaceQueries
 from .sidecars import MIGRATION as SIDECARS_MIGRATION
 from .sidecars import MIGRATION_MADE as SIDECARS_MADE_MIGRATION
 from .catalog_text import MIGRATION as TEXT_MIGRATION
-from .catalog_text import TextQueries
+from .catalog_text import MIGRATION_SIMPLIFIED as TEXT_SIMPLIFIED_MIGRATION
+from .catalog_text import TextQueries, norm_of
 from .catalog_video import MIGRATION as VIDEO_MIGRATION
 from .catalog_video import VideoQueries
 from .fsutil import disk_full, full_disk_message
@@ -43,7 +44,7 @@ from .records import (FAILED, INDEXED, MISSING, PENDING, TAKEN, UNDER, VISIBLE, 
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 _MIGRATIONS = {
@@ -140,6 +141,8 @@ _MIGRATIONS = {
     12: VIDEO_MIGRATION,
     # Places named again: the gazetteer's Chinese names chosen anew (catalog_places.py).
     13: PLACES_NAMES_MIGRATION,
+    # Traditional and simplified Chinese find each other: the text read from photos normalised again.
+    14: TEXT_SIMPLIFIED_MIGRATION,
 }
 
 def _statements(script: str) -> Iterator[str]:
@@ -226,6 +229,7 @@ class Catalog(PhotoQueries, AlbumQueries, TextQueries, FaceQueries, PlaceQueries
         another process grew the WAL's shared memory) is tried once more, a moment later."""
         for attempt in (0, 1):
             c = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            c.create_function("photoclip_norm", 1, norm_of, deterministic=True)  # for migration 14
             try:
                 c.execute("PRAGMA journal_mode=WAL")
                 return c

@@ -97,11 +97,18 @@ class PlaceQueries:
         the last three are catalog_meta.py's)."""
         from .places import shared
 
+        from .textnorm import simplified
+
         g = shared()
-        out = [self.place_sql(t, g.country_codes(t), g.regions_named(t), False) for t in q.places]
-        out += [self.place_sql(t, g.country_codes(t), g.regions_named(t), True) for t in q.not_places]
+
+        def named(t: str, negated: bool) -> tuple[str, list]:  # 廣州 finds 广州: the names are in simplified
+            forms = {t, simplified(t)}
+            return self.place_sql(t, {c for f in forms for c in g.country_codes(f)},
+                                  {r for f in forms for r in g.regions_named(f)}, negated, simplified(t))
+
+        out = [named(t, False) for t in q.places] + [named(t, True) for t in q.not_places]
         for text in q.countries:
-            codes = shared().country_codes(text)
+            codes = g.country_codes(text) | g.country_codes(simplified(text))
             if not codes:
                 from .query import QueryError
 
@@ -116,17 +123,18 @@ class PlaceQueries:
         return out
 
     @staticmethod
-    def place_sql(text: str, codes: Iterable[str], regions: Iterable[tuple[str, str]],
-                  negated: bool) -> tuple[str, list]:
-        """A town by any of its names, a region by its English name or (`regions`: the (country, region) pairs the
-        text names in Chinese) its Chinese one, a country (`codes`)."""
+    def place_sql(text: str, codes: Iterable[str], regions: Iterable[tuple[str, str]], negated: bool,
+                  simple: str | None = None) -> tuple[str, list]:
+        """A town by any of its names (`simple`: the text in simplified characters, as the Chinese names are
+        stored), a region by its English name or (`regions`: the (country, region) pairs the text names in
+        Chinese) its Chinese one, a country (`codes`)."""
         codes, regions = sorted(codes), sorted(regions)
-        match = ("g.place_key=? OR g.region_key=? OR instr(g.place_aliases, ?) > 0"
+        match = ("g.place_key=? OR g.region_key=? OR instr(g.place_aliases, ?) > 0 OR instr(g.place_aliases, ?) > 0"
                  + "".join(" OR (g.country=? AND g.region_key=?)" for _ in regions)
                  + (f" OR g.country IN ({','.join('?' * len(codes))})" if codes else ""))
         op = "NOT IN" if negated else "IN"
         return (f"p.id {op} (SELECT g.photo_id FROM photo_places g WHERE {match})",
-                [key(text), key(text), f"|{' '.join(text.split())}|",
+                [key(text), key(text), f"|{' '.join(text.split())}|", f"|{' '.join((simple or text).split())}|",
                  *(v for code, region in regions for v in (code, key(region))), *codes])
 
     @staticmethod

@@ -45,7 +45,20 @@ ALTER TABLE albums ADD COLUMN text_any TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE photos ADD COLUMN text_look INTEGER
 """
 
+# Schema 14: traditional and simplified Chinese find each other (textnorm.simplified), so the stored text is
+# normalised again (photoclip_norm: norm_of, registered on every connection); the update trigger re-indexes it.
+MIGRATION_SIMPLIFIED = "UPDATE photo_text SET norm = photoclip_norm(lines) WHERE norm <> photoclip_norm(lines)"
+
 READ, SKIPPED, FAILED = "read", "skipped", "failed"
+
+
+def norm_of(lines: str | list) -> str:
+    """`norm` of recognised lines (a list of {"text", ...}, or its JSON): each normalised, joined with newlines."""
+    from .textnorm import normalize
+
+    if isinstance(lines, str):
+        lines = json.loads(lines or "[]")
+    return "\n".join(normalize(d["text"]) for d in lines)
 # Photos whose text is still to be read with `engine`: indexed, online, and never read by it from these bytes.
 _TODO = (f"FROM photos p LEFT JOIN photo_text t ON t.photo_id=p.id WHERE {VISIBLE} AND p.status='indexed' "
          "AND (t.photo_id IS NULL OR t.engine<>? OR t.hash IS NOT p.hash)")
@@ -93,10 +106,8 @@ class TextQueries:
 
     def store_text(self, photo_id: int, engine: str, hash_: str | None, state: str, lines: list[dict] | None = None,
                    reason: str | None = None) -> None:
-        from .textnorm import normalize
-
         lines = lines or []
-        norm = "\n".join(normalize(d["text"]) for d in lines)
+        norm = norm_of(lines)
         with self.write() as c:
             if c.execute("SELECT 1 FROM photos WHERE id=?", (photo_id,)).fetchone() is None:
                 return  # removed while it was being read

@@ -1,7 +1,9 @@
 """How text in photos is compared (imports nothing heavy: the search language uses it).
 
 `normalize`: NFKC (full-width letters and digits become ASCII), case-folded, accents taken off Latin letters,
-whitespace collapsed; CJK characters stay as they are.  So "Café" matches "cafe" and "ＩＫＥＡ" matches "ikea".
+whitespace collapsed, traditional Chinese characters written as simplified ones (`simplified`: data/t2s.txt, from
+OpenCC's tables by tools/make_t2s.py, character by character).  So "Café" matches "cafe", "ＩＫＥＡ" matches "ikea",
+and 發票 on a Hong Kong receipt matches the query 发票 (and the other way round).
 `words`: what plain search words look for in a photo's text.
 """
 from __future__ import annotations
@@ -15,10 +17,25 @@ STOPWORDS = frozenset("a an and are as at be by for from in is it of on or the t
 _LATIN_WORD = re.compile(r"^[0-9a-z][0-9a-z.,:/%'-]*$")
 
 
+_T2S: dict[int, str] | None = None
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese characters (Taiwan's and Hong Kong's forms too) written as simplified ones; everything
+    else as it is.  For matching only: both sides of a comparison go through it."""
+    global _T2S
+    if _T2S is None:
+        from importlib import resources
+
+        table = resources.files("photoclip.data").joinpath("t2s.txt").read_text(encoding="utf-8")
+        _T2S = {ord(line[0]): line[2] for line in table.splitlines() if len(line) == 3}
+    return text.translate(_T2S)
+
+
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text).strip()
+    return simplified(re.sub(r"\s+", " ", text).strip())
 
 
 def words(text: str) -> list[str]:

@@ -95,6 +95,7 @@ def test_positions_become_places_and_the_search_box_finds_them(places_library):
     # The region of Porto, by its Chinese name (iso-codes writes 波尔图 where GeoNames' town is 波图)
     assert found(lib, "place:波尔图") == {"porto.jpg"} and found(lib, "country:PT -place:波尔图") == \
         {"lisbon.jpg", "belem.jpg"}
+    assert found(lib, "place:波圖") == found(lib, "place:波爾圖") == {"porto.jpg"}  # in traditional characters
     assert found(lib, "place:香港 country:香港") == {"hongkong.jpg"} and found(lib, "-place:里斯本 country:PT") == \
         {"porto.jpg"}
     with pytest.raises(QueryError, match="not a country photoclip knows"):

@@ -58,6 +58,9 @@ def test_normalised_text_compares_case_accents_full_width_and_whole_words():
     assert words("a photo of the IKEA receipt") == ["ikea", "receipt"]
     assert contains_word("the cat sat", "cat") and not contains_word("category", "cat")
     assert contains_word("合计48.00元", "合计")  # Chinese: a substring, no spaces needed
+    # Traditional characters (Taiwan's and Hong Kong's forms too) are compared as simplified ones
+    assert normalize("統一發票 合計") == "统一发票 合计" and normalize("裡") == normalize("裏") == normalize("里")
+    assert words("發票 2024") == ["发票", "2024"]
 
 
 def test_the_text_stage_reads_skips_and_counts(text_library):
@@ -93,6 +96,8 @@ def test_text_filters_and_plain_words_in_the_one_search_box(text_library):
     assert answer["clear"] is True
     zh = lib.query("合计", 20).as_json()["results"]
     assert zh[0]["path"] == beijing and "合计" in zh[0]["matched_text"]
+    # The receipt is printed in simplified characters; a query in traditional ones finds it too
+    assert paths("text:合計") == [beijing] and lib.query("合計", 20).as_json()["results"][0]["path"] == beijing
     combined = lib.query(f"a receipt text:ikea in:{os.path.dirname(ikea)}", 20).as_json()["results"]
     assert [r["path"] for r in combined] == [ikea] and "matched_text" in combined[0]
     assert paths("text:nowhere-written") == []
@@ -232,6 +237,23 @@ def test_a_catalog_from_before_text_is_migrated_and_keeps_everything(tmp_path):
     cat.store_text(1, "e", "h", "read", [{"text": "Hello", "box": [[0, 0], [1, 0], [1, 1], [0, 1]],
                                            "confidence": 0.9}])
     assert cat.text_contains("hello") == {1} and cat.text_todo("e") == []
+    cat.close()
+
+
+def test_text_stored_before_traditional_met_simplified_is_normalised_again(tmp_path):
+    from photoclip import catalog as catalog_mod
+
+    path = tmp_path / "old.sqlite3"
+    lines = '[{"text": "統一發票", "box": [[0, 0], [1, 0], [1, 1], [0, 1]], "confidence": 0.9}]'
+    with old_catalog(path, 13) as c:  # schema 13 stored a Taiwanese receipt's text as read, in traditional
+        c.execute("INSERT INTO folders(path, added) VALUES('/p', 0)")
+        c.execute("INSERT INTO photos(path, folder_id, status, updated, hash) VALUES('/p/a.jpg', 1, 'indexed', 0, 'h')")
+        c.execute("INSERT INTO photo_text(photo_id, engine, hash, state, lines, norm, updated) "
+                  "VALUES(1, 'e', 'h', 'read', ?, '統一發票', 0)", (lines,))
+    cat = catalog_mod.Catalog(path)
+    assert cat.text_contains(normalize("统一发票")) == {1} and cat.text_contains(normalize("發票")) == {1}
+    assert cat.text_of(1)["lines"][0]["text"] == "統一發票"  # what is shown stays as it was read
+    assert cat.text_todo("e") == []  # normalised in place, not read again
     cat.close()
 
 
