@@ -250,7 +250,9 @@ def test_bursts_leave_no_descriptors_threads_or_connections_behind(library, tmp_
         fds, threads, conns = open_fds(), threading.active_count(), library.catalog.open_connections()
         for i in range(1, 20):
             burst(i)
-        assert abs(open_fds() - fds) <= 2 and abs(threading.active_count() - threads) <= 2
+        # A leak grows with the bursts; fewer than at the first (something that was busy then has finished,
+        # as a loaded machine showed: 46 then 43) is no leak.
+        assert open_fds() - fds <= 2 and threading.active_count() - threads <= 2, (open_fds(), fds)
         assert library.catalog.open_connections() <= conns + 1
     finally:
         svc.stop()
