@@ -5,8 +5,8 @@ a full-size or 1,600-pixel one): decoded like any JPEG, in draft mode.  Otherwis
 (LibRaw's half_size: a quarter of the pixels, no interpolation), with the camera's white balance.  Either way
 the photo is turned upright from the RAW's own orientation (LibRaw's `flip`), which embedded previews often
 lack.  The date taken and the camera come from the RAW's own TIFF directories (a CR3 keeps them in boxes), else
-from the embedded preview's EXIF (a RAF's).  A file LibRaw cannot read is a RawError with one sentence, which imageio turns into a PhotoError like
-any other unreadable photo.
+from the embedded preview's EXIF (a RAF's).  A file LibRaw cannot read is a RawError with one sentence, which
+imageio turns into a PhotoError like any other unreadable photo.
 """
 from __future__ import annotations
 
@@ -50,11 +50,12 @@ def decode_raw(f, target: int, facts=None):
         with rawpy.imread(io.BytesIO(data)) as raw:
             sizes = raw.sizes
             width, height = (sizes.height, sizes.width) if sizes.flip in (5, 6) else (sizes.width, sizes.height)
+            jpeg = _jpeg_preview(raw)  # extracted once: for the picture, and for the date where the RAW lacks one
             taken, camera = _facts(data, facts)
             if (taken is None or camera is None) and facts is not None:  # RAF and kin: the preview's EXIF
-                t, c = _preview_facts(raw, facts)
+                t, c = _preview_facts(jpeg, facts)
                 taken, camera = taken or t, camera or c
-            img = _preview(raw, target, sizes.flip)
+            img = _preview(jpeg, target, sizes.flip)
             if img is None:
                 rgb = raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8, user_flip=sizes.flip)
                 img = Image.fromarray(rgb)
@@ -141,29 +142,35 @@ def _cr3_facts(data: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _preview_facts(raw, facts) -> tuple[str | None, str | None]:
-    """(taken, camera) from the EXIF of the JPEG preview the camera embedded (a RAF's carries the camera's whole
-    EXIF); (None, None) without one."""
-    try:
-        thumb = raw.extract_thumb()
-        with Image.open(io.BytesIO(thumb.data)) as img:
-            return facts(img)
-    except Exception:  # no preview, a bitmap one, or one Pillow cannot open
-        return None, None
-
-
-def _preview(raw, target: int, flip: int) -> Image.Image | None:
-    """The embedded JPEG preview, upright, when its short side reaches `target`; else None."""
+def _jpeg_preview(raw) -> bytes | None:
+    """The bytes of the JPEG preview the camera embedded; None without one (or with a bitmap one)."""
     import rawpy
 
     try:
         thumb = raw.extract_thumb()
     except Exception:  # no preview (rawpy.LibRawNoThumbnailError), or one LibRaw cannot unpack
         return None
-    if thumb.format != rawpy.ThumbFormat.JPEG:
+    return bytes(thumb.data) if thumb.format == rawpy.ThumbFormat.JPEG else None
+
+
+def _preview_facts(jpeg: bytes | None, facts) -> tuple[str | None, str | None]:
+    """(taken, camera) from the EXIF of the JPEG preview (a RAF's carries the camera's whole EXIF); (None, None)
+    without one."""
+    if jpeg is None:
+        return None, None
+    try:
+        with Image.open(io.BytesIO(jpeg)) as img:
+            return facts(img)
+    except Exception:  # one Pillow cannot open
+        return None, None
+
+
+def _preview(jpeg: bytes | None, target: int, flip: int) -> Image.Image | None:
+    """The JPEG preview, upright, when its short side reaches `target`; else None."""
+    if jpeg is None:
         return None
     try:
-        img = Image.open(io.BytesIO(thumb.data))
+        img = Image.open(io.BytesIO(jpeg))
         if min(img.size) < target:
             return None
         img.draft("RGB", (target, target))

@@ -83,9 +83,10 @@ def test_the_embedded_preview_is_used_when_large_enough_and_turned_upright():
 
     buf = io.BytesIO()
     Image.new("RGB", (1600, 1200), (10, 200, 30)).save(buf, "JPEG", quality=90)
-    img = rawimage._preview(Raw(buf.getvalue()), 256, flip=6)
+    jpeg = rawimage._jpeg_preview(Raw(buf.getvalue()))
+    img = rawimage._preview(jpeg, 256, flip=6)
     assert img is not None and img.width < img.height and min(img.size) >= 256  # upright, draft-decoded
-    assert rawimage._preview(Raw(buf.getvalue()), 2000, flip=0) is None  # too small: demosaic instead
+    assert rawimage._preview(jpeg, 2000, flip=0) is None  # too small: demosaic instead
 
 
 def _tiff(tags: dict) -> bytes:
@@ -125,6 +126,8 @@ def test_a_cr3s_date_and_camera_come_from_its_cmt_boxes():
 def test_a_raws_date_and_camera_fall_back_to_its_previews_exif():
     # A RAF keeps the camera's EXIF in its embedded JPEG; LibRaw hands that JPEG back whole.
     class Thumb:
+        format = __import__("rawpy").ThumbFormat.JPEG
+
         def __init__(self, data):
             self.data = data
 
@@ -140,9 +143,9 @@ def test_a_raws_date_and_camera_fall_back_to_its_previews_exif():
     exif.get_ifd(0x8769)[36867] = "2024:02:03 14:15:16"
     buf = io.BytesIO()
     Image.new("RGB", (160, 120), (200, 100, 0)).save(buf, "JPEG", exif=exif)
-    assert rawimage._preview_facts(Raw(buf.getvalue()), imageio._exif_facts) == ("2024-02-03T14:15:16",
-                                                                                    "FUJIFILM X-T5")
-    assert rawimage._preview_facts(Raw(b"not a jpeg"), imageio._exif_facts) == (None, None)
+    jpeg = rawimage._jpeg_preview(Raw(buf.getvalue()))
+    assert rawimage._preview_facts(jpeg, imageio._exif_facts) == ("2024-02-03T14:15:16", "FUJIFILM X-T5")
+    assert rawimage._preview_facts(b"not a jpeg", imageio._exif_facts) == (None, None)
 
 
 def test_raw_photos_are_indexed_searched_and_shown(library, tmp_path, qtbot):
