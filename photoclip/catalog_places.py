@@ -32,9 +32,9 @@ CREATE INDEX photo_places_place ON photo_places(place_key);
 CREATE INDEX photo_places_lat ON photo_places(lat)
 """
 
-# Schema 13: the gazetteer's Chinese names chosen anew (tools/make_places_zh.py: 广州, 悉尼, 仁川 where none was shown)
-# and regions in Chinese (data/regions_zh.json).  Places are stored with the names of their day, so every photo is
-# looked at once more by the places stage (a millisecond or two each).
+# Schema 13: the gazetteer's Chinese town names chosen anew (tools/make_places_zh.py: 广州, 悉尼, 仁川 where none was
+# shown).  A photo's town names are stored (place_zh, place_aliases), so every photo is looked at once more by the
+# places stage (a millisecond or two each).  Regions' Chinese names are not stored: they are looked up when shown.
 MIGRATION_NAMES = "DELETE FROM photo_places"
 
 _TODO = (f"FROM photos p LEFT JOIN photo_places g ON g.photo_id=p.id WHERE {VISIBLE} AND p.status='indexed' "
@@ -102,9 +102,9 @@ class PlaceQueries:
         g = shared()
 
         def named(t: str, negated: bool) -> tuple[str, list]:  # 廣州 finds 广州: the names are in simplified
-            forms = {t, simplified(t)}
-            return self.place_sql(t, {c for f in forms for c in g.country_codes(f)},
-                                  {r for f in forms for r in g.regions_named(f)}, negated, simplified(t))
+            simple = simplified(t)
+            return self.place_sql(t, g.country_codes(t) | g.country_codes(simple),
+                                  g.regions_named(t) | g.regions_named(simple), negated, simple)
 
         out = [named(t, False) for t in q.places] + [named(t, True) for t in q.not_places]
         for text in q.countries:

@@ -7,9 +7,10 @@ million 10 km, Hong Kong 14 km), so a street in Lisbon is "Lisbon" and not the p
 that from any (at sea, in a desert) only the country of the nearest place, when it lies within COUNTRY_KM.
 Country names are in English and in Chinese (CLDR); place names as GeoNames writes them, and in Chinese for the
 31,470 places whose alternate names give one that mainland readers write (tools/make_places_zh.py); every Chinese
-name a place has finds it in a search.  Regions have Chinese names where iso-codes translates their ISO 3166-2 subdivision
-(data/regions_zh.json, tools/make_regions_zh.py: every province of China, every prefecture of Japan, the US
-states, ...), and `place:广东` or `place:广东省` finds the photos taken in the region.  Nothing is fetched: no geocoding service, no map tiles.
+name a place has finds it in a search.  Regions have Chinese names where iso-codes translates their ISO 3166-2
+subdivision (data/regions_zh.json, tools/make_regions_zh.py: every province of China, every prefecture of Japan,
+the US states, ...), and `place:广东` or `place:广东省` finds the photos taken in the region.  Nothing is fetched:
+no geocoding service, no map tiles.
 
 The nearest place is found exactly, as the largest dot product between unit vectors on the sphere (one matrix
 product over the gazetteer: a fraction of a millisecond).
