@@ -243,8 +243,7 @@ class VectorIndex:
     def save(self) -> None:
         """Write graph and ids under new names, then the state file naming them, then drop the old pair."""
         with self._lock:
-            if self._graph is None and not self._loaded and self.catalog is not None \
-                    and not self._state_path.exists():
+            if not self._loaded and not self._state_path.exists():
                 # A kill between the catalog's commit and the index's save leaves vectors with no saved graph.
                 # The laziness above would keep it that way (a run with nothing to do never loads the graph), so
                 # every later start would rebuild it: build it once now, from the catalog, and save it.
